@@ -1,0 +1,249 @@
+package io.syncforge.changelog.apply;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.syncforge.changelog.apply.ChangeLogRepository.ChangeRow;
+import io.syncforge.changelog.apply.ChangeLogRepository.MutationRef;
+import io.syncforge.changelog.apply.ChangeLogRepository.OutcomeRow;
+import io.syncforge.changelog.apply.ChangeLogRepository.RecordKey;
+import io.syncforge.changelog.apply.ChangeLogRepository.RecordRow;
+import io.syncforge.changelog.config.ChangeLogConfig;
+import io.syncforge.changelog.conflict.ConflictResolver;
+import io.syncforge.changelog.conflict.Decision;
+import io.syncforge.changelog.conflict.RecordState;
+import io.syncforge.protocol.ErrorCode;
+import io.syncforge.protocol.ErrorDetail;
+import io.syncforge.protocol.FieldError;
+import io.syncforge.protocol.Json;
+import io.syncforge.protocol.Mutation;
+import io.syncforge.protocol.MutationOutcome;
+import io.syncforge.protocol.messaging.MutationEnvelope;
+import io.syncforge.protocol.validation.Ids;
+import io.syncforge.protocol.validation.MutationValidator;
+import io.syncforge.protocol.validation.ValidationException;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.transaction.Transactional;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import javax.sql.DataSource;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+
+/**
+ * Applies one poll's records in ONE PostgreSQL transaction: dedupe, validate, resolve conflicts,
+ * update {@code records}, append to {@code change_log}, write receipts, store each partition's
+ * next offset. A crash before commit leaves nothing; after commit, the stored offsets make the
+ * records never apply again.
+ */
+@ApplicationScoped
+public class BatchApplier {
+
+  private static final ObjectMapper JSON = Json.newMapper();
+
+  private final DataSource dataSource;
+  private final ChangeLogRepository repository;
+  private final ChangeLogConfig config;
+  private final DeadLetters deadLetters;
+  private final ConflictResolver resolver = new ConflictResolver();
+  private final MutationValidator validator;
+
+  BatchApplier(
+      DataSource dataSource,
+      ChangeLogRepository repository,
+      ChangeLogConfig config,
+      DeadLetters deadLetters) {
+    this.dataSource = dataSource;
+    this.repository = repository;
+    this.config = config;
+    this.deadLetters = deadLetters;
+    // Trusted writers (media-service) may write system collections; sync-api keeps devices out.
+    this.validator = new MutationValidator(config.maxRecordBytes(), true);
+  }
+
+  /** What one batch did, for notifications and metrics. */
+  public record BatchResult(
+      Map<Integer, Long> nextOffsets,
+      Map<String, Set<Integer>> tenantPartitions,
+      int applied,
+      int merged,
+      int rejected,
+      int duplicates,
+      int deadLettered,
+      int skipped,
+      List<Instant> receivedTimes) {}
+
+  /** A record read from Kafka: its envelope, or why it could not be read. */
+  private record Parsed(ConsumerRecord<String, byte[]> record, MutationEnvelope envelope, String error) {}
+
+  /**
+   * Applies records of one poll (any partitions, each partition's records in offset order).
+   *
+   * @throws SQLException on a database failure; the transaction rolls back and nothing is stored
+   */
+  @Transactional
+  public BatchResult apply(List<ConsumerRecord<String, byte[]>> records) throws SQLException {
+    Instant now = Instant.now();
+    try (Connection c = dataSource.getConnection()) {
+      Set<Integer> partitions = new TreeSet<>();
+      records.forEach(r -> partitions.add(r.partition()));
+      Map<Integer, Long> stored = repository.lockPositions(c, partitions);
+
+      List<Parsed> fresh = new ArrayList<>();
+      Map<Integer, Long> next = new HashMap<>(stored);
+      int skipped = 0;
+      for (ConsumerRecord<String, byte[]> r : records) {
+        if (r.offset() < stored.get(r.partition())) {
+          skipped++; // Applied by an earlier owner of this partition: the fence at work.
+          continue;
+        }
+        fresh.add(parse(r));
+        next.merge(r.partition(), r.offset() + 1, Math::max);
+      }
+
+      List<Parsed> unreadable = fresh.stream().filter(p -> p.envelope() == null).toList();
+      deadLetters.sendAll(
+          unreadable.stream().map(p -> new DeadLetters.Letter(p.record(), p.error())).toList());
+
+      List<Parsed> readable = fresh.stream().filter(p -> p.envelope() != null).toList();
+      Set<MutationRef> refs = new LinkedHashSet<>();
+      Set<RecordKey> keys = new LinkedHashSet<>();
+      for (Parsed p : readable) {
+        refs.add(ref(p.envelope()));
+        RecordKey key = key(p.envelope());
+        if (key != null) {
+          keys.add(key);
+        }
+      }
+      Map<MutationRef, MutationOutcome> done = repository.findOutcomes(c, refs);
+      Map<RecordKey, RecordState> state = repository.findRecords(c, keys);
+
+      Map<RecordKey, RecordRow> recordRows = new LinkedHashMap<>();
+      List<ChangeRow> changeRows = new ArrayList<>();
+      List<OutcomeRow> outcomeRows = new ArrayList<>();
+      Map<String, Set<Integer>> tenantPartitions = new HashMap<>();
+      List<Instant> receivedTimes = new ArrayList<>();
+      int applied = 0;
+      int merged = 0;
+      int rejected = 0;
+      int duplicates = 0;
+      for (Parsed p : readable) {
+        MutationEnvelope env = p.envelope();
+        ConsumerRecord<String, byte[]> rec = p.record();
+        MutationRef ref = ref(env);
+        tenantPartitions.computeIfAbsent(env.tenant(), t -> new TreeSet<>()).add(rec.partition());
+        if (done.containsKey(ref)) {
+          duplicates++; // Same (client, mutation) again: its first outcome stands.
+          continue;
+        }
+        Mutation m = env.mutation();
+        MutationOutcome outcome;
+        List<FieldError> errors = validator.validate(m, "mutation");
+        if (!errors.isEmpty()) {
+          outcome = MutationOutcome.rejected(m, new ErrorDetail(ErrorCode.INVALID_REQUEST.code(), describe(errors)));
+        } else {
+          RecordKey key = key(env);
+          Decision d =
+              resolver.resolve(
+                  state.get(key), m, config.policyFor(m.collection()), receivedAt(env, now));
+          if (d instanceof Decision.Reject r) {
+            outcome = MutationOutcome.rejected(m, new ErrorDetail(r.code().code(), r.message()));
+          } else {
+            Decision.Accept a = (Decision.Accept) d;
+            if (a.changed()) {
+              state.put(key, a.state());
+              recordRows.put(key, new RecordRow(key, a.state(), rec.partition(), rec.offset(), now));
+              changeRows.add(
+                  new ChangeRow(
+                      rec.partition(),
+                      rec.offset(),
+                      key,
+                      a.state(),
+                      m.op().wire(),
+                      m.mutationId(),
+                      env.clientId(),
+                      now));
+            }
+            outcome =
+                a.conflicts().isEmpty()
+                    ? MutationOutcome.applied(m, a.version())
+                    : MutationOutcome.merged(m, a.version(), a.conflicts());
+          }
+        }
+        switch (outcome.status()) {
+          case APPLIED -> applied++;
+          case MERGED -> merged++;
+          default -> rejected++;
+        }
+        done.put(ref, outcome);
+        outcomeRows.add(new OutcomeRow(ref, rec.partition(), rec.offset(), outcome, now));
+        receivedTimes.add(receivedAt(env, now));
+      }
+
+      repository.upsertRecords(c, recordRows.values());
+      repository.insertChanges(c, changeRows);
+      repository.insertOutcomes(c, outcomeRows);
+      repository.savePositions(c, next, now);
+      return new BatchResult(
+          next,
+          tenantPartitions,
+          applied,
+          merged,
+          rejected,
+          duplicates,
+          unreadable.size(),
+          skipped,
+          receivedTimes);
+    }
+  }
+
+  private static Parsed parse(ConsumerRecord<String, byte[]> r) {
+    if (r.value() == null) {
+      return new Parsed(r, null, "empty message");
+    }
+    MutationEnvelope env;
+    try {
+      env = JSON.readValue(r.value(), MutationEnvelope.class);
+    } catch (Exception e) {
+      return new Parsed(r, null, "not a mutation envelope: " + e.getMessage());
+    }
+    // Without these there is no dedupe key and no one to hand a receipt to.
+    if (env == null || env.mutation() == null || env.mutation().mutationId() == null) {
+      return new Parsed(r, null, "envelope without a mutation or mutationId");
+    }
+    try {
+      Ids.validateTenant(env.tenant());
+      Ids.validateClientId(env.clientId(), "clientId");
+    } catch (ValidationException e) {
+      return new Parsed(r, null, "envelope with invalid tenant or clientId: " + e.getMessage());
+    }
+    return new Parsed(r, env, null);
+  }
+
+  private static MutationRef ref(MutationEnvelope env) {
+    return new MutationRef(env.tenant(), env.clientId(), env.mutation().mutationId());
+  }
+
+  private static RecordKey key(MutationEnvelope env) {
+    Mutation m = env.mutation();
+    if (m.collection() == null || m.recordId() == null) {
+      return null;
+    }
+    return new RecordKey(env.tenant(), m.collection(), m.recordId());
+  }
+
+  private static Instant receivedAt(MutationEnvelope env, Instant fallback) {
+    return env.receivedAt() != null ? env.receivedAt() : fallback;
+  }
+
+  private static String describe(List<FieldError> errors) {
+    return errors.stream().map(e -> e.path() + ": " + e.message()).collect(Collectors.joining("; "));
+  }
+}

@@ -1,0 +1,344 @@
+package io.syncforge.changelog.apply;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.syncforge.changelog.conflict.RecordState;
+import io.syncforge.protocol.Conflict;
+import io.syncforge.protocol.ErrorDetail;
+import io.syncforge.protocol.Json;
+import io.syncforge.protocol.MutationOutcome;
+import io.syncforge.protocol.OutcomeStatus;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.sql.Types;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * The apply path's SQL: set-based reads and batched writes over one connection, inside the
+ * caller's transaction. Plain JDBC on purpose: this is the hot path (thousands of rows per second
+ * with jsonb), where batching and {@code reWriteBatchedInserts} matter more than an ORM's
+ * convenience.
+ */
+@ApplicationScoped
+public class ChangeLogRepository {
+
+  private static final ObjectMapper JSON = Json.newMapper();
+  private static final TypeReference<Map<String, Long>> LONG_MAP = new TypeReference<>() {};
+  private static final TypeReference<List<Conflict>> CONFLICTS = new TypeReference<>() {};
+
+  /** The identity of one record. */
+  public record RecordKey(String tenant, String collection, String recordId) {}
+
+  /** The identity of one mutation: the dedupe key. */
+  public record MutationRef(String tenant, String clientId, UUID mutationId) {}
+
+  /** A change-log row to append. */
+  public record ChangeRow(
+      int partition,
+      long offset,
+      RecordKey key,
+      RecordState state,
+      String op,
+      UUID mutationId,
+      String clientId,
+      Instant serverTime) {}
+
+  /** A receipt row to write. */
+  public record OutcomeRow(
+      MutationRef ref, int partition, long offset, MutationOutcome outcome, Instant createdAt) {}
+
+  /** A record row to upsert, with the coordinates of the change that produced it. */
+  public record RecordRow(RecordKey key, RecordState state, int partition, long offset, Instant at) {}
+
+  /**
+   * Locks the position rows of these partitions (creating missing ones at 0) and returns the next
+   * offset to apply per partition. The row lock fences a second consumer of the same partition
+   * during a rebalance: it waits, then sees the advanced position and skips what was applied.
+   */
+  public Map<Integer, Long> lockPositions(Connection c, Collection<Integer> partitions)
+      throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "INSERT INTO partition_positions (log_partition, next_offset, updated_at)"
+                + " SELECT p, 0, now() FROM unnest(?::int[]) AS p ON CONFLICT DO NOTHING")) {
+      ps.setArray(1, c.createArrayOf("int4", partitions.toArray()));
+      ps.executeUpdate();
+    }
+    Map<Integer, Long> positions = new HashMap<>();
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT log_partition, next_offset FROM partition_positions"
+                + " WHERE log_partition = ANY(?) ORDER BY log_partition FOR UPDATE")) {
+      ps.setArray(1, c.createArrayOf("int4", partitions.toArray()));
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          positions.put(rs.getInt(1), rs.getLong(2));
+        }
+      }
+    }
+    return positions;
+  }
+
+  /** Stored next offsets of these partitions (without locking), for seeking on assignment. */
+  public Map<Integer, Long> positions(Connection c, Collection<Integer> partitions)
+      throws SQLException {
+    Map<Integer, Long> positions = new HashMap<>();
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT log_partition, next_offset FROM partition_positions WHERE log_partition = ANY(?)")) {
+      ps.setArray(1, c.createArrayOf("int4", partitions.toArray()));
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          positions.put(rs.getInt(1), rs.getLong(2));
+        }
+      }
+    }
+    return positions;
+  }
+
+  /** Stores each partition's next offset. */
+  public void savePositions(Connection c, Map<Integer, Long> next, Instant now) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "UPDATE partition_positions SET next_offset = ?, updated_at = ? WHERE log_partition = ?")) {
+      for (Map.Entry<Integer, Long> e : next.entrySet()) {
+        ps.setLong(1, e.getValue());
+        ps.setTimestamp(2, Timestamp.from(now));
+        ps.setInt(3, e.getKey());
+        ps.addBatch();
+      }
+      ps.executeBatch();
+    }
+  }
+
+  /** The first outcomes already recorded for these mutations (the duplicates). */
+  public Map<MutationRef, MutationOutcome> findOutcomes(Connection c, Collection<MutationRef> refs)
+      throws SQLException {
+    Map<MutationRef, MutationOutcome> found = new HashMap<>();
+    if (refs.isEmpty()) {
+      return found;
+    }
+    String[] tenants = new String[refs.size()];
+    String[] clients = new String[refs.size()];
+    UUID[] ids = new UUID[refs.size()];
+    int i = 0;
+    for (MutationRef r : refs) {
+      tenants[i] = r.tenant();
+      clients[i] = r.clientId();
+      ids[i++] = r.mutationId();
+    }
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT o.tenant, o.client_id, o.mutation_id, o.collection, o.record_id, o.status,"
+                + " o.version, o.conflicts, o.error_code, o.error_message"
+                + " FROM mutation_outcomes o"
+                + " JOIN unnest(?::text[], ?::text[], ?::uuid[]) AS k(tenant, client_id, mutation_id)"
+                + " USING (tenant, client_id, mutation_id)")) {
+      ps.setArray(1, c.createArrayOf("text", tenants));
+      ps.setArray(2, c.createArrayOf("text", clients));
+      ps.setArray(3, c.createArrayOf("uuid", ids));
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          MutationRef ref =
+              new MutationRef(rs.getString(1), rs.getString(2), rs.getObject(3, UUID.class));
+          found.put(ref, readOutcome(rs, 3));
+        }
+      }
+    }
+    return found;
+  }
+
+  /**
+   * Reads one outcome from a result set whose columns, from {@code first}, are mutation_id,
+   * collection, record_id, status, version, conflicts, error_code, error_message.
+   */
+  public static MutationOutcome readOutcome(ResultSet rs, int first) throws SQLException {
+    long version = rs.getLong(first + 4);
+    Long v = rs.wasNull() ? null : version;
+    String conflicts = rs.getString(first + 5);
+    String code = rs.getString(first + 6);
+    try {
+      return new MutationOutcome(
+          rs.getObject(first, UUID.class),
+          rs.getString(first + 1),
+          rs.getString(first + 2),
+          OutcomeStatus.fromString(rs.getString(first + 3)),
+          v,
+          conflicts == null ? null : JSON.readValue(conflicts, CONFLICTS),
+          code == null ? null : new ErrorDetail(code, rs.getString(first + 7)));
+    } catch (JsonProcessingException e) {
+      throw new SQLException("unreadable conflicts column", e);
+    }
+  }
+
+  /** The current state of these records; missing ones are absent from the map. */
+  public Map<RecordKey, RecordState> findRecords(Connection c, Collection<RecordKey> keys)
+      throws SQLException {
+    Map<RecordKey, RecordState> found = new HashMap<>();
+    if (keys.isEmpty()) {
+      return found;
+    }
+    String[] tenants = new String[keys.size()];
+    String[] collections = new String[keys.size()];
+    String[] ids = new String[keys.size()];
+    int i = 0;
+    for (RecordKey k : keys) {
+      tenants[i] = k.tenant();
+      collections[i] = k.collection();
+      ids[i++] = k.recordId();
+    }
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT r.tenant, r.collection, r.record_id, r.version, r.data, r.deleted,"
+                + " r.field_versions, r.field_times, r.state_version, r.state_time"
+                + " FROM records r"
+                + " JOIN unnest(?::text[], ?::text[], ?::text[]) AS k(tenant, collection, record_id)"
+                + " USING (tenant, collection, record_id)")) {
+      Array a1 = c.createArrayOf("text", tenants);
+      ps.setArray(1, a1);
+      ps.setArray(2, c.createArrayOf("text", collections));
+      ps.setArray(3, c.createArrayOf("text", ids));
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          RecordKey key = new RecordKey(rs.getString(1), rs.getString(2), rs.getString(3));
+          found.put(
+              key,
+              new RecordState(
+                  rs.getLong(4),
+                  (ObjectNode) JSON.readTree(rs.getString(5)),
+                  rs.getBoolean(6),
+                  JSON.readValue(rs.getString(7), LONG_MAP),
+                  JSON.readValue(rs.getString(8), LONG_MAP),
+                  rs.getLong(9),
+                  rs.getLong(10)));
+        }
+      }
+    } catch (JsonProcessingException e) {
+      throw new SQLException("unreadable record row", e);
+    }
+    return found;
+  }
+
+  /** Inserts or replaces record rows (one per key: the batch's final state). */
+  public void upsertRecords(Connection c, Collection<RecordRow> rows) throws SQLException {
+    if (rows.isEmpty()) {
+      return;
+    }
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "INSERT INTO records (tenant, collection, record_id, version, data, deleted,"
+                + " field_versions, field_times, state_version, state_time, updated_at,"
+                + " log_partition, log_offset)"
+                + " VALUES (?, ?, ?, ?, ?::jsonb, ?, ?::jsonb, ?::jsonb, ?, ?, ?, ?, ?)"
+                + " ON CONFLICT (tenant, collection, record_id) DO UPDATE SET"
+                + " version = EXCLUDED.version, data = EXCLUDED.data, deleted = EXCLUDED.deleted,"
+                + " field_versions = EXCLUDED.field_versions, field_times = EXCLUDED.field_times,"
+                + " state_version = EXCLUDED.state_version, state_time = EXCLUDED.state_time,"
+                + " updated_at = EXCLUDED.updated_at, log_partition = EXCLUDED.log_partition,"
+                + " log_offset = EXCLUDED.log_offset")) {
+      for (RecordRow r : rows) {
+        RecordState s = r.state();
+        ps.setString(1, r.key().tenant());
+        ps.setString(2, r.key().collection());
+        ps.setString(3, r.key().recordId());
+        ps.setLong(4, s.version());
+        ps.setString(5, json(s.data()));
+        ps.setBoolean(6, s.deleted());
+        ps.setString(7, json(s.fieldVersions()));
+        ps.setString(8, json(s.fieldTimes()));
+        ps.setLong(9, s.stateVersion());
+        ps.setLong(10, s.stateTime());
+        ps.setTimestamp(11, Timestamp.from(r.at()));
+        ps.setInt(12, r.partition());
+        ps.setLong(13, r.offset());
+        ps.addBatch();
+      }
+      ps.executeBatch();
+    }
+  }
+
+  /** Appends change-log rows; a tombstone's post-image is {@code {}}. */
+  public void insertChanges(Connection c, Collection<ChangeRow> rows) throws SQLException {
+    if (rows.isEmpty()) {
+      return;
+    }
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "INSERT INTO change_log (log_partition, log_offset, tenant, collection, record_id,"
+                + " version, op, data, deleted, mutation_id, client_id, server_time)"
+                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?)")) {
+      for (ChangeRow r : rows) {
+        ps.setInt(1, r.partition());
+        ps.setLong(2, r.offset());
+        ps.setString(3, r.key().tenant());
+        ps.setString(4, r.key().collection());
+        ps.setString(5, r.key().recordId());
+        ps.setLong(6, r.state().version());
+        ps.setString(7, r.op());
+        ps.setString(8, r.state().deleted() ? "{}" : json(r.state().data()));
+        ps.setBoolean(9, r.state().deleted());
+        ps.setObject(10, r.mutationId());
+        ps.setString(11, r.clientId());
+        ps.setTimestamp(12, Timestamp.from(r.serverTime()));
+        ps.addBatch();
+      }
+      ps.executeBatch();
+    }
+  }
+
+  /** Writes receipts. */
+  public void insertOutcomes(Connection c, Collection<OutcomeRow> rows) throws SQLException {
+    if (rows.isEmpty()) {
+      return;
+    }
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "INSERT INTO mutation_outcomes (tenant, client_id, mutation_id, log_partition,"
+                + " log_offset, collection, record_id, status, version, conflicts, error_code,"
+                + " error_message, created_at)"
+                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?)")) {
+      for (OutcomeRow r : rows) {
+        MutationOutcome o = r.outcome();
+        ps.setString(1, r.ref().tenant());
+        ps.setString(2, r.ref().clientId());
+        ps.setObject(3, r.ref().mutationId());
+        ps.setInt(4, r.partition());
+        ps.setLong(5, r.offset());
+        ps.setString(6, o.collection());
+        ps.setString(7, o.recordId());
+        ps.setString(8, o.status().wire());
+        if (o.version() == null) {
+          ps.setNull(9, Types.BIGINT);
+        } else {
+          ps.setLong(9, o.version());
+        }
+        ps.setString(10, o.conflicts() == null ? null : json(o.conflicts()));
+        ps.setString(11, o.error() == null ? null : o.error().code());
+        ps.setString(12, o.error() == null ? null : o.error().message());
+        ps.setTimestamp(13, Timestamp.from(r.createdAt()));
+        ps.addBatch();
+      }
+      ps.executeBatch();
+    }
+  }
+
+  private static String json(Object value) throws SQLException {
+    try {
+      return JSON.writeValueAsString(value);
+    } catch (JsonProcessingException e) {
+      throw new SQLException("cannot serialize " + value.getClass().getSimpleName(), e);
+    }
+  }
+}

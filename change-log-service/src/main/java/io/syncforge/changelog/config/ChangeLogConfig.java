@@ -1,0 +1,56 @@
+package io.syncforge.changelog.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import io.syncforge.protocol.ConflictPolicy;
+import java.time.Duration;
+import java.util.Map;
+
+/** Configuration of change-log-service, under {@code sync.changelog}. */
+@ConfigMapping(prefix = "sync.changelog")
+public interface ChangeLogConfig {
+
+  /** Partition count of {@code sync.mutations}; part of every cursor (the log epoch). */
+  @WithDefault("12")
+  int partitions();
+
+  /** The topic devices' mutations arrive on. */
+  @WithDefault("sync.mutations")
+  String mutationsTopic();
+
+  /** Where unreadable messages go, with the reason in headers. */
+  @WithDefault("sync.mutations.dlq")
+  String dlqTopic();
+
+  /** Consumer group of the apply loop; all instances share it. */
+  @WithDefault("change-log-service")
+  String consumerGroup();
+
+  /** Most records one poll (and so one PostgreSQL transaction) takes. */
+  @WithDefault("1000")
+  int maxPollRecords();
+
+  /** Policy for collections not named in {@link #policies()}. */
+  @WithDefault("server-wins")
+  ConflictPolicy defaultPolicy();
+
+  /** Per-collection conflict policy, e.g. {@code sync.changelog.policies.notes=client-wins}. */
+  Map<String, ConflictPolicy> policies();
+
+  /** Largest serialized record a mutation may carry, in bytes. */
+  @WithDefault("262144")
+  int maxRecordBytes();
+
+  /** Superseded change-log entries and tombstones older than this may be compacted away. */
+  @WithDefault("30D")
+  Duration retention();
+
+  /** Receipts (and so the dedupe keys) are kept this long: longer than any offline period. */
+  @WithDefault("90D")
+  Duration receiptRetention();
+
+  /** The policy of one collection. */
+  default ConflictPolicy policyFor(String collection) {
+    return policies().getOrDefault(collection, defaultPolicy());
+  }
+}

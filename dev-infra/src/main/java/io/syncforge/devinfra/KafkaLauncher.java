@@ -1,0 +1,380 @@
+package io.syncforge.devinfra;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Starts a real Apache Kafka broker (KRaft, one node acting as broker and controller) in its own
+ * JVM. The broker reads its standard input and halts when the pipe closes, so it dies with the JVM
+ * that started it, even after a SIGKILL.
+ *
+ * <pre>{@code
+ * try (RunningKafka kafka = KafkaLauncher.builder().start()) {
+ *   kafka.createTopic("sync.mutations", 12);
+ *   String bootstrap = kafka.bootstrapServers();
+ * }
+ * }</pre>
+ */
+public final class KafkaLauncher {
+
+  private static final Logger LOG = LoggerFactory.getLogger(KafkaLauncher.class);
+  private static final String CLASSPATH_RESOURCE = "META-INF/syncforge/kafka-broker.classpath";
+  private static final String MAIN_CLASS = "io.syncforge.devinfra.kafka.BrokerMain";
+
+  private Path dataDir = Path.of("target", "dev-infra", "kafka");
+  private int port;
+  private boolean fresh = true;
+  private String maxHeap = "512m";
+  private Duration startupTimeout = Duration.ofSeconds(90);
+
+  private KafkaLauncher() {}
+
+  /** A launcher with defaults: data under {@code target/dev-infra/kafka}, free port, fresh. */
+  public static KafkaLauncher builder() {
+    return new KafkaLauncher();
+  }
+
+  /** Where the broker keeps its logs and metadata; created if missing. */
+  public KafkaLauncher dataDir(Path dataDir) {
+    this.dataDir = Objects.requireNonNull(dataDir, "dataDir == null");
+    return this;
+  }
+
+  /** The client port; 0 (the default) picks a free one. The controller port is always free. */
+  public KafkaLauncher port(int port) {
+    this.port = port;
+    return this;
+  }
+
+  /** Whether to wipe the data directory first (default true, for tests). */
+  public KafkaLauncher fresh(boolean fresh) {
+    this.fresh = fresh;
+    return this;
+  }
+
+  /** The broker JVM's -Xmx (default 512m). */
+  public KafkaLauncher maxHeap(String maxHeap) {
+    this.maxHeap = Objects.requireNonNull(maxHeap, "maxHeap == null");
+    return this;
+  }
+
+  /** How long to wait for the broker to answer (default 90 s). */
+  public KafkaLauncher startupTimeout(Duration startupTimeout) {
+    this.startupTimeout = Objects.requireNonNull(startupTimeout, "startupTimeout == null");
+    return this;
+  }
+
+  /** Formats storage if needed, starts the broker and waits until it answers metadata calls. */
+  public RunningKafka start() {
+    Path dir = dataDir.toAbsolutePath().normalize();
+    try {
+      Files.createDirectories(dir);
+      stopOrphanOn(dir);
+      if (fresh) {
+        Files2.deleteRecursively(dir);
+        Files.createDirectories(dir);
+      }
+      int clientPort = port == 0 ? Processes.freePort() : port;
+      int controllerPort = Processes.freePort();
+      Path props = writeServerProperties(dir, clientPort, controllerPort);
+      Path log = dir.resolveSibling(dir.getFileName() + ".log");
+      String classpath = brokerClasspath();
+      long t0 = System.nanoTime();
+
+      if (!Files.exists(dir.resolve("logs").resolve("meta.properties"))) {
+        Process format =
+            javaProcess(classpath, List.of("format", props.toString(), clusterId(dir)))
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .start();
+        if (!format.waitFor(120, TimeUnit.SECONDS) || format.exitValue() != 0) {
+          format.destroyForcibly();
+          throw new IllegalStateException("formatting Kafka storage failed; see " + log);
+        }
+      }
+
+      Process broker =
+          javaProcess(classpath, List.of(props.toString()))
+              .redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+              .redirectInput(ProcessBuilder.Redirect.PIPE)
+              .start();
+      Files.writeString(dir.resolve("broker.pid"), Long.toString(broker.pid()));
+      RunningKafka running = new RunningKafka(broker, "127.0.0.1:" + clientPort, dir, log);
+      try {
+        running.awaitReady(startupTimeout);
+      } catch (RuntimeException e) {
+        running.close();
+        throw e;
+      }
+      LOG.info(
+          "Kafka on {} ({} ms), data {}, log {}",
+          running.bootstrapServers(),
+          (System.nanoTime() - t0) / 1_000_000,
+          dir,
+          log);
+      return running;
+    } catch (IOException e) {
+      throw new UncheckedIOException("Kafka did not start in " + dir, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while starting Kafka", e);
+    }
+  }
+
+  private ProcessBuilder javaProcess(String classpath, List<String> args) {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("-Xmx" + maxHeap);
+    cmd.add("-XX:+UseSerialGC");
+    cmd.add("-XX:TieredStopAtLevel=1");
+    cmd.add("-Djava.awt.headless=true");
+    cmd.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
+    cmd.add("-Dorg.slf4j.simpleLogger.showDateTime=true");
+    cmd.add("-cp");
+    cmd.add(classpath);
+    cmd.add(MAIN_CLASS);
+    cmd.addAll(args);
+    return new ProcessBuilder(cmd);
+  }
+
+  /** Keeps the cluster id across restarts of a kept data directory. */
+  private static String clusterId(Path dir) throws IOException {
+    Path file = dir.resolve("cluster.id");
+    if (Files.exists(file)) {
+      return Files.readString(file).trim();
+    }
+    String id = Uuid.randomUuid().toString();
+    Files.writeString(file, id);
+    return id;
+  }
+
+  private static Path writeServerProperties(Path dir, int clientPort, int controllerPort)
+      throws IOException {
+    Map<String, String> p = new LinkedHashMap<>();
+    p.put("process.roles", "broker,controller");
+    p.put("node.id", "1");
+    p.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
+    p.put(
+        "listeners",
+        "PLAINTEXT://127.0.0.1:" + clientPort + ",CONTROLLER://127.0.0.1:" + controllerPort);
+    p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + clientPort);
+    p.put("controller.listener.names", "CONTROLLER");
+    p.put("inter.broker.listener.name", "PLAINTEXT");
+    p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+    p.put("log.dirs", dir.resolve("logs").toString());
+    p.put("num.partitions", "1");
+    p.put("auto.create.topics.enable", "false");
+    p.put("offsets.topic.replication.factor", "1");
+    p.put("offsets.topic.num.partitions", "4");
+    p.put("transaction.state.log.replication.factor", "1");
+    p.put("transaction.state.log.min.isr", "1");
+    p.put("transaction.state.log.num.partitions", "4");
+    p.put("share.coordinator.state.topic.replication.factor", "1");
+    p.put("share.coordinator.state.topic.min.isr", "1");
+    p.put("group.initial.rebalance.delay.ms", "0");
+    p.put("log.flush.interval.messages", "9223372036854775807");
+    StringBuilder sb = new StringBuilder("# written by dev-infra KafkaLauncher\n");
+    p.forEach((k, v) -> sb.append(k).append('=').append(v).append('\n'));
+    Path file = dir.resolve("server.properties");
+    Files.writeString(file, sb.toString());
+    return file;
+  }
+
+  /** Reads the broker classpath that the kafka-runtime module wrote at build time. */
+  static String brokerClasspath() throws IOException {
+    ClassLoader loader = KafkaLauncher.class.getClassLoader();
+    URL resource = loader.getResource(CLASSPATH_RESOURCE);
+    if (resource == null) {
+      throw new IllegalStateException(
+          CLASSPATH_RESOURCE + " not found: is dev-infra-kafka-runtime on the classpath?");
+    }
+    String deps;
+    try (InputStream in = resource.openStream()) {
+      deps = new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
+    }
+    // The runtime jar (or classes directory) itself holds BrokerMain.
+    String self = codeLocation(resource);
+    return self + java.io.File.pathSeparator + deps;
+  }
+
+  private static String codeLocation(URL resource) {
+    String url = resource.toString();
+    try {
+      if (url.startsWith("jar:")) {
+        String jar = url.substring(4, url.indexOf("!/"));
+        return Path.of(new java.net.URI(jar)).toString();
+      }
+      Path file = Path.of(resource.toURI());
+      // .../classes/META-INF/syncforge/kafka-broker.classpath -> .../classes
+      return file.getParent().getParent().getParent().toString();
+    } catch (java.net.URISyntaxException e) {
+      throw new IllegalStateException("unexpected resource URL " + url, e);
+    }
+  }
+
+  static void stopOrphanOn(Path dir) throws IOException {
+    Path pidFile = dir.resolve("broker.pid");
+    var pid = Processes.readPid(pidFile);
+    if (pid.isPresent()) {
+      if (Processes.stopOrphan(pid.get(), MAIN_CLASS, Duration.ofSeconds(15))) {
+        LOG.warn("stopped orphaned Kafka broker (pid {}) left on {}", pid.get(), dir);
+      }
+      Files.deleteIfExists(pidFile);
+    }
+  }
+
+  /** A running broker. Closing it stops the broker JVM (and wipes its data if it was fresh). */
+  public static final class RunningKafka implements AutoCloseable {
+    private final Process process;
+    private final String bootstrapServers;
+    private final Path dataDir;
+    private final Path logFile;
+
+    RunningKafka(Process process, String bootstrapServers, Path dataDir, Path logFile) {
+      this.process = process;
+      this.bootstrapServers = bootstrapServers;
+      this.dataDir = dataDir;
+      this.logFile = logFile;
+    }
+
+    /** {@code host:port} for {@code bootstrap.servers}. */
+    public String bootstrapServers() {
+      return bootstrapServers;
+    }
+
+    /** The broker JVM's pid. */
+    public long pid() {
+      return process.pid();
+    }
+
+    /** Where the broker writes its log. */
+    public Path logFile() {
+      return logFile;
+    }
+
+    /** The broker's data directory. */
+    public Path dataDir() {
+      return dataDir;
+    }
+
+    /** An admin client for this broker; the caller closes it. */
+    public Admin admin() {
+      Properties props = new Properties();
+      props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+      props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000");
+      props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "10000");
+      return Admin.create(props);
+    }
+
+    void awaitReady(Duration timeout) {
+      long deadline = System.nanoTime() + timeout.toNanos();
+      Exception last = null;
+      try (Admin admin = admin()) {
+        while (System.nanoTime() < deadline) {
+          if (!process.isAlive()) {
+            throw new IllegalStateException(
+                "Kafka broker exited with " + process.exitValue() + "; see " + logFile);
+          }
+          try {
+            admin.describeCluster().nodes().get(5, TimeUnit.SECONDS);
+            return;
+          } catch (Exception e) {
+            last = e;
+            sleep(200);
+          }
+        }
+      }
+      throw new IllegalStateException(
+          "Kafka not ready after " + timeout + "; see " + logFile, last);
+    }
+
+    /**
+     * Creates a topic with the given partition count, or checks that an existing one has it.
+     *
+     * @throws IllegalStateException when the topic exists with another partition count
+     */
+    public void createTopic(String name, int partitions) {
+      try (Admin admin = admin()) {
+        try {
+          admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1))).all().get();
+        } catch (ExecutionException e) {
+          if (!(e.getCause() instanceof TopicExistsException)) {
+            throw e;
+          }
+          TopicDescription d = admin.describeTopics(List.of(name)).allTopicNames().get().get(name);
+          if (d.partitions().size() != partitions) {
+            throw new IllegalStateException(
+                "topic "
+                    + name
+                    + " exists with "
+                    + d.partitions().size()
+                    + " partitions, wanted "
+                    + partitions);
+          }
+        }
+      } catch (ExecutionException e) {
+        throw new IllegalStateException("cannot create topic " + name, e.getCause());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted creating topic " + name, e);
+      }
+    }
+
+    /** Creates every topic of a {@code name:partitions} map; see {@link #createTopic}. */
+    public void createTopics(Map<String, Integer> topics) {
+      topics.forEach(this::createTopic);
+    }
+
+    /** Stops the broker: closes its stdin (it shuts down), then kills it if it lingers. */
+    @Override
+    public void close() {
+      try {
+        process.getOutputStream().close();
+      } catch (IOException ignored) {
+        // Already closed.
+      }
+      try {
+        if (!process.waitFor(20, TimeUnit.SECONDS)) {
+          process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+        Files.deleteIfExists(dataDir.resolve("broker.pid"));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+
+    private static void sleep(long millis) {
+      try {
+        Thread.sleep(millis);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted", e);
+      }
+    }
+  }
+}

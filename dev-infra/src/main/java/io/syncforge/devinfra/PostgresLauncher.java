@@ -1,0 +1,185 @@
+package io.syncforge.devinfra;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Starts a real PostgreSQL server from the binaries shipped in a Maven artifact (zonky), as root or
+ * not, without Docker or an installed server.
+ *
+ * <pre>{@code
+ * try (RunningPostgres pg = PostgresLauncher.builder().dataDir(Path.of("target/pg")).start()) {
+ *   String url = pg.createDatabase("sync");
+ * }
+ * }</pre>
+ *
+ * <p>The server's output goes to {@code <dataDir>/../<name>.log}. A server left running by a run
+ * that was killed with SIGKILL is found through {@code postmaster.pid} and stopped first.
+ */
+public final class PostgresLauncher {
+
+  private static final Logger LOG = LoggerFactory.getLogger(PostgresLauncher.class);
+  private static final Pattern DB_NAME = Pattern.compile("[a-z][a-z0-9_]{0,62}");
+
+  private Path dataDir = Path.of("target", "dev-infra", "postgres");
+  private int port;
+  private boolean fresh = true;
+
+  private PostgresLauncher() {}
+
+  /** A launcher with defaults: data under {@code target/dev-infra/postgres}, free port, fresh. */
+  public static PostgresLauncher builder() {
+    return new PostgresLauncher();
+  }
+
+  /** Where the cluster's files live; created if missing. */
+  public PostgresLauncher dataDir(Path dataDir) {
+    this.dataDir = Objects.requireNonNull(dataDir, "dataDir == null");
+    return this;
+  }
+
+  /** The port to listen on; 0 (the default) picks a free one. */
+  public PostgresLauncher port(int port) {
+    this.port = port;
+    return this;
+  }
+
+  /**
+   * Whether to wipe the data directory before starting (default true, for tests). The local stack
+   * passes false so data survives restarts.
+   */
+  public PostgresLauncher fresh(boolean fresh) {
+    this.fresh = fresh;
+    return this;
+  }
+
+  /** Starts the server and waits until it accepts connections. */
+  public RunningPostgres start() {
+    Path dir = dataDir.toAbsolutePath().normalize();
+    try {
+      Files.createDirectories(dir);
+      stopOrphanOn(dir);
+      if (fresh) {
+        Files2.deleteRecursively(dir);
+        Files.createDirectories(dir);
+      }
+      Path log = dir.resolveSibling(dir.getFileName() + ".log");
+      int chosenPort = port == 0 ? Processes.freePort() : port;
+      long started = System.nanoTime();
+      EmbeddedPostgres pg =
+          EmbeddedPostgres.builder()
+              .setDataDirectory(dir)
+              .setCleanDataDirectory(fresh)
+              .setPort(chosenPort)
+              .setServerConfig("max_connections", "200")
+              .setServerConfig("fsync", fresh ? "off" : "on")
+              .setServerConfig("synchronous_commit", fresh ? "off" : "on")
+              .setServerConfig("full_page_writes", fresh ? "off" : "on")
+              .setPGStartupWait(Duration.ofSeconds(60))
+              .setOutputRedirector(ProcessBuilder.Redirect.appendTo(log.toFile()))
+              .setErrorRedirector(ProcessBuilder.Redirect.appendTo(log.toFile()))
+              .start();
+      LOG.info(
+          "PostgreSQL on port {} ({} ms), data {}, log {}",
+          pg.getPort(),
+          (System.nanoTime() - started) / 1_000_000,
+          dir,
+          log);
+      return new RunningPostgres(pg, dir);
+    } catch (IOException e) {
+      throw new UncheckedIOException("PostgreSQL did not start in " + dir, e);
+    }
+  }
+
+  /** Stops a postmaster that a killed run left on this data directory. */
+  static void stopOrphanOn(Path dir) throws IOException {
+    Path pidFile = dir.resolve("postmaster.pid");
+    var pid = Processes.readPid(pidFile);
+    if (pid.isPresent()) {
+      if (Processes.stopOrphan(pid.get(), "postgres", Duration.ofSeconds(15))) {
+        LOG.warn("stopped orphaned PostgreSQL (pid {}) left on {}", pid.get(), dir);
+      }
+      Files.deleteIfExists(pidFile);
+    }
+  }
+
+  /** A running server. Closing it stops the server (and wipes its data if it was fresh). */
+  public static final class RunningPostgres implements AutoCloseable {
+    private final EmbeddedPostgres pg;
+    private final Path dataDir;
+
+    RunningPostgres(EmbeddedPostgres pg, Path dataDir) {
+      this.pg = pg;
+      this.dataDir = dataDir;
+    }
+
+    /** The TCP port on 127.0.0.1 / localhost. */
+    public int port() {
+      return pg.getPort();
+    }
+
+    /** The superuser's name; local connections need no password. */
+    public String superuser() {
+      return "postgres";
+    }
+
+    /** The cluster's data directory. */
+    public Path dataDir() {
+      return dataDir;
+    }
+
+    /** JDBC URL of a database on this server. */
+    public String jdbcUrl(String database) {
+      return "jdbc:postgresql://localhost:" + port() + "/" + database;
+    }
+
+    /** The server's pid, from {@code postmaster.pid}. */
+    public long pid() {
+      return Processes.readPid(dataDir.resolve("postmaster.pid"))
+          .orElseThrow(() -> new IllegalStateException("no postmaster.pid in " + dataDir));
+    }
+
+    /**
+     * Creates the database if it does not exist yet.
+     *
+     * @return its JDBC URL
+     */
+    public String createDatabase(String name) {
+      if (!DB_NAME.matcher(name).matches()) {
+        throw new IllegalArgumentException("invalid database name: " + name);
+      }
+      try (Connection c = DriverManager.getConnection(jdbcUrl("postgres"), superuser(), "");
+          Statement s = c.createStatement()) {
+        var rs = s.executeQuery("SELECT 1 FROM pg_database WHERE datname = '" + name + "'");
+        if (!rs.next()) {
+          s.execute("CREATE DATABASE " + name);
+        }
+      } catch (SQLException e) {
+        throw new IllegalStateException("cannot create database " + name, e);
+      }
+      return jdbcUrl(name);
+    }
+
+    /** Stops the server. */
+    @Override
+    public void close() {
+      try {
+        pg.close();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+  }
+}

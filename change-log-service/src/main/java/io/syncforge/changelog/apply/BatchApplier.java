@@ -39,9 +39,9 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
  * Applies one poll's records in ONE PostgreSQL transaction: dedupe, validate, resolve conflicts,
- * update {@code records}, append to {@code change_log}, write receipts, store each partition's
- * next offset. A crash before commit leaves nothing; after commit, the stored offsets make the
- * records never apply again.
+ * update {@code records}, append to {@code change_log}, write receipts, store each partition's next
+ * offset. A crash before commit leaves nothing; after commit, the stored offsets make the records
+ * never apply again.
  */
 @ApplicationScoped
 public class BatchApplier {
@@ -81,7 +81,8 @@ public class BatchApplier {
       List<Instant> receivedTimes) {}
 
   /** A record read from Kafka: its envelope, or why it could not be read. */
-  private record Parsed(ConsumerRecord<String, byte[]> record, MutationEnvelope envelope, String error) {}
+  private record Parsed(
+      ConsumerRecord<String, byte[]> record, MutationEnvelope envelope, String error) {}
 
   /**
    * Applies records of one poll (any partitions, each partition's records in offset order).
@@ -147,7 +148,9 @@ public class BatchApplier {
         MutationOutcome outcome;
         List<FieldError> errors = validator.validate(m, "mutation");
         if (!errors.isEmpty()) {
-          outcome = MutationOutcome.rejected(m, new ErrorDetail(ErrorCode.INVALID_REQUEST.code(), describe(errors)));
+          outcome =
+              MutationOutcome.rejected(
+                  m, new ErrorDetail(ErrorCode.INVALID_REQUEST.code(), describe(errors)));
         } else {
           RecordKey key = key(env);
           Decision d =
@@ -159,7 +162,8 @@ public class BatchApplier {
             Decision.Accept a = (Decision.Accept) d;
             if (a.changed()) {
               state.put(key, a.state());
-              recordRows.put(key, new RecordRow(key, a.state(), rec.partition(), rec.offset(), now));
+              recordRows.put(
+                  key, new RecordRow(key, a.state(), rec.partition(), rec.offset(), now));
               changeRows.add(
                   new ChangeRow(
                       rec.partition(),
@@ -244,6 +248,8 @@ public class BatchApplier {
   }
 
   private static String describe(List<FieldError> errors) {
-    return errors.stream().map(e -> e.path() + ": " + e.message()).collect(Collectors.joining("; "));
+    return errors.stream()
+        .map(e -> e.path() + ": " + e.message())
+        .collect(Collectors.joining("; "));
   }
 }

@@ -26,10 +26,9 @@ import java.util.Map;
 import java.util.UUID;
 
 /**
- * The apply path's SQL: set-based reads and batched writes over one connection, inside the
- * caller's transaction. Plain JDBC on purpose: this is the hot path (thousands of rows per second
- * with jsonb), where batching and {@code reWriteBatchedInserts} matter more than an ORM's
- * convenience.
+ * The apply path's SQL: set-based reads and batched writes over one connection, inside the caller's
+ * transaction. Plain JDBC on purpose: this is the hot path (thousands of rows per second with
+ * jsonb), where batching and {@code reWriteBatchedInserts} matter more than an ORM's convenience.
  */
 @ApplicationScoped
 public class ChangeLogRepository {
@@ -60,7 +59,8 @@ public class ChangeLogRepository {
       MutationRef ref, int partition, long offset, MutationOutcome outcome, Instant createdAt) {}
 
   /** A record row to upsert, with the coordinates of the change that produced it. */
-  public record RecordRow(RecordKey key, RecordState state, int partition, long offset, Instant at) {}
+  public record RecordRow(
+      RecordKey key, RecordState state, int partition, long offset, Instant at) {}
 
   /**
    * Locks the position rows of these partitions (creating missing ones at 0) and returns the next
@@ -109,7 +109,8 @@ public class ChangeLogRepository {
   }
 
   /** Stores each partition's next offset. */
-  public void savePositions(Connection c, Map<Integer, Long> next, Instant now) throws SQLException {
+  public void savePositions(Connection c, Map<Integer, Long> next, Instant now)
+      throws SQLException {
     try (PreparedStatement ps =
         c.prepareStatement(
             "UPDATE partition_positions SET next_offset = ?, updated_at = ? WHERE log_partition = ?")) {

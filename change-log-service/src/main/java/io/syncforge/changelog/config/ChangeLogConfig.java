@@ -26,6 +26,10 @@ public interface ChangeLogConfig {
   @WithDefault("change-log-service")
   String consumerGroup();
 
+  /** Kafka consumer session timeout: how soon a dead instance's partitions move to another. */
+  @WithDefault("45S")
+  Duration sessionTimeout();
+
   /** Most records one poll (and so one PostgreSQL transaction) takes. */
   @WithDefault("1000")
   int maxPollRecords();
@@ -48,6 +52,18 @@ public interface ChangeLogConfig {
   /** Receipts (and so the dedupe keys) are kept this long: longer than any offline period. */
   @WithDefault("90D")
   Duration receiptRetention();
+
+  /** How often compaction runs (scheduler syntax, e.g. {@code 1h}); read by the scheduler. */
+  @WithDefault("1h")
+  String compactionEvery();
+
+  /** Delay before the first scheduled compaction after start. */
+  @WithDefault("5m")
+  String compactionDelay();
+
+  /** Whether this instance runs the apply loop (false only for admin-only or test instances). */
+  @WithDefault("true")
+  boolean consumerEnabled();
 
   /** The policy of one collection. */
   default ConflictPolicy policyFor(String collection) {

@@ -43,7 +43,8 @@ public final class ConflictResolver {
    * @param policy the collection's conflict policy
    * @param receivedAt when the server received it (server clock)
    */
-  public Decision resolve(RecordState current, Mutation m, ConflictPolicy policy, Instant receivedAt) {
+  public Decision resolve(
+      RecordState current, Mutation m, ConflictPolicy policy, Instant receivedAt) {
     long base = m.baseVersion() == null ? 0 : m.baseVersion();
     // The device clock only breaks last-writer-wins ties, and can never claim a time after upload.
     long editTime =
@@ -94,7 +95,8 @@ public final class ConflictResolver {
       return new Decision.Accept(current, OutcomeStatus.APPLIED, List.of(), false);
     }
     if (current.version() <= base) {
-      return new Decision.Accept(tombstone(current, editTime), OutcomeStatus.APPLIED, List.of(), true);
+      return new Decision.Accept(
+          tombstone(current, editTime), OutcomeStatus.APPLIED, List.of(), true);
     }
     // Delete after an update the device had not seen.
     boolean clientWins =
@@ -105,9 +107,14 @@ public final class ConflictResolver {
         };
     Conflict conflict =
         new Conflict(
-            DELETED_FIELD, NODES.booleanNode(true), NODES.booleanNode(false), NODES.booleanNode(clientWins), policy);
+            DELETED_FIELD,
+            NODES.booleanNode(true),
+            NODES.booleanNode(false),
+            NODES.booleanNode(clientWins),
+            policy);
     return clientWins
-        ? new Decision.Accept(tombstone(current, editTime), OutcomeStatus.MERGED, List.of(conflict), true)
+        ? new Decision.Accept(
+            tombstone(current, editTime), OutcomeStatus.MERGED, List.of(conflict), true)
         : new Decision.Accept(current, OutcomeStatus.MERGED, List.of(conflict), false);
   }
 
@@ -153,7 +160,10 @@ public final class ConflictResolver {
     }
     RecordState restored = new RecordState(v, data, false, versions, times, v, editTime);
     return new Decision.Accept(
-        restored, conflicts.isEmpty() ? OutcomeStatus.APPLIED : OutcomeStatus.MERGED, conflicts, true);
+        restored,
+        conflicts.isEmpty() ? OutcomeStatus.APPLIED : OutcomeStatus.MERGED,
+        conflicts,
+        true);
   }
 
   private Decision writeOnLive(
@@ -184,7 +194,8 @@ public final class ConflictResolver {
               case LAST_WRITER_WINS -> editTime > current.fieldTimes().getOrDefault(f, 0L);
             };
         conflicts.add(
-            new Conflict(f, orNull(client), orNull(server), orNull(take ? client : server), policy));
+            new Conflict(
+                f, orNull(client), orNull(server), orNull(take ? client : server), policy));
       }
       if (take) {
         if (client == null) {

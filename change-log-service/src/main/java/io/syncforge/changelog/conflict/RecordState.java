@@ -7,8 +7,8 @@ import java.util.Map;
  * The server's current state of one record, as the conflict rules need it.
  *
  * @param version server version: 1 on creation, +1 on every change
- * @param data current fields (for a tombstone: the last live fields, kept so a restore by patch
- *     is whole; never sent to devices)
+ * @param data current fields (for a tombstone: the last live fields, kept so a restore by patch is
+ *     whole; never sent to devices)
  * @param deleted whether the record is a tombstone
  * @param fieldVersions per field, the version that last changed it
  * @param fieldTimes per field, the edit time (epoch millis) of that change; for last-writer-wins

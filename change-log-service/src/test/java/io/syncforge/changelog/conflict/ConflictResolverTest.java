@@ -29,8 +29,8 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The conflict table. Server history used throughout: v1 created {a:1, b:1} at t=1000; v2 changed
- * b to 2 at t=2000. A device that last saw v1 edits; so b conflicts, a does not.
+ * The conflict table. Server history used throughout: v1 created {a:1, b:1} at t=1000; v2 changed b
+ * to 2 at t=2000. A device that last saw v1 edits; so b conflicts, a does not.
  */
 class ConflictResolverTest {
 
@@ -49,7 +49,13 @@ class ConflictResolverTest {
   /** v2 of the history above. */
   static RecordState live() {
     return new RecordState(
-        2, obj("{\"a\":1,\"b\":2}"), false, Map.of("a", 1L, "b", 2L), Map.of("a", 1000L, "b", 2000L), 1, 1000);
+        2,
+        obj("{\"a\":1,\"b\":2}"),
+        false,
+        Map.of("a", 1L, "b", 2L),
+        Map.of("a", 1000L, "b", 2000L),
+        1,
+        1000);
   }
 
   /** v3: v2 deleted at t=3000. */
@@ -87,7 +93,8 @@ class ConflictResolverTest {
 
   @Test
   void patchOfAMissingRecordIsRejectedNotFound() {
-    Decision d = resolver.resolve(null, mutation(Op.PATCH, null, "{\"a\":1}", null), SERVER_WINS, NOW);
+    Decision d =
+        resolver.resolve(null, mutation(Op.PATCH, null, "{\"a\":1}", null), SERVER_WINS, NOW);
     assertEquals(ErrorCode.NOT_FOUND, assertInstanceOf(Decision.Reject.class, d).code());
   }
 
@@ -167,7 +174,8 @@ class ConflictResolverTest {
     RecordState editedLater =
         new RecordState(2, obj("{\"b\":2}"), false, Map.of("b", 2L), Map.of("b", 20_000L), 1, 1000);
     Decision.Accept d =
-        accept(editedLater, mutation(Op.PATCH, 1L, "{\"b\":7}", 1_000_000_000_000L), LAST_WRITER_WINS);
+        accept(
+            editedLater, mutation(Op.PATCH, 1L, "{\"b\":7}", 1_000_000_000_000L), LAST_WRITER_WINS);
     assertEquals(2, d.state().data().get("b").asInt());
   }
 
@@ -189,7 +197,8 @@ class ConflictResolverTest {
 
   @Test
   void baseVersionAheadOfTheServerIsRejected() {
-    Decision d = resolver.resolve(live(), mutation(Op.PATCH, 9L, "{\"a\":1}", null), SERVER_WINS, NOW);
+    Decision d =
+        resolver.resolve(live(), mutation(Op.PATCH, 9L, "{\"a\":1}", null), SERVER_WINS, NOW);
     assertEquals(ErrorCode.CONFLICT, assertInstanceOf(Decision.Reject.class, d).code());
   }
 
@@ -251,7 +260,8 @@ class ConflictResolverTest {
   @ParameterizedTest
   @MethodSource
   void updateAfterDelete(ConflictPolicy policy, long editTime, boolean staysDeleted) {
-    Decision.Accept d = accept(deletedAtV3(), mutation(Op.PATCH, 2L, "{\"a\":5}", editTime), policy);
+    Decision.Accept d =
+        accept(deletedAtV3(), mutation(Op.PATCH, 2L, "{\"a\":5}", editTime), policy);
     assertEquals(OutcomeStatus.MERGED, d.status());
     assertEquals(staysDeleted, d.state().deleted());
     Conflict c = d.conflicts().get(0);

@@ -22,11 +22,10 @@ public class JwtTestResource implements QuarkusTestResourceLifecycleManager {
   @Override
   public Map<String, String> start() {
     DevJwt jwt = jwt();
+    // The key's content, not its location: Quarkus generates its own dev/test key pair when no
+    // key is configured at build time, and that generated key would win over a runtime location.
     return Map.of(
-        "mp.jwt.verify.publickey.location",
-        jwt.publicKeyPem().toUri().toString(),
-        "mp.jwt.verify.issuer",
-        DevJwt.ISSUER);
+        "mp.jwt.verify.publickey", jwt.publicKeyPemText(), "mp.jwt.verify.issuer", DevJwt.ISSUER);
   }
 
   @Override

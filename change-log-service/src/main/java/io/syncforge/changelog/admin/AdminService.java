@@ -1,0 +1,207 @@
+package io.syncforge.changelog.admin;
+
+import io.smallrye.reactive.messaging.MutinyEmitter;
+import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import io.syncforge.changelog.apply.Channels;
+import io.syncforge.changelog.apply.MutationConsumer;
+import io.syncforge.changelog.config.ChangeLogConfig;
+import io.syncforge.protocol.ErrorCode;
+import io.syncforge.protocol.FieldError;
+import io.syncforge.protocol.Limits;
+import io.syncforge.protocol.Mutation;
+import io.syncforge.protocol.MutationOutcome;
+import io.syncforge.protocol.PushRequest;
+import io.syncforge.protocol.PushResponse;
+import io.syncforge.protocol.messaging.MutationEnvelope;
+import io.syncforge.protocol.validation.MutationValidator;
+import io.syncforge.service.Caller;
+import io.syncforge.service.ProblemException;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+import javax.sql.DataSource;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.TopicPartition;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Message;
+
+/** Back-office writes and log statistics. */
+@ApplicationScoped
+public class AdminService {
+
+  /** The client id of back-office writes that name none. */
+  public static final String ADMIN_CLIENT = "admin";
+
+  private final MutinyEmitter<MutationEnvelope> mutations;
+  private final DataSource dataSource;
+  private final ChangeLogConfig config;
+  private final MutationConsumer consumer;
+  private final String bootstrapServers;
+  private final MutationValidator validator;
+
+  AdminService(
+      @Channel(Channels.MUTATIONS_OUT) MutinyEmitter<MutationEnvelope> mutations,
+      DataSource dataSource,
+      ChangeLogConfig config,
+      MutationConsumer consumer,
+      @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers) {
+    this.mutations = mutations;
+    this.dataSource = dataSource;
+    this.config = config;
+    this.consumer = consumer;
+    this.bootstrapServers = bootstrapServers;
+    this.validator = new MutationValidator(config.maxRecordBytes(), false);
+  }
+
+  /** Validates the whole request, then sends every mutation and waits until Kafka has them all. */
+  public PushResponse submit(Caller caller, PushRequest request) {
+    PushRequest withClient =
+        request != null && request.clientId() == null
+            ? new PushRequest(ADMIN_CLIENT, request.mutations())
+            : request;
+    List<FieldError> errors = validator.validate(withClient, Limits.MAX_MUTATIONS_PER_PUSH);
+    if (!errors.isEmpty()) {
+      throw new ProblemException(ErrorCode.INVALID_REQUEST, "invalid mutations", errors);
+    }
+    Instant now = Instant.now();
+    List<MutationOutcome> outcomes = new ArrayList<>();
+    try {
+      for (Mutation m : withClient.mutations()) {
+        MutationEnvelope env =
+            new MutationEnvelope(
+                caller.tenant(),
+                caller.user(),
+                withClient.clientId(),
+                m,
+                now,
+                MutationEnvelope.SOURCE_ADMIN);
+        mutations
+            .sendMessage(
+                Message.of(env)
+                    .addMetadata(
+                        OutgoingKafkaRecordMetadata.<String>builder().withKey(env.key()).build()))
+            .await()
+            .atMost(Duration.ofSeconds(10));
+        outcomes.add(MutationOutcome.pending(m));
+      }
+    } catch (RuntimeException e) {
+      throw ProblemException.unavailable(
+          "the mutation log is unavailable; retry with the same mutationIds", 5);
+    }
+    return new PushResponse(outcomes, now);
+  }
+
+  /** One partition's figures. */
+  public record PartitionStats(
+      int partition,
+      Long position,
+      Long endOffset,
+      Long lag,
+      long logRows,
+      Long horizon,
+      Instant horizonTime,
+      boolean assignedHere) {}
+
+  /** Figures for every partition of {@code sync.mutations}. */
+  public record Stats(long epoch, int partitions, List<PartitionStats> perPartition) {}
+
+  /** Reads positions, log sizes and horizons from PostgreSQL and end offsets from Kafka. */
+  public Stats stats() {
+    Map<Integer, Long> positions = new HashMap<>();
+    Map<Integer, Long> rows = new HashMap<>();
+    Map<Integer, Long> horizons = new HashMap<>();
+    Map<Integer, Instant> horizonTimes = new HashMap<>();
+    long epoch = 0;
+    try (Connection c = dataSource.getConnection()) {
+      query(
+          c,
+          "SELECT log_partition, next_offset FROM partition_positions",
+          rs -> positions.put(rs.getInt(1), rs.getLong(2)));
+      query(
+          c,
+          "SELECT log_partition, count(*) FROM change_log GROUP BY log_partition",
+          rs -> rows.put(rs.getInt(1), rs.getLong(2)));
+      query(
+          c,
+          "SELECT log_partition, min_offset, horizon_time FROM log_horizon",
+          rs -> {
+            horizons.put(rs.getInt(1), rs.getLong(2));
+            horizonTimes.put(rs.getInt(1), rs.getTimestamp(3).toInstant());
+          });
+      try (PreparedStatement ps = c.prepareStatement("SELECT epoch FROM log_epoch WHERE id = 1");
+          ResultSet rs = ps.executeQuery()) {
+        epoch = rs.next() ? rs.getLong(1) : 0;
+      }
+    } catch (SQLException e) {
+      throw ProblemException.unavailable("database unavailable", 5);
+    }
+    Map<Integer, Long> ends = endOffsets();
+    List<PartitionStats> list =
+        IntStream.range(0, config.partitions())
+            .mapToObj(
+                p -> {
+                  Long pos = positions.get(p);
+                  Long end = ends.get(p);
+                  Long lag = end == null ? null : end - (pos == null ? 0 : pos);
+                  return new PartitionStats(
+                      p,
+                      pos,
+                      end,
+                      lag,
+                      rows.getOrDefault(p, 0L),
+                      horizons.get(p),
+                      horizonTimes.get(p),
+                      consumer.assignedPartitions().contains(p));
+                })
+            .toList();
+    return new Stats(epoch, config.partitions(), list);
+  }
+
+  private Map<Integer, Long> endOffsets() {
+    Properties props = new Properties();
+    props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "5000");
+    Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+    for (int p = 0; p < config.partitions(); p++) {
+      request.put(new TopicPartition(config.mutationsTopic(), p), OffsetSpec.latest());
+    }
+    Map<Integer, Long> ends = new HashMap<>();
+    try (Admin admin = Admin.create(props)) {
+      admin
+          .listOffsets(request)
+          .all()
+          .get(5, TimeUnit.SECONDS)
+          .forEach((tp, info) -> ends.put(tp.partition(), info.offset()));
+    } catch (Exception e) {
+      // Kafka unreachable: the stats still show what PostgreSQL knows.
+    }
+    return ends;
+  }
+
+  private interface RowHandler {
+    void accept(ResultSet rs) throws SQLException;
+  }
+
+  private static void query(Connection c, String sql, RowHandler handler) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(sql);
+        ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        handler.accept(rs);
+      }
+    }
+  }
+}

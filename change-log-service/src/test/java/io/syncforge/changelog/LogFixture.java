@@ -1,0 +1,153 @@
+package io.syncforge.changelog;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.syncforge.devinfra.quarkus.KafkaTestResource;
+import io.syncforge.devinfra.quarkus.PostgresTestResource;
+import io.syncforge.protocol.Json;
+import io.syncforge.protocol.Mutation;
+import io.syncforge.protocol.Op;
+import io.syncforge.protocol.messaging.MutationEnvelope;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.UUID;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/** Test helpers: write to the real sync.mutations topic, read the real PostgreSQL tables. */
+public final class LogFixture implements AutoCloseable {
+
+  public static final ObjectMapper JSON = Json.newMapper();
+  private final KafkaProducer<String, byte[]> producer;
+  private final String jdbcUrl;
+
+  public LogFixture() {
+    this(KafkaTestResource.current().bootstrapServers(), PostgresTestResource.jdbcUrl());
+  }
+
+  public LogFixture(String bootstrapServers, String jdbcUrl) {
+    Properties p = new Properties();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+    p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+    producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
+    this.jdbcUrl = jdbcUrl;
+  }
+
+  public static ObjectNode obj(String json) {
+    try {
+      return (ObjectNode) JSON.readTree(json);
+    } catch (Exception e) {
+      throw new IllegalArgumentException(e);
+    }
+  }
+
+  public static Mutation mutation(
+      UUID id, String collection, String recordId, Op op, Long base, String data) {
+    return new Mutation(id, collection, recordId, op, base, data == null ? null : obj(data), null);
+  }
+
+  public static MutationEnvelope envelope(String tenant, String clientId, Mutation m) {
+    return new MutationEnvelope(
+        tenant, "user-1", clientId, m, Instant.now(), MutationEnvelope.SOURCE_DEVICE);
+  }
+
+  /** Sends envelopes keyed as sync-api does, waiting for the broker's acks. */
+  public void send(List<MutationEnvelope> envelopes) {
+    try {
+      List<java.util.concurrent.Future<?>> acks = new ArrayList<>();
+      for (MutationEnvelope e : envelopes) {
+        acks.add(
+            producer.send(
+                new ProducerRecord<>("sync.mutations", e.key(), JSON.writeValueAsBytes(e))));
+      }
+      for (var a : acks) {
+        a.get();
+      }
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  public void send(MutationEnvelope... envelopes) {
+    send(List.of(envelopes));
+  }
+
+  /** Sends raw bytes (poison) with a key. */
+  public void sendRaw(String key, byte[] value) {
+    try {
+      producer.send(new ProducerRecord<>("sync.mutations", key, value)).get();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  public Connection connect() throws SQLException {
+    return DriverManager.getConnection(jdbcUrl, "postgres", "");
+  }
+
+  /** The value of a one-row, one-column query, or null. */
+  public Object scalar(String sql, Object... args) {
+    try (Connection c = connect();
+        PreparedStatement ps = c.prepareStatement(sql)) {
+      for (int i = 0; i < args.length; i++) {
+        ps.setObject(i + 1, args[i]);
+      }
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? rs.getObject(1) : null;
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  public long count(String sql, Object... args) {
+    Object v = scalar(sql, args);
+    return v == null ? 0 : ((Number) v).longValue();
+  }
+
+  /** Waits until a count query reaches at least {@code expected}; returns the last count. */
+  public long awaitCount(long expected, Duration timeout, String sql, Object... args) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    long n = count(sql, args);
+    while (n < expected && System.nanoTime() < deadline) {
+      sleep(50);
+      n = count(sql, args);
+    }
+    return n;
+  }
+
+  /** Waits until the outcome of one mutation is recorded; returns its status or null. */
+  public String awaitOutcome(UUID mutationId, Duration timeout) {
+    awaitCount(
+        1, timeout, "SELECT count(*) FROM mutation_outcomes WHERE mutation_id = ?", mutationId);
+    return (String)
+        scalar("SELECT status FROM mutation_outcomes WHERE mutation_id = ?", mutationId);
+  }
+
+  public static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Override
+  public void close() {
+    producer.close(Duration.ofSeconds(5));
+  }
+}

@@ -78,7 +78,10 @@ public class BatchApplier {
       int duplicates,
       int deadLettered,
       int skipped,
-      List<Instant> receivedTimes) {}
+      List<Instant> receivedTimes,
+      long readNanos,
+      long resolveNanos,
+      long writeNanos) {}
 
   /** A record read from Kafka: its envelope, or why it could not be read. */
   private record Parsed(
@@ -123,8 +126,10 @@ public class BatchApplier {
           keys.add(key);
         }
       }
+      long t0 = System.nanoTime();
       Map<MutationRef, MutationOutcome> done = repository.findOutcomes(c, refs);
       Map<RecordKey, RecordState> state = repository.findRecords(c, keys);
+      long t1 = System.nanoTime();
 
       Map<RecordKey, RecordRow> recordRows = new LinkedHashMap<>();
       List<ChangeRow> changeRows = new ArrayList<>();
@@ -191,10 +196,12 @@ public class BatchApplier {
         receivedTimes.add(receivedAt(env, now));
       }
 
+      long t2 = System.nanoTime();
       repository.upsertRecords(c, recordRows.values());
       repository.insertChanges(c, changeRows);
       repository.insertOutcomes(c, outcomeRows);
       repository.savePositions(c, next, now);
+      long t3 = System.nanoTime();
       return new BatchResult(
           next,
           tenantPartitions,
@@ -204,7 +211,10 @@ public class BatchApplier {
           duplicates,
           unreadable.size(),
           skipped,
-          receivedTimes);
+          receivedTimes,
+          t1 - t0,
+          t2 - t1,
+          t3 - t2);
     }
   }
 

@@ -117,6 +117,7 @@ public class MutationConsumer {
         Timer.builder("sync.apply.latency")
             .description("from the server receiving a mutation to its commit in the change log")
             .publishPercentileHistogram()
+            .publishPercentiles(0.5, 0.95, 0.99)
             .register(metrics);
     batchSize =
         DistributionSummary.builder("sync.apply.batch.size")
@@ -236,6 +237,13 @@ public class MutationConsumer {
     duplicates.increment(r.duplicates());
     deadLettered.increment(r.deadLettered());
     batchSize.record(r.applied() + r.merged() + r.rejected() + r.duplicates() + r.deadLettered());
+    metrics.timer("sync.apply.phase", "phase", "read").record(r.readNanos(), TimeUnit.NANOSECONDS);
+    metrics
+        .timer("sync.apply.phase", "phase", "resolve")
+        .record(r.resolveNanos(), TimeUnit.NANOSECONDS);
+    metrics
+        .timer("sync.apply.phase", "phase", "write")
+        .record(r.writeNanos(), TimeUnit.NANOSECONDS);
     Instant now = Instant.now();
     for (Instant received : r.receivedTimes()) {
       applyLatency.record(Duration.between(received, now));

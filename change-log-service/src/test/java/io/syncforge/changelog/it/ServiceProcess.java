@@ -79,6 +79,10 @@ final class ServiceProcess implements AutoCloseable {
     throw new IllegalStateException(name + " not ready after " + timeout + "; see " + log);
   }
 
+  int port() {
+    return port;
+  }
+
   /** SIGKILL: no shutdown hook, no graceful leave, an uncommitted batch is simply gone. */
   void kill() throws InterruptedException {
     process.destroyForcibly();

@@ -1,0 +1,195 @@
+package io.syncforge.changelog.it;
+
+import static io.syncforge.changelog.LogFixture.envelope;
+import static io.syncforge.changelog.LogFixture.mutation;
+
+import io.syncforge.changelog.LogFixture;
+import io.syncforge.devinfra.DevJwt;
+import io.syncforge.devinfra.KafkaLauncher;
+import io.syncforge.devinfra.KafkaLauncher.RunningKafka;
+import io.syncforge.devinfra.PostgresLauncher;
+import io.syncforge.devinfra.PostgresLauncher.RunningPostgres;
+import io.syncforge.protocol.Op;
+import io.syncforge.protocol.messaging.MutationEnvelope;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Throughput of the whole apply path: 100,000 mutations produced to the real {@code sync.mutations}
+ * topic, applied by the packaged service into the real PostgreSQL, on this machine (which also
+ * hosts Kafka and PostgreSQL). Prints mutations/s, apply latency p50/p99, and the ceiling measured
+ * in the same run: plain 500-row batched jsonb upserts, divided by the three rows each mutation
+ * writes. Not part of the default build: {@code ./mvnw -pl change-log-service verify -Pbench}. It
+ * prints numbers and asserts nothing about speed.
+ */
+class ApplyBenchmark {
+
+  private static final int MUTATIONS = Integer.getInteger("bench.mutations", 100_000);
+  private static final String PAYLOAD = "x".repeat(200);
+
+  @Test
+  void applyThroughput() throws Exception {
+    try (RunningPostgres pg =
+            PostgresLauncher.builder().dataDir(Path.of("target", "bench", "postgres")).start();
+        RunningKafka kafka =
+            KafkaLauncher.builder().dataDir(Path.of("target", "bench", "kafka")).start()) {
+      String jdbc = pg.createDatabase("sync");
+      kafka.createTopic("sync.mutations", 12);
+      kafka.createTopic("sync.changes", 3);
+      kafka.createTopic("sync.mutations.dlq", 1);
+      double ceilingRows = measureCeiling(pg.createDatabase("ceiling"));
+
+      DevJwt jwt = DevJwt.inDirectory(Path.of("target", "bench", "jwt"));
+      Map<String, String> config =
+          Map.of(
+              "quarkus.datasource.jdbc.url",
+              jdbc,
+              "quarkus.datasource.username",
+              "postgres",
+              "quarkus.datasource.password",
+              "",
+              "kafka.bootstrap.servers",
+              kafka.bootstrapServers(),
+              "mp.jwt.verify.publickey.location",
+              jwt.publicKeyPem().toString());
+      try (LogFixture log = new LogFixture(kafka.bootstrapServers(), jdbc);
+          ServiceProcess service = ServiceProcess.start("bench", config)) {
+        // Half creates, half patches of those records: every mutation writes a record, a log
+        // entry and a receipt.
+        int records = MUTATIONS / 2;
+        List<MutationEnvelope> stream = new ArrayList<>(MUTATIONS);
+        for (int k = 0; k < 2; k++) {
+          for (int r = 0; r < records; r++) {
+            String data = "{\"seq\":" + k + ",\"payload\":\"" + PAYLOAD + "\"}";
+            stream.add(
+                envelope(
+                    "t-bench",
+                    "device-" + (r % 50),
+                    mutation(
+                        UUID.randomUUID(),
+                        "items",
+                        "r" + r,
+                        k == 0 ? Op.UPSERT : Op.PATCH,
+                        k == 0 ? null : 1L,
+                        data)));
+          }
+        }
+        long t0 = System.nanoTime();
+        for (int i = 0; i < stream.size(); i += 5000) {
+          log.send(stream.subList(i, Math.min(stream.size(), i + 5000)));
+        }
+        long produced = System.nanoTime();
+        long done =
+            log.awaitCount(
+                MUTATIONS, Duration.ofMinutes(10), "SELECT count(*) FROM mutation_outcomes");
+        long t1 = System.nanoTime();
+        double seconds = (t1 - t0) / 1e9;
+        double rate = done / seconds;
+        String metrics = scrape(service);
+        double ceiling = ceilingRows / 3;
+        System.out.printf(
+            "%n[ApplyBenchmark] %d mutations applied in %.1f s (produce took %.1f s): %.0f mutations/s%n"
+                + "[ApplyBenchmark] apply latency (received -> committed): p50 %s s, p99 %s s%n"
+                + "[ApplyBenchmark] ceiling in this run: %.0f rows/s of 500-row batched jsonb upserts / 3 rows"
+                + " per mutation = %.0f mutations/s; achieved %.0f%% of it%n"
+                + "[ApplyBenchmark] machine: %d cores, max heap of the service 384 MiB; Kafka and PostgreSQL on"
+                + " the same machine%n",
+            done,
+            seconds,
+            (produced - t0) / 1e9,
+            rate,
+            quantile(metrics, "0.5"),
+            quantile(metrics, "0.99"),
+            ceilingRows,
+            ceiling,
+            100 * rate / ceiling,
+            Runtime.getRuntime().availableProcessors());
+        System.out.printf(
+            "[ApplyBenchmark] batches: %.0f, mean size %.1f, mean apply+commit %.1f ms%n",
+            value(metrics, "sync_apply_batch_size_count"),
+            value(metrics, "sync_apply_batch_size_sum")
+                / value(metrics, "sync_apply_batch_size_count"),
+            1000
+                * value(metrics, "sync_apply_batch_duration_seconds_sum")
+                / value(metrics, "sync_apply_batch_duration_seconds_count"));
+        for (String line : metrics.split("\n")) {
+          if (line.startsWith("sync_apply_phase_seconds_sum")) {
+            System.out.println("[ApplyBenchmark] " + line);
+          }
+        }
+      }
+    }
+  }
+
+  /** Plain batched upserts of ~300-byte jsonb rows: what PostgreSQL alone manages here. */
+  private static double measureCeiling(String jdbc) throws Exception {
+    int rows = 60_000;
+    try (Connection c =
+        java.sql.DriverManager.getConnection(
+            jdbc + "?reWriteBatchedInserts=true", "postgres", "")) {
+      try (Statement s = c.createStatement()) {
+        s.execute("CREATE TABLE bench_ceiling (k text PRIMARY KEY, v bigint, data jsonb)");
+      }
+      c.setAutoCommit(false);
+      long t0 = System.nanoTime();
+      try (PreparedStatement ps =
+          c.prepareStatement(
+              "INSERT INTO bench_ceiling VALUES (?, ?, ?::jsonb) ON CONFLICT (k) DO UPDATE"
+                  + " SET v = EXCLUDED.v, data = EXCLUDED.data")) {
+        for (int i = 0; i < rows; i++) {
+          ps.setString(1, "k" + (i % (rows / 2)));
+          ps.setLong(2, i);
+          ps.setString(3, "{\"seq\":" + i + ",\"payload\":\"" + PAYLOAD + "\"}");
+          ps.addBatch();
+          if ((i + 1) % 500 == 0) {
+            ps.executeBatch();
+            c.commit();
+          }
+        }
+      }
+      return rows / ((System.nanoTime() - t0) / 1e9);
+    }
+  }
+
+  private static String scrape(ServiceProcess service) throws Exception {
+    HttpResponse<String> r =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(
+                        URI.create("http://localhost:" + service.port() + "/q/metrics"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    return r.body();
+  }
+
+  private static double value(String metrics, String name) {
+    for (String line : metrics.split("\n")) {
+      if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
+        return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+      }
+    }
+    return Double.NaN;
+  }
+
+  private static String quantile(String metrics, String q) {
+    for (String line : metrics.split("\n")) {
+      if (line.startsWith("sync_apply_latency_seconds{")
+          && line.contains("quantile=\"" + q + "\"")) {
+        return line.substring(line.lastIndexOf(' ') + 1);
+      }
+    }
+    return "n/a";
+  }
+}

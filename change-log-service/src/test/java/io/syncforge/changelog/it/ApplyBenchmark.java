@@ -9,6 +9,7 @@ import io.syncforge.devinfra.KafkaLauncher;
 import io.syncforge.devinfra.KafkaLauncher.RunningKafka;
 import io.syncforge.devinfra.PostgresLauncher;
 import io.syncforge.devinfra.PostgresLauncher.RunningPostgres;
+import io.syncforge.devinfra.QuarkusAppProcess;
 import io.syncforge.protocol.Op;
 import io.syncforge.protocol.messaging.MutationEnvelope;
 import java.net.URI;
@@ -65,7 +66,7 @@ class ApplyBenchmark {
               "mp.jwt.verify.publickey.location",
               jwt.publicKeyPem().toString());
       try (LogFixture log = new LogFixture(kafka.bootstrapServers(), jdbc);
-          ServiceProcess service = ServiceProcess.start("bench", config)) {
+          QuarkusAppProcess service = app("bench", config)) {
         // Half creates, half patches of those records: every mutation writes a record, a log
         // entry and a receipt.
         int records = MUTATIONS / 2;
@@ -163,7 +164,7 @@ class ApplyBenchmark {
     }
   }
 
-  private static String scrape(ServiceProcess service) throws Exception {
+  private static String scrape(QuarkusAppProcess service) throws Exception {
     HttpResponse<String> r =
         HttpClient.newHttpClient()
             .send(
@@ -191,5 +192,10 @@ class ApplyBenchmark {
       }
     }
     return "n/a";
+  }
+
+  private static QuarkusAppProcess app(String name, Map<String, String> config) {
+    return QuarkusAppProcess.start(
+        name, Path.of("target", "quarkus-app"), 0, config, Path.of("target", "it-logs"));
   }
 }

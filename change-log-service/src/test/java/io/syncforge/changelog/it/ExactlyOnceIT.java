@@ -11,6 +11,7 @@ import io.syncforge.devinfra.KafkaLauncher;
 import io.syncforge.devinfra.KafkaLauncher.RunningKafka;
 import io.syncforge.devinfra.PostgresLauncher;
 import io.syncforge.devinfra.PostgresLauncher.RunningPostgres;
+import io.syncforge.devinfra.QuarkusAppProcess;
 import io.syncforge.protocol.Op;
 import io.syncforge.protocol.messaging.MutationEnvelope;
 import java.nio.file.Path;
@@ -105,7 +106,7 @@ class ExactlyOnceIT {
     long deadline = System.nanoTime() + timeout.toNanos();
     long seen = outcomes(tenant);
     while (seen < n && System.nanoTime() < deadline) {
-      ServiceProcess.sleep(10);
+      LogFixture.sleep(10);
       seen = outcomes(tenant);
     }
     return seen;
@@ -154,15 +155,15 @@ class ExactlyOnceIT {
     String tenant = "t-crash";
     log.send(stream(tenant));
     long atKill;
-    try (ServiceProcess a = ServiceProcess.start("crash-a", config)) {
+    try (QuarkusAppProcess a = app("crash-a", config)) {
       atKill = awaitOutcomesAtLeast(tenant, TOTAL / 4, Duration.ofSeconds(60));
       a.kill();
     }
     assertTrue(atKill > 0 && atKill < TOTAL, "killed mid-stream, after " + atKill + " of " + TOTAL);
     long committedAtKill = outcomes(tenant);
-    try (ServiceProcess again = ServiceProcess.start("crash-a-restarted", config)) {
+    try (QuarkusAppProcess again = app("crash-a-restarted", config)) {
       assertEquals(TOTAL, awaitOutcomesAtLeast(tenant, TOTAL, Duration.ofSeconds(120)));
-      ServiceProcess.sleep(1000); // the resent duplicates at the end must change nothing
+      LogFixture.sleep(1000); // the resent duplicates at the end must change nothing
     }
     System.out.printf(
         "[ExactlyOnceIT] crash: killed after %d of %d receipts were committed%n",
@@ -180,22 +181,22 @@ class ExactlyOnceIT {
             () -> {
               for (int i = 0; i < all.size(); i += 250) {
                 log.send(all.subList(i, Math.min(all.size(), i + 250)));
-                ServiceProcess.sleep(700);
+                LogFixture.sleep(700);
               }
             },
             "steady-producer");
-    try (ServiceProcess a = ServiceProcess.start("group-a", config)) {
+    try (QuarkusAppProcess a = app("group-a", config)) {
       producer.start();
       awaitOutcomesAtLeast(tenant, TOTAL / 10, Duration.ofSeconds(60));
       long atJoin = outcomes(tenant);
-      try (ServiceProcess b = ServiceProcess.start("group-b", config)) {
+      try (QuarkusAppProcess b = app("group-b", config)) {
         long bReady = outcomes(tenant);
         awaitOutcomesAtLeast(tenant, Math.max(bReady + 500, TOTAL / 2), Duration.ofSeconds(60));
         a.kill(); // b must take over a's partitions from their stored positions
         long atKill = outcomes(tenant);
         producer.join();
         assertEquals(TOTAL, awaitOutcomesAtLeast(tenant, TOTAL, Duration.ofSeconds(120)));
-        ServiceProcess.sleep(1000);
+        LogFixture.sleep(1000);
         System.out.printf(
             "[ExactlyOnceIT] rebalance: b started at %d, ready at %d, a killed at %d of %d%n",
             atJoin, bReady, atKill, TOTAL);
@@ -203,5 +204,10 @@ class ExactlyOnceIT {
       }
     }
     assertAppliedExactlyOnce(tenant);
+  }
+
+  private static QuarkusAppProcess app(String name, Map<String, String> config) {
+    return QuarkusAppProcess.start(
+        name, Path.of("target", "quarkus-app"), 0, config, Path.of("target", "it-logs"));
   }
 }

@@ -1,0 +1,82 @@
+package io.syncforge.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+
+import io.syncforge.client.ConflictListener;
+import io.syncforge.client.SyncClient;
+import io.syncforge.client.SyncResult;
+import io.syncforge.protocol.MutationOutcome;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/** One device: a sync-client with its own SQLite file, talking to the real stack. */
+final class Device implements AutoCloseable {
+
+  final String name;
+  final SyncClient client;
+  final List<MutationOutcome> merged = new CopyOnWriteArrayList<>();
+  final List<MutationOutcome> rejected = new CopyOnWriteArrayList<>();
+  final Path dir;
+
+  Device(Stack stack, String tenant, String name) {
+    this.name = name;
+    try {
+      dir = Files.createTempDirectory(Path.of("target"), "device-" + name + "-").toAbsolutePath();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+    client =
+        SyncClient.builder()
+            .baseUrl(stack.apiUrl())
+            .mediaUrl(stack.mediaUrl())
+            .database(dir.resolve("local.db"))
+            .mediaDir(dir.resolve("media"))
+            .token(stack.token(tenant, name))
+            .conflictListener(
+                new ConflictListener() {
+                  @Override
+                  public void onMerged(MutationOutcome outcome) {
+                    merged.add(outcome);
+                  }
+
+                  @Override
+                  public void onRejected(MutationOutcome outcome) {
+                    rejected.add(outcome);
+                  }
+                })
+            .build();
+  }
+
+  /** Syncs and expects success. */
+  SyncResult.Success sync() {
+    SyncResult r = client.sync();
+    return assertInstanceOf(SyncResult.Success.class, r, name + ": " + r);
+  }
+
+  /** Syncs until nothing is pending (outcomes that were pending arrive with later pulls). */
+  SyncResult.Success syncUntilSettled() {
+    SyncResult.Success s = sync();
+    for (int i = 0; i < 20 && s.stillPending() > 0; i++) {
+      sleep(250);
+      s = sync();
+    }
+    return s;
+  }
+
+  static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Override
+  public void close() {
+    client.close();
+  }
+}

@@ -1,0 +1,231 @@
+package io.syncforge.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.syncforge.client.SyncResult;
+import io.syncforge.protocol.Json;
+import io.syncforge.protocol.Mutation;
+import io.syncforge.protocol.Op;
+import io.syncforge.protocol.messaging.MutationEnvelope;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.GZIPInputStream;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The whole path, measured (not a timed test: it prints numbers). Run with {@code ./mvnw verify
+ * -pl e2e-tests -am -Pbench -DskipTests=false -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false}
+ * (see docs/benchmarks.md). Sizes: {@code -Dbench.records=100000}.
+ */
+class WholePathBenchmark {
+
+  private static final ObjectMapper JSON = Json.newMapper();
+  private static final int RECORDS = Integer.getInteger("bench.records", 100_000);
+  private final Stack stack = Stack.get();
+
+  @Test
+  void wholePath() throws Exception {
+    String payload = "x".repeat(240);
+    // (a) first sync of RECORDS records of about 300 bytes into an empty client database.
+    String big = "t-bench-big";
+    seed(big, RECORDS, payload);
+    try (Device fresh = new Device(stack, big, "first-sync")) {
+      long t0 = System.nanoTime();
+      SyncResult.Success r = fresh.sync();
+      double s = (System.nanoTime() - t0) / 1e9;
+      System.out.printf(
+          "[bench] (a) first sync: %d records in %.1f s = %.0f records/s (snapshot reset: %s)%n",
+          fresh.client.collection("items").list().size(), s, RECORDS / s, r.snapshotReset());
+    }
+
+    // (b) delta of 100 changed records out of 10,000 vs a full pull of the 10,000.
+    String mid = "t-bench-delta";
+    seed(mid, 10_000, payload);
+    String token = stack.token(mid, "bench");
+    long[] full = pullAll(token, null);
+    String cursor = lastCursor;
+    List<MutationEnvelope> changes = new ArrayList<>();
+    for (int i = 0; i < 100; i++) {
+      changes.add(envelope(mid, Op.PATCH, "r" + (i * 97), 1L, "{\"seq\":2}"));
+    }
+    produce(changes);
+    awaitOutcomes(mid, 10_100);
+    long t0 = System.nanoTime();
+    long[] delta = pullAll(token, cursor);
+    double deltaMs = (System.nanoTime() - t0) / 1e6;
+    System.out.printf(
+        "[bench] (b) delta of %d changes: %.0f ms, %d bytes on the wire (gzip), %d bytes JSON;"
+            + " full pull of 10,000: %d bytes on the wire, %d bytes JSON; delta/full = %.2f%%%n",
+        delta[2], deltaMs, delta[0], delta[1], full[0], full[1], 100.0 * delta[0] / full[0]);
+
+    // (c) 1,000 offline edits pushed until every outcome is final.
+    try (Device d = new Device(stack, "t-bench-push", "pusher")) {
+      d.sync();
+      for (int i = 0; i < 1000; i++) {
+        d.client.collection("items").put("e" + i, Map.of("seq", i, "payload", payload));
+      }
+      long p0 = System.nanoTime();
+      d.syncUntilSettled();
+      System.out.printf(
+          "[bench] (c) 1,000 offline edits pushed, all final: %.0f ms (pending left: %d)%n",
+          (System.nanoTime() - p0) / 1e6, d.client.status().pendingCount());
+    }
+
+    // (d) write on one device until visible on a waiting device: p50/p99 over 200 writes.
+    String live = "t-bench-live";
+    String watcherToken = stack.token(live, "watcher");
+    try (Device writer = new Device(stack, live, "writer")) {
+      writer.sync();
+      pullAll(watcherToken, null);
+      String c = lastCursor;
+      List<Long> ms = new ArrayList<>();
+      for (int i = 0; i < 200; i++) {
+        String from = c;
+        CompletableFuture<String> waiting = CompletableFuture.supplyAsync(() -> waitPull(watcherToken, from));
+        Device.sleep(20);
+        long w0 = System.nanoTime();
+        writer.client.collection("items").put("w" + i, Map.of("i", i));
+        writer.sync();
+        c = waiting.get(30, TimeUnit.SECONDS);
+        ms.add((System.nanoTime() - w0) / 1_000_000);
+      }
+      Collections.sort(ms);
+      System.out.printf(
+          "[bench] (d) write -> visible on a waiting device: p50 %d ms, p99 %d ms (200 writes)%n",
+          ms.get(99), ms.get(197));
+    }
+  }
+
+  private String lastCursor;
+
+  /** Pulls until hasMore is false; returns {wire bytes, json bytes, changes}. */
+  private long[] pullAll(String token, String cursor) throws Exception {
+    HttpClient http = HttpClient.newHttpClient();
+    long wire = 0;
+    long json = 0;
+    long changes = 0;
+    while (true) {
+      String url =
+          stack.apiUrl()
+              + "/v1/sync/pull?limit=5000"
+              + (cursor == null ? "" : "&cursor=" + URLEncoder.encode(cursor, StandardCharsets.UTF_8));
+      HttpResponse<byte[]> r =
+          http.send(
+              HttpRequest.newBuilder(URI.create(url))
+                  .header("Authorization", "Bearer " + token)
+                  .header("Accept-Encoding", "gzip")
+                  .build(),
+              HttpResponse.BodyHandlers.ofByteArray());
+      byte[] body = r.body();
+      wire += body.length;
+      byte[] plain = body;
+      if ("gzip".equalsIgnoreCase(r.headers().firstValue("Content-Encoding").orElse(""))) {
+        try (InputStream in = new GZIPInputStream(new java.io.ByteArrayInputStream(body))) {
+          ByteArrayOutputStream out = new ByteArrayOutputStream();
+          in.transferTo(out);
+          plain = out.toByteArray();
+        }
+      }
+      json += plain.length;
+      JsonNode page = JSON.readTree(plain);
+      changes += page.get("changes").size();
+      cursor = page.get("cursor").asText();
+      if (!page.get("hasMore").asBoolean()) {
+        lastCursor = cursor;
+        return new long[] {wire, json, changes};
+      }
+    }
+  }
+
+  private String waitPull(String token, String cursor) {
+    try {
+      HttpResponse<byte[]> r =
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(
+                          URI.create(
+                              stack.apiUrl()
+                                  + "/v1/sync/pull?wait=20&cursor="
+                                  + URLEncoder.encode(cursor, StandardCharsets.UTF_8)))
+                      .header("Authorization", "Bearer " + token)
+                      .build(),
+                  HttpResponse.BodyHandlers.ofByteArray());
+      return JSON.readTree(r.body()).get("cursor").asText();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static MutationEnvelope envelope(String tenant, Op op, String id, Long base, String data) throws Exception {
+    Mutation m = new Mutation(UUID.randomUUID(), "items", id, op, base, (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(data), null);
+    return new MutationEnvelope(tenant, "seed", "seeder", m, Instant.now(), MutationEnvelope.SOURCE_ADMIN);
+  }
+
+  /** Writes records straight into sync.mutations (the back-office path) and waits until applied. */
+  private void seed(String tenant, int n, String payload) throws Exception {
+    List<MutationEnvelope> all = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      all.add(envelope(tenant, Op.UPSERT, "r" + i, null, "{\"seq\":1,\"payload\":\"" + payload + "\"}"));
+    }
+    produce(all);
+    awaitOutcomes(tenant, n);
+  }
+
+  private void produce(List<MutationEnvelope> envelopes) throws Exception {
+    Properties p = new Properties();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    p.put(ProducerConfig.LINGER_MS_CONFIG, "10");
+    try (var producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
+      List<Future<?>> acks = new ArrayList<>();
+      for (MutationEnvelope e : envelopes) {
+        acks.add(producer.send(new ProducerRecord<>("sync.mutations", e.key(), JSON.writeValueAsBytes(e))));
+      }
+      for (Future<?> f : acks) {
+        f.get();
+      }
+    }
+  }
+
+  private void awaitOutcomes(String tenant, long n) throws Exception {
+    try (Connection c = DriverManager.getConnection(stack.jdbcUrl(), "postgres", "");
+        PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM mutation_outcomes WHERE tenant = ?")) {
+      ps.setString(1, tenant);
+      for (int i = 0; i < 6000; i++) {
+        try (ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          if (rs.getLong(1) >= n) {
+            return;
+          }
+        }
+        Device.sleep(100);
+      }
+    }
+    throw new IllegalStateException("seed of " + tenant + " not applied in time");
+  }
+}

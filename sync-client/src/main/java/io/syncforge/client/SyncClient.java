@@ -12,6 +12,7 @@ import io.syncforge.protocol.Json;
 import io.syncforge.protocol.Limits;
 import io.syncforge.protocol.MediaCollection;
 import io.syncforge.protocol.validation.Ids;
+import io.syncforge.protocol.validation.ValidationException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -139,6 +140,14 @@ public final class SyncClient implements AutoCloseable {
     store.clientId();
   }
 
+  private static void validCollection(String name) {
+    try {
+      Ids.validateCollection(name, "collection", true);
+    } catch (ValidationException e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
+    }
+  }
+
   private static ThreadFactory daemon(String name) {
     AtomicInteger n = new AtomicInteger();
     return r -> {
@@ -153,12 +162,16 @@ public final class SyncClient implements AutoCloseable {
     return new Builder();
   }
 
-  /** The collection {@code name} ({@code [a-z][a-z0-9_]{0,62}}, or {@code _media} read-only). */
+  /**
+   * The collection {@code name} ({@code [a-z][a-z0-9_]{0,62}}; {@code _media} can be read).
+   *
+   * @throws IllegalArgumentException for an invalid name
+   */
   public Collection collection(String name) {
     if (name == null) {
       throw new NullPointerException("name == null");
     }
-    Ids.validateCollection(name, "collection", true);
+    validCollection(name);
     return collections.computeIfAbsent(name, n -> new Collection(this, n, store, mapper));
   }
 
@@ -250,6 +263,11 @@ public final class SyncClient implements AutoCloseable {
   /** Unregisters a change listener. */
   public void removeChangeListener(ChangeListener listener) {
     listeners.removeChange(listener);
+  }
+
+  /** For tests in this package. */
+  LocalStore store() {
+    return store;
   }
 
   Listeners listeners() {
@@ -417,7 +435,7 @@ public final class SyncClient implements AutoCloseable {
         throw new NullPointerException("collections == null");
       }
       for (String c : collections) {
-        Ids.validateCollection(c, "collections", true);
+        validCollection(c);
       }
       this.collections = List.copyOf(collections);
       return this;

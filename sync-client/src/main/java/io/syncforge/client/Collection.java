@@ -59,7 +59,7 @@ public final class Collection {
   }
 
   private static boolean matches(ObjectNode data, ObjectNode wanted) {
-    var it = wanted.fields();
+    var it = wanted.properties().iterator();
     while (it.hasNext()) {
       var e = it.next();
       JsonNode have = data.get(e.getKey());
@@ -114,6 +114,17 @@ public final class Collection {
       throw new NullPointerException("fields == null");
     }
     return write(id, Op.PATCH, fields).record();
+  }
+
+  /**
+   * As {@link #patch(String, ObjectNode)}, with fields converted by Jackson (a null value, e.g. in
+   * a {@code HashMap}, removes the field).
+   */
+  public SyncRecord patch(String id, Map<String, ?> fields) {
+    if (fields == null) {
+      throw new NullPointerException("fields == null");
+    }
+    return patch(id, (ObjectNode) mapper.valueToTree(fields));
   }
 
   /**

@@ -240,7 +240,7 @@ final class FakeServer implements AutoCloseable {
     } else if (m.op() == Op.PATCH) {
       data =
           prev == null || prev.data() == null ? MAPPER.createObjectNode() : prev.data().deepCopy();
-      var it = m.data().fields();
+      var it = m.data().properties().iterator();
       while (it.hasNext()) {
         var e = it.next();
         if (e.getValue().isNull()) {

@@ -38,7 +38,7 @@ public final class Replay {
   /** {@code base} with {@code patch} applied: a JSON null removes the field. Returns a copy. */
   public static ObjectNode merge(ObjectNode base, ObjectNode patch) {
     ObjectNode out = base.deepCopy();
-    Iterator<Map.Entry<String, JsonNode>> it = patch.fields();
+    Iterator<Map.Entry<String, JsonNode>> it = patch.properties().iterator();
     while (it.hasNext()) {
       Map.Entry<String, JsonNode> e = it.next();
       if (e.getValue() == null || e.getValue().isNull()) {
@@ -53,7 +53,7 @@ public final class Replay {
   /** The fields of {@code patch} that would change {@code current}; empty if none. */
   public static ObjectNode changedFields(ObjectNode current, ObjectNode patch) {
     ObjectNode out = JsonNodeFactory.instance.objectNode();
-    Iterator<Map.Entry<String, JsonNode>> it = patch.fields();
+    Iterator<Map.Entry<String, JsonNode>> it = patch.properties().iterator();
     while (it.hasNext()) {
       Map.Entry<String, JsonNode> e = it.next();
       JsonNode now = current.get(e.getKey());

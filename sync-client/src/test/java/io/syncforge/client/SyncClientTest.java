@@ -463,4 +463,85 @@ class SyncClientTest {
     client = client(server.url(), Duration.ofSeconds(30), 500);
     assertEquals(id, client.clientId());
   }
+
+  @Test
+  void queueIsPushedInBatchesOfAtMost500() throws Exception {
+    for (int i = 0; i < 501; i++) {
+      tasks().put("t-" + i, obj("n", i));
+    }
+    SyncResult.Success s = assertInstanceOf(SyncResult.Success.class, client.sync());
+    assertEquals(501, s.pushed());
+    List<Integer> sizes = new ArrayList<>();
+    for (FakeServer.Req r : server.requests("/v1/sync/push")) {
+      sizes.add(FakeServer.MAPPER.readValue(r.body(), PushRequest.class).mutations().size());
+    }
+    assertEquals(List.of(500, 1), sizes);
+    assertEquals(501, tasks().list().size());
+    assertEquals(0, client.status().pendingCount());
+  }
+
+  @Test
+  void gzipResponsesAreDecoded() {
+    server.serverWrite("tasks", "t-1", obj("title", "zipped"));
+    client.sync();
+    server.serverWrite("tasks", "t-1", obj("title", "zipped again"));
+    server.enqueue(
+        "/v1/sync/pull",
+        (ex, body) -> {
+          byte[] json = FakeServer.MAPPER.writeValueAsBytes(server.pullAnswer(ex, body));
+          java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+          try (var gz = new java.util.zip.GZIPOutputStream(buf)) {
+            gz.write(json);
+          }
+          ex.getResponseHeaders().set("Content-Encoding", "gzip");
+          ex.getResponseHeaders().set("Content-Type", "application/json");
+          ex.sendResponseHeaders(200, buf.size());
+          ex.getResponseBody().write(buf.toByteArray());
+        });
+    assertTrue(client.sync().isSuccess());
+    assertEquals("zipped again", tasks().get("t-1").orElseThrow().data().get("title").asText());
+    List<FakeServer.Req> pulls = server.requests("/v1/sync/pull");
+    assertEquals("gzip", pulls.get(pulls.size() - 1).headers().get("accept-encoding"));
+  }
+
+  @Test
+  void lastErrorSurvivesARestart() {
+    server.enqueue("/v1/sync/snapshot", FakeServer.problem(ErrorCode.UNAVAILABLE));
+    assertInstanceOf(SyncResult.ServerError.class, client.sync());
+    client.close();
+    client = client(server.url(), Duration.ofSeconds(30), 500);
+    assertEquals(ErrorClass.RETRYABLE, client.status().lastErrorClass());
+    assertTrue(client.sync().isSuccess());
+    client.close();
+    client = client(server.url(), Duration.ofSeconds(30), 500);
+    assertEquals(null, client.status().lastErrorClass());
+    assertEquals(SyncStatus.State.IDLE, client.status().state());
+  }
+
+  @Test
+  void collectionsFilterIsSentWithMediaAndAChangedFilterResets() {
+    client.close();
+    client =
+        SyncClient.builder()
+            .baseUrl(server.url())
+            .database(dir.resolve("client.db"))
+            .callbackExecutor(Runnable::run)
+            .collections(List.of("tasks"))
+            .build();
+    assertTrue(client.sync().isSuccess());
+    assertEquals(
+        "tasks,_media", server.requests("/v1/sync/pull").get(0).query().get("collections"));
+    assertEquals(
+        "tasks,_media", server.requests("/v1/sync/snapshot").get(0).query().get("collections"));
+    client.close();
+    client =
+        SyncClient.builder()
+            .baseUrl(server.url())
+            .database(dir.resolve("client.db"))
+            .callbackExecutor(Runnable::run)
+            .collections(List.of("tasks", "notes"))
+            .build();
+    SyncResult.Success s = assertInstanceOf(SyncResult.Success.class, client.sync());
+    assertTrue(s.snapshotReset(), "a new scope re-reads server state");
+  }
 }

@@ -51,6 +51,8 @@ public final class LocalStore implements AutoCloseable {
   public static final String META_SCOPE = "scope";
   public static final String META_NEEDS_SNAPSHOT = "needs_snapshot";
   public static final String META_SNAPSHOT_GEN = "snapshot_gen";
+  public static final String META_LAST_ERROR = "last_error";
+  public static final String META_LAST_ERROR_CLASS = "last_error_class";
 
   /** Schema migrations, applied in order; index + 1 is the schema version. Append only. */
   private static final List<String[]> MIGRATIONS =

@@ -71,6 +71,26 @@ public final class SyncEngine {
     this.media = media;
     this.clock = clock;
     this.executor = executor;
+    // The last failure survives restarts, so a fresh process (e.g. the CLI) reports it honestly.
+    this.lastError = store.meta(LocalStore.META_LAST_ERROR).orElse(null);
+    this.lastErrorClass =
+        store.meta(LocalStore.META_LAST_ERROR_CLASS).map(ErrorClass::valueOf).orElse(null);
+    if (lastErrorClass != null) {
+      state =
+          lastErrorClass == ErrorClass.RETRYABLE
+              ? SyncStatus.State.OFFLINE
+              : SyncStatus.State.ERROR;
+    }
+  }
+
+  private void persistError(String message, ErrorClass errorClass) {
+    try {
+      store.setMeta(LocalStore.META_LAST_ERROR, message);
+      store.setMeta(
+          LocalStore.META_LAST_ERROR_CLASS, errorClass == null ? null : errorClass.name());
+    } catch (RuntimeException ignored) {
+      // Status is best effort; the in-memory status is still right.
+    }
   }
 
   /** Starts a run, or joins the one in progress. */
@@ -209,6 +229,7 @@ public final class SyncEngine {
         lastError = null;
         lastErrorClass = null;
       }
+      persistError(null, null);
     } catch (ApiException e) {
       result = e.toResult();
       synchronized (this) {
@@ -220,6 +241,7 @@ public final class SyncEngine {
         lastErrorClass = e.errorClass();
         firstSyncInProgress = false;
       }
+      persistError(e.getMessage(), e.errorClass());
     }
     publish();
     return result;

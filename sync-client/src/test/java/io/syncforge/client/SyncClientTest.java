@@ -544,4 +544,40 @@ class SyncClientTest {
     SyncResult.Success s = assertInstanceOf(SyncResult.Success.class, client.sync());
     assertTrue(s.snapshotReset(), "a new scope re-reads server state");
   }
+
+  @Test
+  void pullBodyThatStallsAfterTheHeadersTimesOutAndChangesNothing() throws Exception {
+    server.serverWrite("tasks", "t-1", obj("title", "v1"));
+    assertTrue(client.sync().isSuccess());
+    String cursor = client.store().meta(LocalStore.META_CURSOR).orElseThrow();
+    client.close();
+    client = client(server.url(), Duration.ofMillis(300), 500);
+    server.serverWrite("tasks", "t-1", obj("title", "v2"));
+    CountDownLatch release = new CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicBoolean serverGaveUp =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    server.enqueue(
+        "/v1/sync/pull",
+        (ex, body) -> {
+          byte[] json = FakeServer.MAPPER.writeValueAsBytes(server.pullAnswer(ex, body));
+          ex.sendResponseHeaders(200, 0);
+          ex.getResponseBody().write(json, 0, json.length / 2);
+          ex.getResponseBody().flush();
+          release.await(120, TimeUnit.SECONDS);
+          serverGaveUp.set(true); // only now would the connection end by itself
+        });
+    SyncResult r;
+    try {
+      r = client.sync();
+      assertFalse(serverGaveUp.get(), "the client gave up on the stalled body by itself");
+    } finally {
+      release.countDown();
+    }
+    assertInstanceOf(SyncResult.NetworkError.class, r);
+    assertEquals(cursor, client.store().meta(LocalStore.META_CURSOR).orElseThrow());
+    assertEquals("v1", tasks().get("t-1").orElseThrow().data().get("title").asText());
+    assertFalse(Thread.currentThread().isInterrupted());
+    assertTrue(client.sync().isSuccess(), "the sync thread is usable again");
+    assertEquals("v2", tasks().get("t-1").orElseThrow().data().get("title").asText());
+  }
 }

@@ -33,7 +33,8 @@ public final class JdkTransport implements Transport {
     this.client =
         HttpClient.newBuilder()
             .connectTimeout(connectTimeout)
-            .followRedirects(HttpClient.Redirect.NORMAL)
+            // Never follow redirects: the bearer token must not travel to another origin.
+            .followRedirects(HttpClient.Redirect.NEVER)
             .build();
     this.requestTimeout = requestTimeout;
   }
@@ -71,15 +72,17 @@ public final class JdkTransport implements Transport {
     } catch (UncheckedIOException e) {
       throw e.getCause();
     }
-    return new JdkResponse(response);
+    return new JdkResponse(response, requestTimeout);
   }
 
   private static final class JdkResponse implements Response {
     private final HttpResponse<InputStream> response;
+    private final Duration idleTimeout;
     private InputStream body;
 
-    JdkResponse(HttpResponse<InputStream> response) {
+    JdkResponse(HttpResponse<InputStream> response, Duration idleTimeout) {
       this.response = response;
+      this.idleTimeout = idleTimeout;
     }
 
     @Override
@@ -95,7 +98,9 @@ public final class JdkTransport implements Transport {
     @Override
     public synchronized InputStream body() throws IOException {
       if (body == null) {
-        InputStream raw = response.body();
+        // The JDK's request timeout ends when the headers arrive; a body that stalls afterwards
+        // would block the sync thread forever, so every read has the same timeout.
+        InputStream raw = new IdleTimeoutInputStream(response.body(), idleTimeout);
         boolean gzip =
             response
                 .headers()

@@ -66,6 +66,7 @@ public final class SyncClient implements AutoCloseable {
   private final ExecutorService mediaExecutor;
   private final ScheduledExecutorService timerExecutor;
   private final ExecutorService ownedCallbackExecutor;
+  private static final ThreadLocal<SyncClient> ON_SYNC_THREAD = new ThreadLocal<>();
   private final Map<String, Collection> collections = new ConcurrentHashMap<>();
   private volatile String token;
   private volatile boolean closed;
@@ -105,7 +106,15 @@ public final class SyncClient implements AutoCloseable {
     ApiClient api =
         new ApiClient(
             transport, b.baseUrl, b.mediaUrl != null ? b.mediaUrl : b.baseUrl, () -> token, mapper);
-    this.syncExecutor = Executors.newSingleThreadExecutor(daemon("syncforge-sync"));
+    ThreadFactory syncThreads = daemon("syncforge-sync");
+    this.syncExecutor =
+        Executors.newSingleThreadExecutor(
+            r ->
+                syncThreads.newThread(
+                    () -> {
+                      ON_SYNC_THREAD.set(this);
+                      r.run();
+                    }));
     this.mediaExecutor =
         Executors.newFixedThreadPool(b.mediaConcurrency, daemon("syncforge-media"));
     this.timerExecutor = Executors.newSingleThreadScheduledExecutor(daemon("syncforge-timer"));
@@ -178,8 +187,14 @@ public final class SyncClient implements AutoCloseable {
   /**
    * Runs a sync and waits for it: push the queue, pull to the end, then media. A call while a sync
    * runs joins it. Never throws for network or server failures; they are the result.
+   *
+   * @throws IllegalStateException when called on the sync thread (from a listener run by a direct
+   *     callback executor), where waiting would deadlock; use {@link #syncAsync()} there
    */
   public SyncResult sync() {
+    if (ON_SYNC_THREAD.get() == this) {
+      throw new IllegalStateException("sync() called on the sync thread; use syncAsync()");
+    }
     try {
       return syncAsync().get();
     } catch (InterruptedException e) {

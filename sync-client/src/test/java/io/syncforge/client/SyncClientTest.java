@@ -580,4 +580,26 @@ class SyncClientTest {
     assertTrue(client.sync().isSuccess(), "the sync thread is usable again");
     assertEquals("v2", tasks().get("t-1").orElseThrow().data().get("title").asText());
   }
+
+  @Test
+  void blockingSyncFromAListenerOnTheSyncThreadFailsFastInsteadOfDeadlocking() {
+    server.serverWrite("tasks", "t-1", obj("a", 1));
+    List<Throwable> errors = new CopyOnWriteArrayList<>();
+    List<CompletableFuture<SyncResult>> asyncRuns = new CopyOnWriteArrayList<>();
+    client.addChangeListener(
+        new ChangeListener() {
+          @Override
+          public void onChange(String collection, Set<String> recordIds) {
+            try {
+              client.sync();
+            } catch (IllegalStateException e) {
+              errors.add(e);
+            }
+            asyncRuns.add(client.syncAsync());
+          }
+        });
+    assertTrue(client.sync().isSuccess());
+    assertEquals(1, errors.size());
+    assertFalse(asyncRuns.isEmpty(), "syncAsync from a listener joins the run");
+  }
 }

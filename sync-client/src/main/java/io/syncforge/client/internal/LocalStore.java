@@ -814,6 +814,7 @@ public final class LocalStore implements AutoCloseable {
             for (Change c : page.records()) {
               storeServerState(c, true, gen);
               fx.applied++;
+              fx.touch(c.collection(), c.recordId());
               recompute(c.collection(), c.recordId(), false, fx);
             }
           }

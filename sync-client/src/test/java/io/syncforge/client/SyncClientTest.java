@@ -119,20 +119,20 @@ class SyncClientTest {
     SyncRecord local = tasks().get("t-1").orElseThrow();
     assertEquals(obj("title", "Buy milk", "done", true), local.data());
     assertTrue(local.pending());
-    assertEquals(4, client.status().pendingCount());
+    assertEquals(2, client.status().pendingCount(), "edits of a never-sent mutation fold into it");
     assertTrue(server.requests.isEmpty(), "writes never touch the network");
 
     SyncResult r = client.sync();
 
     SyncResult.Success s = assertInstanceOf(SyncResult.Success.class, r);
-    assertEquals(4, s.pushed());
-    assertEquals(4, s.settled());
+    assertEquals(2, s.pushed());
+    assertEquals(2, s.settled());
     assertEquals(0, s.stillPending());
     assertEquals(obj("title", "Buy milk", "done", true), server.records.get("tasks/t-1").data());
     assertTrue(server.records.get("tasks/t-2").deleted());
     SyncRecord synced = tasks().get("t-1").orElseThrow();
     assertFalse(synced.pending());
-    assertEquals(2L, synced.version());
+    assertEquals(1L, synced.version());
     assertTrue(tasks().get("t-2").isEmpty());
     assertEquals(FakeServer.T, client.status().lastSuccess());
     assertEquals(SyncStatus.State.IDLE, client.status().state());
@@ -601,5 +601,54 @@ class SyncClientTest {
     assertTrue(client.sync().isSuccess());
     assertEquals(1, errors.size());
     assertFalse(asyncRuns.isEmpty(), "syncAsync from a listener joins the run");
+  }
+
+  @Test
+  void consecutiveOfflineEditsFoldIntoOneMutation() throws Exception {
+    tasks().put("t-1", obj("title", "a", "n", 1));
+    tasks().patch("t-1", obj("title", "b"));
+    tasks()
+        .patch(
+            "t-1",
+            new com.fasterxml.jackson.databind.ObjectMapper()
+                .readValue("{\"n\":null}", ObjectNode.class));
+    assertEquals(1, client.status().pendingCount());
+    assertTrue(client.sync().isSuccess());
+    Mutation m =
+        FakeServer.MAPPER
+            .readValue(server.requests("/v1/sync/push").get(0).body(), PushRequest.class)
+            .mutations()
+            .get(0);
+    assertEquals(io.syncforge.protocol.Op.UPSERT, m.op());
+    assertEquals(obj("title", "b"), m.data());
+    assertEquals(obj("title", "b"), server.records.get("tasks/t-1").data());
+  }
+
+  @Test
+  void editMadeWhileAnEarlierOneIsInFlightIsSentAfterItSettlesOnItsVersion() throws Exception {
+    server.serverWrite("tasks", "t-1", obj("title", "a"));
+    client.sync();
+    tasks().patch("t-1", obj("title", "b"));
+    server.enqueue("/v1/sync/push", pendingWithoutApplying());
+    assertTrue(client.sync().isSuccess());
+    tasks().patch("t-1", obj("title", "c")); // the first patch was sent: a new mutation
+    assertEquals(2, client.status().pendingCount());
+    int before = server.requests("/v1/sync/push").size();
+
+    assertTrue(client.sync().isSuccess());
+
+    List<FakeServer.Req> pushes = server.requests("/v1/sync/push");
+    assertEquals(before + 2, pushes.size(), "one round per mutation of the record");
+    List<Mutation> first =
+        FakeServer.MAPPER.readValue(pushes.get(before).body(), PushRequest.class).mutations();
+    List<Mutation> second =
+        FakeServer.MAPPER.readValue(pushes.get(before + 1).body(), PushRequest.class).mutations();
+    assertEquals(1, first.size());
+    assertEquals(obj("title", "b"), first.get(0).data());
+    assertEquals(1L, first.get(0).baseVersion());
+    assertEquals(obj("title", "c"), second.get(0).data());
+    assertEquals(2L, second.get(0).baseVersion(), "rebased on the version our first edit made");
+    assertEquals(obj("title", "c"), server.records.get("tasks/t-1").data());
+    assertEquals(0, client.status().pendingCount());
   }
 }

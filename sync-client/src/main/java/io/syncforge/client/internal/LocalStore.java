@@ -422,10 +422,19 @@ public final class LocalStore implements AutoCloseable {
             }
             default -> throw new IllegalArgumentException("op " + op);
           }
-          Long baseVersion = row == null ? null : row.serverVersion;
+          // The local copy is based on the newest server version it reflects: the pulled one, or
+          // the version a final outcome of our own edit produced.
+          Long baseVersion = row == null ? null : maxOf(row.serverVersion, row.expectVersion);
           Instant now = clock.instant();
           Mutation m =
               new Mutation(UUID.randomUUID(), collection, id, op, baseVersion, payload, now);
+          // Edits of a record whose last queued mutation was never sent are folded into it: the
+          // server sees one mutation, so the device's own consecutive offline edits can never
+          // conflict with each other.
+          Queued unsent = lastUnsent(collection, id);
+          if (unsent != null) {
+            m = fold(unsent.mutation(), m);
+          }
           List<FieldError> errors = validator.validate(m, "");
           if (!errors.isEmpty()) {
             StringBuilder sb = new StringBuilder("invalid ").append(op).append(": ");
@@ -454,18 +463,84 @@ public final class LocalStore implements AutoCloseable {
                 id);
           }
           afterRecordWriteHook.run();
-          update(
-              "INSERT INTO pending_mutations (mutation_id, collection, record_id, op,"
-                  + " base_version, mutation, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-              m.mutationId().toString(),
-              collection,
-              id,
-              op.wire(),
-              baseVersion,
-              jsonValue(m),
-              now.toEpochMilli());
+          if (unsent != null) {
+            update(
+                "UPDATE pending_mutations SET op = ?, base_version = ?, mutation = ? WHERE seq = ?",
+                m.op().wire(),
+                m.baseVersion(),
+                jsonValue(m),
+                unsent.seq());
+          } else {
+            update(
+                "INSERT INTO pending_mutations (mutation_id, collection, record_id, op,"
+                    + " base_version, mutation, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                m.mutationId().toString(),
+                collection,
+                id,
+                op.wire(),
+                baseVersion,
+                jsonValue(m),
+                now.toEpochMilli());
+          }
           return new WriteResult(next == null ? null : recordOf(collection, id), true);
         });
+  }
+
+  private static Long maxOf(Long a, Long b) {
+    if (a == null) {
+      return b;
+    }
+    return b == null ? a : Math.max(a, b);
+  }
+
+  /** The record's last queued mutation if it was never sent (so it may still be rewritten). */
+  private Queued lastUnsent(String collection, String id) {
+    return query(
+        "SELECT seq, mutation, attempts, state FROM pending_mutations"
+            + " WHERE collection = ? AND record_id = ? ORDER BY seq DESC LIMIT 1",
+        rs ->
+            rs.getInt(3) == 0 && "queued".equals(rs.getString(4))
+                ? new Queued(rs.getLong(1), mutation(rs.getString(2)), 0, "queued")
+                : null,
+        null,
+        collection,
+        id);
+  }
+
+  /** One mutation with the effect of {@code first} then {@code next}; keeps first's id and base. */
+  static Mutation fold(Mutation first, Mutation next) {
+    Op op;
+    ObjectNode data;
+    switch (next.op()) {
+      case UPSERT -> {
+        op = Op.UPSERT;
+        data = next.data();
+      }
+      case DELETE -> {
+        op = Op.DELETE;
+        data = null;
+      }
+      default -> {
+        if (first.op() == Op.PATCH) {
+          op = Op.PATCH;
+          data = first.data().deepCopy();
+          data.setAll(next.data()); // later values (and null removals) win
+        } else {
+          op = Op.UPSERT; // an upsert (or a delete) followed by a patch states the whole record
+          data =
+              Replay.merge(
+                  first.data() == null ? next.data().objectNode() : first.data(), next.data());
+        }
+      }
+    }
+    return new Mutation(
+        first.mutationId(),
+        first.collection(),
+        first.recordId(),
+        op,
+        first.baseVersion(),
+        data,
+        next.clientTime());
   }
 
   private SyncRecord recordOf(String collection, String id) {
@@ -505,14 +580,41 @@ public final class LocalStore implements AutoCloseable {
             null));
   }
 
-  /** Counts a failed upload attempt on each of {@code ids}. */
-  public synchronized void markAttempt(List<UUID> ids, String error) {
+  /**
+   * Claims {@code ids} for an upload: counts the attempt and returns their current content in ONE
+   * transaction, BEFORE the request is sent. From then on a mutation is never rewritten (the server
+   * may hold it under its id), so a concurrent edit can neither fold into a mutation being sent nor
+   * be lost.
+   */
+  public synchronized List<Mutation> claimForSending(List<UUID> ids) {
+    return inTx(
+        () -> {
+          List<Mutation> out = new ArrayList<>();
+          for (UUID id : ids) {
+            Mutation m =
+                query(
+                    "SELECT mutation FROM pending_mutations WHERE mutation_id = ?",
+                    rs -> mutation(rs.getString(1)),
+                    null,
+                    id.toString());
+            if (m != null) {
+              update(
+                  "UPDATE pending_mutations SET attempts = attempts + 1 WHERE mutation_id = ?",
+                  id.toString());
+              out.add(m);
+            }
+          }
+          return out;
+        });
+  }
+
+  /** Records why the upload of {@code ids} failed. */
+  public synchronized void markFailed(List<UUID> ids, String error) {
     inTx(
         () -> {
           for (UUID id : ids) {
             update(
-                "UPDATE pending_mutations SET attempts = attempts + 1, last_error = ?"
-                    + " WHERE mutation_id = ?",
+                "UPDATE pending_mutations SET last_error = ? WHERE mutation_id = ?",
                 error,
                 id.toString());
           }
@@ -548,8 +650,7 @@ public final class LocalStore implements AutoCloseable {
               settle(o, fx);
             } else {
               update(
-                  "UPDATE pending_mutations SET state = 'pending', attempts = attempts + 1"
-                      + " WHERE mutation_id = ?",
+                  "UPDATE pending_mutations SET state = 'pending' WHERE mutation_id = ?",
                   o.mutationId().toString());
             }
           }
@@ -584,11 +685,49 @@ public final class LocalStore implements AutoCloseable {
           collection,
           id);
     }
+    if (o.version() != null) {
+      rebase(collection, id, o.version());
+    }
     if (o.status() == OutcomeStatus.MERGED) {
       fx.merged.add(o);
       if (!hasPending(collection, id) && o.conflicts() != null) {
         applyResolution(collection, id, o.conflicts(), fx);
       }
+    }
+  }
+
+  /**
+   * Later mutations of the record that were never sent were made on top of the settled one, so they
+   * are based on the version it produced, not on the older pulled version (which would make the
+   * server see our own edit as a conflicting change).
+   */
+  private void rebase(String collection, String id, long version) throws SQLException {
+    List<Queued> later =
+        queryList(
+            "SELECT seq, mutation, attempts, state FROM pending_mutations"
+                + " WHERE collection = ? AND record_id = ? AND attempts = 0 ORDER BY seq",
+            rs -> new Queued(rs.getLong(1), mutation(rs.getString(2)), 0, rs.getString(4)),
+            collection,
+            id);
+    for (Queued q : later) {
+      Mutation m = q.mutation();
+      if (m.baseVersion() != null && m.baseVersion() >= version) {
+        continue;
+      }
+      Mutation rebased =
+          new Mutation(
+              m.mutationId(),
+              m.collection(),
+              m.recordId(),
+              m.op(),
+              version,
+              m.data(),
+              m.clientTime());
+      update(
+          "UPDATE pending_mutations SET base_version = ?, mutation = ? WHERE seq = ?",
+          version,
+          jsonValue(rebased),
+          q.seq());
     }
   }
 

@@ -16,7 +16,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -249,37 +251,79 @@ public final class SyncEngine {
 
   // ---------------------------------------------------------------- push
 
+  /**
+   * Uploads the queue in rounds. A round sends the oldest unsettled mutation of each record (in
+   * batches of at most 500 mutations and ~1.5 MiB); a record's next mutation goes in a later round,
+   * after the earlier one is settled and the next one rebased on its version. A record whose
+   * mutation is still pending on the server waits for a later sync.
+   */
   private void push(Run run) throws ApiException {
-    List<LocalStore.Queued> queue = store.queue();
-    int i = 0;
     String clientId = store.clientId();
-    while (i < queue.size()) {
-      List<Mutation> batch = new ArrayList<>();
-      long bytes = 64;
-      while (i < queue.size() && batch.size() < Limits.MAX_MUTATIONS_PER_PUSH) {
-        Mutation m = queue.get(i).mutation();
-        long size = sizeOf(m) + 1;
-        if (!batch.isEmpty() && bytes + size > MAX_BATCH_BYTES) {
-          break;
+    Set<String> held = new HashSet<>();
+    while (true) {
+      List<Mutation> sendable = new ArrayList<>();
+      Set<String> seen = new HashSet<>();
+      for (LocalStore.Queued q : store.queue()) {
+        String key = key(q.mutation());
+        if (seen.add(key) && !held.contains(key)) {
+          sendable.add(q.mutation());
         }
-        batch.add(m);
-        bytes += size;
-        i++;
       }
-      PushResponse response;
-      try {
-        response = api.push(new PushRequest(clientId, batch));
-      } catch (ApiException e) {
+      if (sendable.isEmpty()) {
+        return;
+      }
+      int settledBefore = run.settled;
+      int i = 0;
+      while (i < sendable.size()) {
+        List<Mutation> batch = new ArrayList<>();
+        long bytes = 64;
+        while (i < sendable.size() && batch.size() < Limits.MAX_MUTATIONS_PER_PUSH) {
+          Mutation m = sendable.get(i);
+          long size = sizeOf(m) + 1;
+          if (!batch.isEmpty() && bytes + size > MAX_BATCH_BYTES) {
+            break;
+          }
+          batch.add(m);
+          bytes += size;
+          i++;
+        }
         List<UUID> ids = batch.stream().map(Mutation::mutationId).toList();
-        store.markAttempt(ids, e.getMessage());
-        throw e;
+        batch = store.claimForSending(ids); // the content as of the claim, never rewritten after
+        if (batch.isEmpty()) {
+          continue;
+        }
+        PushResponse response;
+        try {
+          response = api.push(new PushRequest(clientId, batch));
+        } catch (ApiException e) {
+          store.markFailed(ids, e.getMessage());
+          throw e;
+        }
+        run.pushed += batch.size();
+        run.serverTime = later(run.serverTime, response.serverTime());
+        List<MutationOutcome> outcomes =
+            response.outcomes() == null ? List.of() : response.outcomes();
+        run.effects(store.applyOutcomes(outcomes));
+        Set<UUID> settled = new HashSet<>();
+        for (MutationOutcome o : outcomes) {
+          if (o != null && o.status() != null && o.status().isFinal()) {
+            settled.add(o.mutationId());
+          }
+        }
+        for (Mutation m : batch) {
+          if (!settled.contains(m.mutationId())) {
+            held.add(key(m)); // pending (or unanswered): its record waits for the receipt
+          }
+        }
       }
-      run.pushed += batch.size();
-      run.serverTime = later(run.serverTime, response.serverTime());
-      List<MutationOutcome> outcomes =
-          response.outcomes() == null ? List.of() : response.outcomes();
-      run.effects(store.applyOutcomes(outcomes));
+      if (run.settled == settledBefore) {
+        return; // nothing settled: another round would only resend pending mutations
+      }
     }
+  }
+
+  private static String key(Mutation m) {
+    return m.collection() + "/" + m.recordId();
   }
 
   private long sizeOf(Mutation m) {

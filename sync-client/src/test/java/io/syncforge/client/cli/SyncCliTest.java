@@ -65,7 +65,7 @@ class SyncCliTest {
     assertEquals(1, run("frobnicate"));
     assertEquals(1, run());
     assertEquals(0, run("status"));
-    assertEquals(4, Json.newMapper().readTree(stdout).get("pendingCount").asInt());
+    assertEquals(2, Json.newMapper().readTree(stdout).get("pendingCount").asInt());
     Path f = dir.resolve("a.txt");
     Files.writeString(f, "hello");
     assertEquals(0, run("media", "add", f.toString()));

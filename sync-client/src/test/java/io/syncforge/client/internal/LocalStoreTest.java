@@ -70,6 +70,45 @@ class LocalStoreTest {
     assertEquals(obj("title", "a"), store.get("tasks", "t-1").orElseThrow().data());
     assertEquals(1, store.pendingCount());
     assertEquals(1, store.queue().size());
+    assertEquals(obj("title", "a"), store.queue().get(0).mutation().data(), "fold rolled back");
+  }
+
+  @Test
+  void aClaimedMutationIsSentAsOfTheClaimAndNeverRewrittenAfter() {
+    store.write("tasks", "t-1", Op.UPSERT, obj("title", "a"));
+    Mutation seenBySync = store.queue().get(0).mutation();
+    store.write("tasks", "t-1", Op.PATCH, obj("title", "b")); // folds: not claimed yet
+
+    List<Mutation> claimed = store.claimForSending(List.of(seenBySync.mutationId()));
+    assertEquals(obj("title", "b"), claimed.get(0).data(), "the claim reads the folded content");
+
+    store.write("tasks", "t-1", Op.PATCH, obj("title", "c")); // after the claim: a new mutation
+    assertEquals(2, store.queue().size());
+    assertEquals(obj("title", "b"), store.queue().get(0).mutation().data());
+    assertEquals(obj("title", "c"), store.queue().get(1).mutation().data());
+  }
+
+  @Test
+  void foldKeepsTheFirstIdAndBaseAndTheCombinedEffect() {
+    java.util.UUID id = java.util.UUID.randomUUID();
+    Mutation up = new Mutation(id, "tasks", "t", Op.UPSERT, 3L, obj("a", 1, "b", 2), T);
+    Mutation patch1 = new Mutation(id, "tasks", "t", Op.PATCH, 3L, obj("a", 5), T);
+    Mutation patch2 = new Mutation(null, "tasks", "t", Op.PATCH, 3L, obj("b", null), T);
+    Mutation del = new Mutation(null, "tasks", "t", Op.DELETE, 3L, null, T);
+    Mutation up2 = new Mutation(null, "tasks", "t", Op.UPSERT, 3L, obj("z", 1), T);
+
+    Mutation f1 = LocalStore.fold(up, patch2);
+    assertEquals(Op.UPSERT, f1.op());
+    assertEquals(obj("a", 1), f1.data());
+    assertEquals(id, f1.mutationId());
+    assertEquals(3L, f1.baseVersion());
+    Mutation f2 = LocalStore.fold(patch1, patch2);
+    assertEquals(Op.PATCH, f2.op());
+    assertEquals(obj("a", 5, "b", null), f2.data(), "a null removal survives the fold");
+    assertEquals(Op.DELETE, LocalStore.fold(patch1, del).op());
+    Mutation f3 = LocalStore.fold(LocalStore.fold(up, del), up2);
+    assertEquals(Op.UPSERT, f3.op());
+    assertEquals(obj("z", 1), f3.data());
   }
 
   @Test

@@ -102,8 +102,11 @@ public final class MediaEngine {
     }
   }
 
-  /** Uploads queued files, then downloads missing or mismatched ones. */
-  public Counts run() {
+  /**
+   * Uploads queued files, then downloads missing or mismatched ones. One run at a time (a sync's
+   * media step and {@code media().sync()} never write the same partial file at once).
+   */
+  public synchronized Counts run() {
     int uploaded = 0;
     int failed = 0;
     for (LocalStore.MediaRow row : store.mediaUploads()) {

@@ -651,4 +651,24 @@ class SyncClientTest {
     assertEquals(obj("title", "c"), server.records.get("tasks/t-1").data());
     assertEquals(0, client.status().pendingCount());
   }
+
+  @Test
+  void snapshotWhosePageTokenExpiresStartsAgainWithinTheRun() {
+    client.close();
+    client = client(server.url(), Duration.ofSeconds(30), 2);
+    for (int i = 1; i <= 5; i++) {
+      server.serverWrite("tasks", "t-" + i, obj("n", i));
+    }
+    server.enqueue("/v1/sync/snapshot", FakeServer.ok(server::snapshotAnswer));
+    server.enqueue("/v1/sync/snapshot", FakeServer.problem(ErrorCode.LOG_EPOCH_CHANGED));
+
+    SyncResult.Success s = assertInstanceOf(SyncResult.Success.class, client.sync());
+
+    assertTrue(s.snapshotReset());
+    assertEquals(5, tasks().list().size());
+    List<FakeServer.Req> snaps = server.requests("/v1/sync/snapshot");
+    assertEquals(5, snaps.size());
+    assertEquals(null, snaps.get(2).query().get("pageToken"), "started again from the first page");
+    assertEquals(5, client.status().firstSyncRecords());
+  }
 }

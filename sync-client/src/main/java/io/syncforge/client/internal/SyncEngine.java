@@ -397,8 +397,25 @@ public final class SyncEngine {
     }
     publish();
     String token = null;
+    boolean restarted = false;
     while (true) {
-      SnapshotPage page = api.snapshot(token, pullLimit, scope);
+      SnapshotPage page;
+      try {
+        page = api.snapshot(token, pullLimit, scope);
+      } catch (ApiException e) {
+        if (e.kind() == ApiException.Kind.RESET && token != null && !restarted) {
+          // The page token's epoch is gone (410 log_epoch_changed) or the key rotated (400
+          // cursor_invalid): start the snapshot again, once per run.
+          restarted = true;
+          gen = store.beginSnapshot();
+          token = null;
+          synchronized (this) {
+            firstSyncRecords = 0;
+          }
+          continue;
+        }
+        throw e;
+      }
       if (page.cursor() == null) {
         throw ApiException.network("snapshot page without a cursor", null);
       }

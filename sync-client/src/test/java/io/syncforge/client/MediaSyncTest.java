@@ -247,4 +247,30 @@ class MediaSyncTest {
     client.sync();
     assertEquals(1, uploads.get(), "uploaded once");
   }
+
+  @Test
+  void failedUploadStaysQueuedAndNeverFailsRecordSync() throws Exception {
+    Path file = dir.resolve("doc.pdf");
+    Files.writeString(file, "pdf");
+    AtomicInteger stored = new AtomicInteger();
+    server.setDefault(
+        "/v1/media",
+        (ex, body) -> {
+          stored.incrementAndGet();
+          ex.sendResponseHeaders(200, -1); // stored already; no body
+        });
+    server.enqueue("/v1/media", FakeServer.status503RetryAfter(1));
+    client(4);
+    client.media().attach(file);
+    client.collection("tasks").put("t-1", Map.of("doc", "x"));
+
+    SyncResult.Success first = assertInstanceOf(SyncResult.Success.class, client.sync());
+    assertEquals(1, first.mediaFailed());
+    assertEquals(0, first.stillPending(), "records synced regardless");
+
+    SyncResult.Success second = assertInstanceOf(SyncResult.Success.class, client.sync());
+    assertEquals(1, second.mediaUploaded());
+    assertEquals(0, assertInstanceOf(SyncResult.Success.class, client.sync()).mediaUploaded());
+    assertEquals(1, stored.get());
+  }
 }

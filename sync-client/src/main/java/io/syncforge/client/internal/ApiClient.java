@@ -98,7 +98,11 @@ public final class ApiClient {
         new Transport.Request("GET", URI.create(baseUrl + q), headers, null), SnapshotPage.class);
   }
 
-  /** {@code POST /v1/media}: uploads a file whose hash is already known. */
+  /**
+   * {@code POST /v1/media}: uploads a file whose hash is already known.
+   *
+   * @return the server's metadata, or null if the 2xx answer carried none
+   */
   public MediaMetadata uploadMedia(Path file, String sha256, String contentType, String fileName)
       throws ApiException {
     Map<String, String> headers = headers();
@@ -125,9 +129,23 @@ public final class ApiClient {
             return length;
           }
         };
-    return exchangeJson(
-        new Transport.Request("POST", URI.create(mediaUrl + "/v1/media"), headers, body),
-        MediaMetadata.class);
+    Transport.Request req =
+        new Transport.Request("POST", URI.create(mediaUrl + "/v1/media"), headers, body);
+    // Any 2xx means stored (201 new, 200 already there); the metadata body is informational, so
+    // an empty or unexpected body does not turn a stored upload into a retry.
+    try (Transport.Response response = send(req)) {
+      if (response.status() / 100 != 2) {
+        throw failure(response);
+      }
+      try (InputStream in = response.body()) {
+        byte[] bytes = in.readAllBytes();
+        return bytes.length == 0 ? null : mapper.readValue(bytes, MediaMetadata.class);
+      } catch (IOException | RuntimeException e) {
+        return null;
+      }
+    } catch (IOException e) {
+      throw ApiException.network("POST /v1/media failed: " + describe(e), e);
+    }
   }
 
   /**

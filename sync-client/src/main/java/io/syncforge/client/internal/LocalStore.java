@@ -171,6 +171,11 @@ public final class LocalStore implements AutoCloseable {
     }
   }
 
+  /** The SQLite journal mode ({@code wal}). */
+  public synchronized String journalMode() {
+    return query("PRAGMA journal_mode", rs -> rs.getString(1), null);
+  }
+
   /** The schema version of the open database. */
   public synchronized int schemaVersion() {
     return query("SELECT MAX(version) FROM schema_migrations", rs -> rs.getInt(1), 0);

@@ -1,0 +1,552 @@
+package io.syncforge.client;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.syncforge.client.internal.ApiClient;
+import io.syncforge.client.internal.Backoff;
+import io.syncforge.client.internal.Listeners;
+import io.syncforge.client.internal.LocalStore;
+import io.syncforge.client.internal.MediaEngine;
+import io.syncforge.client.internal.SyncEngine;
+import io.syncforge.client.internal.TaskTimer;
+import io.syncforge.protocol.Json;
+import io.syncforge.protocol.Limits;
+import io.syncforge.protocol.MediaCollection;
+import io.syncforge.protocol.validation.Ids;
+import io.syncforge.protocol.validation.ValidationException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The offline-first sync client an app embeds. Local reads and writes go to a SQLite database and
+ * never wait for the network; {@link #sync()} uploads the pending queue, pulls server changes and
+ * fetches media.
+ *
+ * <pre>{@code
+ * SyncClient client = SyncClient.builder()
+ *     .baseUrl("https://sync.example.com")
+ *     .database(Path.of("app.db"))
+ *     .token(jwt)
+ *     .build();
+ * client.collection("tasks").put("t-1", Map.of("title", "Buy milk"));
+ * SyncResult result = client.sync();
+ * }</pre>
+ *
+ * <p>Threading: every method is thread-safe. Sync runs on one internal thread ("syncforge-sync");
+ * media downloads on a bounded pool; the scheduler's timer on one more thread. Listeners are called
+ * on the {@link Builder#callbackExecutor(Executor) callback executor}. Close the client to release
+ * the database and threads.
+ */
+public final class SyncClient implements AutoCloseable {
+  private final ObjectMapper mapper;
+  private final LocalStore store;
+  private final Listeners listeners;
+  private final SyncEngine engine;
+  private final MediaSync media;
+  private final SyncScheduler scheduler;
+  private final ExecutorService syncExecutor;
+  private final ExecutorService mediaExecutor;
+  private final ScheduledExecutorService timerExecutor;
+  private final ExecutorService ownedCallbackExecutor;
+  private static final ThreadLocal<SyncClient> ON_SYNC_THREAD = new ThreadLocal<>();
+  private final Map<String, Collection> collections = new ConcurrentHashMap<>();
+  private volatile String token;
+  private volatile boolean closed;
+
+  private SyncClient(Builder b) {
+    this.mapper = Json.newMapper();
+    this.token = b.token;
+    Executor callbacks = b.callbackExecutor;
+    if (callbacks == null) {
+      ownedCallbackExecutor = Executors.newSingleThreadExecutor(daemon("syncforge-callbacks"));
+      callbacks = ownedCallbackExecutor;
+    } else {
+      ownedCallbackExecutor = null;
+    }
+    this.listeners = new Listeners(callbacks);
+    if (b.statusListener != null) {
+      listeners.addStatus(b.statusListener);
+    }
+    if (b.conflictListener != null) {
+      listeners.addConflict(b.conflictListener);
+    }
+    this.store = new LocalStore(b.database, mapper, b.clock);
+    Path mediaDir =
+        b.mediaDir != null
+            ? b.mediaDir
+            : b.database.toAbsolutePath().resolveSibling(b.database.getFileName() + ".media");
+    try {
+      Files.createDirectories(mediaDir);
+    } catch (IOException e) {
+      store.close();
+      throw new UncheckedIOException("cannot create media directory " + mediaDir, e);
+    }
+    Transport transport =
+        b.transport != null
+            ? b.transport
+            : Transport.jdk(Duration.ofSeconds(10), Duration.ofSeconds(60));
+    ApiClient api =
+        new ApiClient(
+            transport, b.baseUrl, b.mediaUrl != null ? b.mediaUrl : b.baseUrl, () -> token, mapper);
+    ThreadFactory syncThreads = daemon("syncforge-sync");
+    this.syncExecutor =
+        Executors.newSingleThreadExecutor(
+            r ->
+                syncThreads.newThread(
+                    () -> {
+                      ON_SYNC_THREAD.set(this);
+                      r.run();
+                    }));
+    this.mediaExecutor =
+        Executors.newFixedThreadPool(b.mediaConcurrency, daemon("syncforge-media"));
+    this.timerExecutor = Executors.newSingleThreadScheduledExecutor(daemon("syncforge-timer"));
+    MediaEngine mediaEngine = new MediaEngine(store, api, mediaDir, mediaExecutor);
+    List<String> scope = new ArrayList<>(b.collections);
+    if (!scope.isEmpty() && !scope.contains(MediaCollection.NAME)) {
+      scope.add(MediaCollection.NAME);
+    }
+    this.engine =
+        new SyncEngine(
+            store,
+            api,
+            mapper,
+            scope,
+            b.pullLimit,
+            listeners,
+            b.mediaDuringSync ? mediaEngine : null,
+            b.clock,
+            syncExecutor);
+    this.media = new MediaSync(this, mediaEngine);
+    NetworkMonitor monitor = b.networkMonitor;
+    this.scheduler =
+        new SyncScheduler(
+            engine::syncAsync,
+            monitor,
+            engine::setOnline,
+            TaskTimer.of(timerExecutor),
+            b.clock,
+            new Backoff(b.backoffBase, b.backoffMax, b.random),
+            b.syncInterval,
+            b.foregroundThreshold);
+    store.clientId();
+  }
+
+  private static void validCollection(String name) {
+    try {
+      Ids.validateCollection(name, "collection", true);
+    } catch (ValidationException e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
+    }
+  }
+
+  private static ThreadFactory daemon(String name) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  /** A new builder. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * The collection {@code name} ({@code [a-z][a-z0-9_]{0,62}}; {@code _media} can be read).
+   *
+   * @throws IllegalArgumentException for an invalid name
+   */
+  public Collection collection(String name) {
+    if (name == null) {
+      throw new NullPointerException("name == null");
+    }
+    validCollection(name);
+    return collections.computeIfAbsent(name, n -> new Collection(this, n, store, mapper));
+  }
+
+  /**
+   * Runs a sync and waits for it: push the queue, pull to the end, then media. A call while a sync
+   * runs joins it. Never throws for network or server failures; they are the result.
+   *
+   * @throws IllegalStateException when called on the sync thread (from a listener run by a direct
+   *     callback executor), where waiting would deadlock; use {@link #syncAsync()} there
+   */
+  public SyncResult sync() {
+    if (ON_SYNC_THREAD.get() == this) {
+      throw new IllegalStateException("sync() called on the sync thread; use syncAsync()");
+    }
+    try {
+      return syncAsync().get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return new SyncResult.NetworkError("interrupted while waiting for sync");
+    } catch (ExecutionException e) {
+      return new SyncResult.ServerError(
+          0, "local_error", String.valueOf(e.getCause()), ErrorClass.PERMANENT, null);
+    }
+  }
+
+  /** Starts a sync (or joins the running one) without waiting. */
+  public CompletableFuture<SyncResult> syncAsync() {
+    checkOpen();
+    return engine.syncAsync();
+  }
+
+  /** The current status. */
+  public SyncStatus status() {
+    return engine.status();
+  }
+
+  /** Media files: attach, look up, sync. */
+  public MediaSync media() {
+    return media;
+  }
+
+  /** The scheduler; call {@link SyncScheduler#start()} to begin automatic syncing. */
+  public SyncScheduler scheduler() {
+    return scheduler;
+  }
+
+  /** This installation's client id (generated once, stored in the database). */
+  public String clientId() {
+    return store.clientId();
+  }
+
+  /** Replaces the bearer token (e.g. after a refresh) and resumes syncing after an auth error. */
+  public void setToken(String token) {
+    if (token == null) {
+      throw new NullPointerException("token == null");
+    }
+    this.token = token;
+    scheduler.onTokenUpdated();
+  }
+
+  /** Registers a status listener; called on the callback executor. */
+  public void addStatusListener(SyncStatusListener listener) {
+    if (listener == null) {
+      throw new NullPointerException("listener == null");
+    }
+    listeners.addStatus(listener);
+  }
+
+  /** Unregisters a status listener. */
+  public void removeStatusListener(SyncStatusListener listener) {
+    listeners.removeStatus(listener);
+  }
+
+  /** Registers a conflict listener; called on the callback executor. */
+  public void addConflictListener(ConflictListener listener) {
+    if (listener == null) {
+      throw new NullPointerException("listener == null");
+    }
+    listeners.addConflict(listener);
+  }
+
+  /** Unregisters a conflict listener. */
+  public void removeConflictListener(ConflictListener listener) {
+    listeners.removeConflict(listener);
+  }
+
+  /** Registers a listener for changes of every collection; called on the callback executor. */
+  public void addChangeListener(ChangeListener listener) {
+    if (listener == null) {
+      throw new NullPointerException("listener == null");
+    }
+    listeners.addChange(null, listener);
+  }
+
+  /** Unregisters a change listener. */
+  public void removeChangeListener(ChangeListener listener) {
+    listeners.removeChange(listener);
+  }
+
+  /** For tests in this package. */
+  LocalStore store() {
+    return store;
+  }
+
+  Listeners listeners() {
+    return listeners;
+  }
+
+  void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException("client is closed");
+    }
+  }
+
+  void localWrite(String collection, String id) {
+    Set<String> ids = new LinkedHashSet<>();
+    ids.add(id);
+    listeners.changed(Map.of(collection, ids));
+    engine.publish();
+  }
+
+  /**
+   * Stops the scheduler, waits for a running sync to finish (a few seconds at most), and closes the
+   * database. Nothing runs afterwards.
+   */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    scheduler.close();
+    timerExecutor.shutdownNow();
+    syncExecutor.shutdown();
+    mediaExecutor.shutdown();
+    try {
+      syncExecutor.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    syncExecutor.shutdownNow();
+    mediaExecutor.shutdownNow();
+    if (ownedCallbackExecutor != null) {
+      ownedCallbackExecutor.shutdown();
+    }
+    store.close();
+  }
+
+  /**
+   * Configures a {@link SyncClient}. Required: {@link #baseUrl(String)} and {@link
+   * #database(Path)}.
+   */
+  public static final class Builder {
+    private String baseUrl;
+    private String mediaUrl;
+    private Path database;
+    private Path mediaDir;
+    private String token;
+    private Transport transport;
+    private Executor callbackExecutor;
+    private Clock clock = Clock.systemUTC();
+    private Random random = new Random();
+    private List<String> collections = List.of();
+    private int pullLimit = Limits.DEFAULT_PULL_LIMIT;
+    private int mediaConcurrency = 4;
+    private boolean mediaDuringSync = true;
+    private ConflictListener conflictListener;
+    private SyncStatusListener statusListener;
+    private NetworkMonitor networkMonitor = NetworkMonitor.ALWAYS_ONLINE;
+    private Duration syncInterval = Duration.ofMinutes(15);
+    private Duration foregroundThreshold = Duration.ofMinutes(5);
+    private Duration backoffBase = Duration.ofSeconds(2);
+    private Duration backoffMax = Duration.ofMinutes(10);
+
+    private Builder() {}
+
+    /** The sync-api base URL, e.g. {@code https://sync.example.com}. Required. */
+    public Builder baseUrl(String baseUrl) {
+      if (baseUrl == null) {
+        throw new NullPointerException("baseUrl == null");
+      }
+      this.baseUrl = baseUrl;
+      return this;
+    }
+
+    /** The media-service base URL; defaults to {@link #baseUrl(String)}. */
+    public Builder mediaUrl(String mediaUrl) {
+      if (mediaUrl == null) {
+        throw new NullPointerException("mediaUrl == null");
+      }
+      this.mediaUrl = mediaUrl;
+      return this;
+    }
+
+    /** The SQLite database file (created if missing). Required. */
+    public Builder database(Path database) {
+      if (database == null) {
+        throw new NullPointerException("database == null");
+      }
+      this.database = database;
+      return this;
+    }
+
+    /** Where media files live; defaults to {@code <database>.media} beside the database. */
+    public Builder mediaDir(Path mediaDir) {
+      if (mediaDir == null) {
+        throw new NullPointerException("mediaDir == null");
+      }
+      this.mediaDir = mediaDir;
+      return this;
+    }
+
+    /** The bearer token (JWT); replace it later with {@link SyncClient#setToken(String)}. */
+    public Builder token(String token) {
+      if (token == null) {
+        throw new NullPointerException("token == null");
+      }
+      this.token = token;
+      return this;
+    }
+
+    /** The HTTP transport; defaults to {@link Transport#jdk(Duration, Duration)} (10 s, 60 s). */
+    public Builder transport(Transport transport) {
+      if (transport == null) {
+        throw new NullPointerException("transport == null");
+      }
+      this.transport = transport;
+      return this;
+    }
+
+    /**
+     * Where listeners are called; defaults to one background thread owned by the client. An Android
+     * app passes its main-thread executor.
+     */
+    public Builder callbackExecutor(Executor executor) {
+      if (executor == null) {
+        throw new NullPointerException("executor == null");
+      }
+      this.callbackExecutor = executor;
+      return this;
+    }
+
+    /** The clock for local timestamps (queue age, {@code clientTime}); defaults to UTC system. */
+    public Builder clock(Clock clock) {
+      if (clock == null) {
+        throw new NullPointerException("clock == null");
+      }
+      this.clock = clock;
+      return this;
+    }
+
+    /** The random source of backoff jitter. */
+    public Builder random(Random random) {
+      if (random == null) {
+        throw new NullPointerException("random == null");
+      }
+      this.random = random;
+      return this;
+    }
+
+    /**
+     * Sync only these collections (the pull {@code collections} filter); default all. {@code
+     * _media} is added automatically. Changing the set later triggers a snapshot reset.
+     */
+    public Builder collections(List<String> collections) {
+      if (collections == null) {
+        throw new NullPointerException("collections == null");
+      }
+      for (String c : collections) {
+        validCollection(c);
+      }
+      this.collections = List.copyOf(collections);
+      return this;
+    }
+
+    /** Changes per pull or snapshot page, 1..5000 (default 500). */
+    public Builder pullLimit(int pullLimit) {
+      if (pullLimit < 1 || pullLimit > Limits.MAX_PULL_LIMIT) {
+        throw new IllegalArgumentException("pullLimit must be 1.." + Limits.MAX_PULL_LIMIT);
+      }
+      this.pullLimit = pullLimit;
+      return this;
+    }
+
+    /** Parallel media downloads (default 4). */
+    public Builder mediaConcurrency(int mediaConcurrency) {
+      if (mediaConcurrency < 1) {
+        throw new IllegalArgumentException("mediaConcurrency < 1");
+      }
+      this.mediaConcurrency = mediaConcurrency;
+      return this;
+    }
+
+    /** Whether {@link SyncClient#sync()} also transfers media (default true). */
+    public Builder mediaDuringSync(boolean mediaDuringSync) {
+      this.mediaDuringSync = mediaDuringSync;
+      return this;
+    }
+
+    /** Told about merged and rejected mutations; default accepts the server's resolution. */
+    public Builder conflictListener(ConflictListener listener) {
+      if (listener == null) {
+        throw new NullPointerException("listener == null");
+      }
+      this.conflictListener = listener;
+      return this;
+    }
+
+    /** Told about every status change. */
+    public Builder statusListener(SyncStatusListener listener) {
+      if (listener == null) {
+        throw new NullPointerException("listener == null");
+      }
+      this.statusListener = listener;
+      return this;
+    }
+
+    /** The connectivity source of the scheduler; default always online. */
+    public Builder networkMonitor(NetworkMonitor monitor) {
+      if (monitor == null) {
+        throw new NullPointerException("monitor == null");
+      }
+      this.networkMonitor = monitor;
+      return this;
+    }
+
+    /** The periodic sync interval (default 15 minutes). */
+    public Builder syncInterval(Duration interval) {
+      if (interval == null) {
+        throw new NullPointerException("interval == null");
+      }
+      this.syncInterval = interval;
+      return this;
+    }
+
+    /** App-foreground syncs only if the last success is older than this (default 5 minutes). */
+    public Builder foregroundThreshold(Duration threshold) {
+      if (threshold == null) {
+        throw new NullPointerException("threshold == null");
+      }
+      this.foregroundThreshold = threshold;
+      return this;
+    }
+
+    /** Backoff after failures: first ceiling {@code base}, doubling up to {@code max}. */
+    public Builder backoff(Duration base, Duration max) {
+      if (base == null) {
+        throw new NullPointerException("base == null");
+      }
+      if (max == null) {
+        throw new NullPointerException("max == null");
+      }
+      this.backoffBase = base;
+      this.backoffMax = max;
+      return this;
+    }
+
+    /** Opens the database (running its migrations) and builds the client. */
+    public SyncClient build() {
+      if (baseUrl == null) {
+        throw new IllegalStateException("baseUrl == null");
+      }
+      if (database == null) {
+        throw new IllegalStateException("database == null");
+      }
+      return new SyncClient(this);
+    }
+  }
+}

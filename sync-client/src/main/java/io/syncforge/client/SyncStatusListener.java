@@ -1,0 +1,11 @@
+package io.syncforge.client;
+
+/**
+ * Receives every change of {@link SyncStatus}. Called on the client's callback executor ({@link
+ * SyncClient.Builder#callbackExecutor}), in the order the changes happened when that executor is
+ * sequential.
+ */
+public interface SyncStatusListener {
+  /** The status changed. */
+  default void onStatus(SyncStatus status) {}
+}

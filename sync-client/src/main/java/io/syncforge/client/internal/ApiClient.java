@@ -1,0 +1,291 @@
+package io.syncforge.client.internal;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.syncforge.client.Transport;
+import io.syncforge.protocol.ErrorCode;
+import io.syncforge.protocol.Headers;
+import io.syncforge.protocol.MediaMetadata;
+import io.syncforge.protocol.Problem;
+import io.syncforge.protocol.PullResponse;
+import io.syncforge.protocol.PushRequest;
+import io.syncforge.protocol.PushResponse;
+import io.syncforge.protocol.SnapshotPage;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/** The sync-api and media-service endpoints over a {@link Transport}, with error classification. */
+public final class ApiClient {
+  private final Transport transport;
+  private final String baseUrl;
+  private final String mediaUrl;
+  private final Supplier<String> token;
+  private final ObjectMapper mapper;
+
+  public ApiClient(
+      Transport transport,
+      String baseUrl,
+      String mediaUrl,
+      Supplier<String> token,
+      ObjectMapper mapper) {
+    this.transport = transport;
+    this.baseUrl = stripSlash(baseUrl);
+    this.mediaUrl = stripSlash(mediaUrl);
+    this.token = token;
+    this.mapper = mapper;
+  }
+
+  private static String stripSlash(String url) {
+    return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+  }
+
+  /** {@code POST /v1/sync/push}. */
+  public PushResponse push(PushRequest request) throws ApiException {
+    byte[] body;
+    try {
+      body = mapper.writeValueAsBytes(request);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot serialize a push request", e);
+    }
+    Map<String, String> headers = headers();
+    headers.put("Content-Type", "application/json");
+    headers.put("Accept", "application/json");
+    Transport.Request req =
+        new Transport.Request("POST", URI.create(baseUrl + "/v1/sync/push"), headers, bytes(body));
+    return exchangeJson(req, PushResponse.class);
+  }
+
+  /** {@code GET /v1/sync/pull}. */
+  public PullResponse pull(String cursor, int limit, List<String> collections, String clientId)
+      throws ApiException {
+    StringBuilder q = new StringBuilder("/v1/sync/pull?limit=").append(limit);
+    if (cursor != null) {
+      q.append("&cursor=").append(enc(cursor));
+    }
+    if (!collections.isEmpty()) {
+      q.append("&collections=").append(enc(String.join(",", collections)));
+    }
+    Map<String, String> headers = headers();
+    headers.put(Headers.CLIENT_ID, clientId);
+    headers.put("Accept", "application/json");
+    return exchangeJson(
+        new Transport.Request("GET", URI.create(baseUrl + q), headers, null), PullResponse.class);
+  }
+
+  /** {@code GET /v1/sync/snapshot}. */
+  public SnapshotPage snapshot(String pageToken, int limit, List<String> collections)
+      throws ApiException {
+    StringBuilder q = new StringBuilder("/v1/sync/snapshot?limit=").append(limit);
+    if (pageToken != null) {
+      q.append("&pageToken=").append(enc(pageToken));
+    }
+    if (!collections.isEmpty()) {
+      q.append("&collections=").append(enc(String.join(",", collections)));
+    }
+    Map<String, String> headers = headers();
+    headers.put("Accept", "application/json");
+    return exchangeJson(
+        new Transport.Request("GET", URI.create(baseUrl + q), headers, null), SnapshotPage.class);
+  }
+
+  /**
+   * {@code POST /v1/media}: uploads a file whose hash is already known.
+   *
+   * @return the server's metadata, or null if the 2xx answer carried none
+   */
+  public MediaMetadata uploadMedia(Path file, String sha256, String contentType, String fileName)
+      throws ApiException {
+    Map<String, String> headers = headers();
+    headers.put("Content-Type", contentType == null ? "application/octet-stream" : contentType);
+    headers.put(Headers.CONTENT_SHA256, sha256);
+    if (fileName != null && isHeaderSafe(fileName)) {
+      headers.put(Headers.FILE_NAME, fileName);
+    }
+    long length;
+    try {
+      length = Files.size(file);
+    } catch (IOException e) {
+      throw ApiException.network("cannot read " + file + ": " + e.getMessage(), e);
+    }
+    Transport.BodySource body =
+        new Transport.BodySource() {
+          @Override
+          public InputStream open() throws IOException {
+            return Files.newInputStream(file);
+          }
+
+          @Override
+          public long length() {
+            return length;
+          }
+        };
+    Transport.Request req =
+        new Transport.Request("POST", URI.create(mediaUrl + "/v1/media"), headers, body);
+    // Any 2xx means stored (201 new, 200 already there); the metadata body is informational, so
+    // an empty or unexpected body does not turn a stored upload into a retry.
+    try (Transport.Response response = send(req)) {
+      if (response.status() / 100 != 2) {
+        throw failure(response);
+      }
+      try (InputStream in = response.body()) {
+        byte[] bytes = in.readAllBytes();
+        return bytes.length == 0 ? null : mapper.readValue(bytes, MediaMetadata.class);
+      } catch (IOException | RuntimeException e) {
+        return null;
+      }
+    } catch (IOException e) {
+      throw ApiException.network("POST /v1/media failed: " + describe(e), e);
+    }
+  }
+
+  /**
+   * {@code GET /v1/media/{sha256}}, from byte {@code offset} when positive. Returns the open
+   * response (status 200 or 206); the caller closes it.
+   */
+  public Transport.Response downloadMedia(String sha256, long offset) throws ApiException {
+    Map<String, String> headers = headers();
+    if (offset > 0) {
+      headers.put("Range", "bytes=" + offset + "-");
+    }
+    Transport.Response response =
+        send(
+            new Transport.Request(
+                "GET", URI.create(mediaUrl + "/v1/media/" + sha256), headers, null));
+    if (response.status() == 200 || response.status() == 206) {
+      return response;
+    }
+    throw failure(response);
+  }
+
+  private static boolean isHeaderSafe(String value) {
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (c < 0x20 || c > 0x7e) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private Map<String, String> headers() {
+    Map<String, String> h = new HashMap<>();
+    String t = token.get();
+    if (t != null && !t.isEmpty()) {
+      h.put("Authorization", "Bearer " + t);
+    }
+    return h;
+  }
+
+  private static String enc(String s) {
+    return URLEncoder.encode(s, StandardCharsets.UTF_8);
+  }
+
+  private static Transport.BodySource bytes(byte[] body) {
+    return new Transport.BodySource() {
+      @Override
+      public InputStream open() {
+        return new ByteArrayInputStream(body);
+      }
+
+      @Override
+      public long length() {
+        return body.length;
+      }
+    };
+  }
+
+  private Transport.Response send(Transport.Request request) throws ApiException {
+    try {
+      return transport.execute(request);
+    } catch (IOException | RuntimeException e) {
+      throw ApiException.network(
+          request.method() + " " + request.uri().getPath() + " failed: " + describe(e), e);
+    }
+  }
+
+  private static String describe(Exception e) {
+    return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+  }
+
+  /**
+   * Sends, then reads the whole body and parses it before returning, so a truncated body is a
+   * network error and nothing of it reaches the store.
+   */
+  private <T> T exchangeJson(Transport.Request request, Class<T> type) throws ApiException {
+    try (Transport.Response response = send(request)) {
+      if (response.status() / 100 != 2) {
+        throw failure(response);
+      }
+      byte[] body;
+      try (InputStream in = response.body()) {
+        body = in.readAllBytes();
+      }
+      try {
+        T value = mapper.readValue(body, type);
+        if (value == null) {
+          throw ApiException.network("empty response body from " + request.uri().getPath(), null);
+        }
+        return value;
+      } catch (IOException e) {
+        throw ApiException.network(
+            "unreadable response from " + request.uri().getPath() + ": " + describe(e), e);
+      }
+    } catch (IOException e) {
+      throw ApiException.network(
+          request.method() + " " + request.uri().getPath() + " failed: " + describe(e), e);
+    }
+  }
+
+  private ApiException failure(Transport.Response response) {
+    int status = response.status();
+    Problem problem = null;
+    try (InputStream in = response.body()) {
+      byte[] body = in.readNBytes(64 * 1024);
+      if (body.length > 0) {
+        problem = mapper.readValue(body, Problem.class);
+      }
+    } catch (IOException | RuntimeException ignored) {
+      // Not a problem body (a proxy's HTML page, a cut connection): classify by status alone.
+    } finally {
+      try {
+        response.close();
+      } catch (IOException ignored) {
+        // Nothing more to read.
+      }
+    }
+    String code = problem == null ? null : problem.code();
+    String detail =
+        problem != null && problem.detail() != null
+            ? problem.detail()
+            : "HTTP " + status + (code == null ? "" : " " + code);
+    Duration retryAfter =
+        response.header("Retry-After").map(ApiClient::parseRetryAfter).orElse(null);
+    ApiException.Kind kind;
+    if (status == 401) {
+      kind = ApiException.Kind.AUTH;
+    } else if (status == 410 || ErrorCode.CURSOR_INVALID.code().equals(code)) {
+      kind = ApiException.Kind.RESET;
+    } else {
+      kind = ApiException.Kind.HTTP;
+    }
+    return new ApiException(kind, status, code, detail, retryAfter);
+  }
+
+  private static Duration parseRetryAfter(String value) {
+    try {
+      return Duration.ofSeconds(Long.parseLong(value.trim()));
+    } catch (NumberFormatException e) {
+      return null; // HTTP-date form: fall back to the client's backoff.
+    }
+  }
+}

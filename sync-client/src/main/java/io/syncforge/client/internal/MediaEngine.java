@@ -1,0 +1,284 @@
+package io.syncforge.client.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.syncforge.client.SyncRecord;
+import io.syncforge.client.Transport;
+import io.syncforge.protocol.MediaCollection;
+import io.syncforge.protocol.validation.Ids;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+
+/**
+ * Media files: attach (hash, copy, queue upload), upload queued files, download files named by
+ * {@code _media} records with bounded concurrency (the pool's size), verifying SHA-256 and resuming
+ * partial downloads with {@code Range}. Failures are recorded and retried by a later run.
+ */
+public final class MediaEngine {
+  /** Files transferred and failed by one run. */
+  public record Counts(int downloaded, int uploaded, int failed) {
+    public static final Counts NONE = new Counts(0, 0, 0);
+  }
+
+  private final LocalStore store;
+  private final ApiClient api;
+  private final Path dir;
+  private final Path partialDir;
+  private final ExecutorService downloads;
+
+  public MediaEngine(LocalStore store, ApiClient api, Path dir, ExecutorService downloads) {
+    this.store = store;
+    this.api = api;
+    this.dir = dir;
+    this.partialDir = dir.resolve(".partial");
+    this.downloads = downloads;
+  }
+
+  /** Where the verified file of {@code sha256} lives (whether present or not). */
+  public Path pathOf(String sha256) {
+    if (!Ids.isSha256Hex(sha256)) {
+      throw new IllegalArgumentException("not a sha256: " + sha256);
+    }
+    return dir.resolve(sha256);
+  }
+
+  /** The verified local file, if present. */
+  public Optional<Path> file(String sha256) {
+    Path p = pathOf(sha256);
+    return Files.isRegularFile(p) ? Optional.of(p) : Optional.empty();
+  }
+
+  /** Hashes and copies {@code file} into the media directory and queues its upload. */
+  public String attach(Path file, String contentType) throws IOException {
+    Files.createDirectories(partialDir);
+    Path tmp = partialDir.resolve("attach-" + UUID.randomUUID() + ".tmp");
+    MessageDigest md = sha256();
+    long size;
+    try (InputStream in = new DigestInputStream(Files.newInputStream(file), md)) {
+      size = Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException e) {
+      Files.deleteIfExists(tmp);
+      throw e;
+    }
+    String sha = HexFormat.of().formatHex(md.digest());
+    moveIntoPlace(tmp, dir.resolve(sha));
+    String type = contentType != null ? contentType : probe(file);
+    Path name = file.getFileName();
+    store.mediaAttached(sha, size, type, name == null ? null : name.toString());
+    return sha;
+  }
+
+  private static String probe(Path file) {
+    try {
+      String t = Files.probeContentType(file);
+      return t == null ? "application/octet-stream" : t;
+    } catch (IOException e) {
+      return "application/octet-stream";
+    }
+  }
+
+  /** Runs uploads then downloads; never throws (media never blocks record sync). */
+  public Counts runSafely() {
+    try {
+      return run();
+    } catch (RuntimeException e) {
+      return new Counts(0, 0, 1);
+    }
+  }
+
+  /**
+   * Uploads queued files, then downloads missing or mismatched ones. One run at a time (a sync's
+   * media step and {@code media().sync()} never write the same partial file at once).
+   */
+  public synchronized Counts run() {
+    int uploaded = 0;
+    int failed = 0;
+    for (LocalStore.MediaRow row : store.mediaUploads()) {
+      Path p = dir.resolve(row.sha256());
+      try {
+        api.uploadMedia(p, row.sha256(), row.contentType(), row.fileName());
+        store.mediaUploaded(row.sha256());
+        uploaded++;
+      } catch (ApiException e) {
+        store.mediaUploadFailed(row.sha256(), e.getMessage());
+        failed++;
+      }
+    }
+    List<Future<Boolean>> jobs = new ArrayList<>();
+    for (SyncRecord r : store.list(MediaCollection.NAME)) {
+      String sha = r.id();
+      if (!Ids.isSha256Hex(sha)) {
+        continue;
+      }
+      Long size = sizeOf(r.data() == null ? null : r.data().get("size"));
+      if (isPresent(sha, size)) {
+        continue;
+      }
+      jobs.add(downloads.submit(() -> download(sha, size)));
+    }
+    int downloaded = 0;
+    for (Future<Boolean> f : jobs) {
+      try {
+        if (f.get()) {
+          downloaded++;
+        } else {
+          failed++;
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        failed++;
+      } catch (ExecutionException e) {
+        failed++;
+      }
+    }
+    return new Counts(downloaded, uploaded, failed);
+  }
+
+  private static Long sizeOf(JsonNode n) {
+    return n == null || !n.canConvertToLong() ? null : n.asLong();
+  }
+
+  /**
+   * True if the verified file is in place. A file whose length differs from the metadata, or one
+   * the index does not know as verified, is hashed again.
+   */
+  private boolean isPresent(String sha, Long size) {
+    Path p = dir.resolve(sha);
+    if (!Files.isRegularFile(p)) {
+      return false;
+    }
+    try {
+      if (size != null && Files.size(p) != size) {
+        return false;
+      }
+      Optional<LocalStore.MediaRow> row = store.media(sha);
+      if (row.isPresent() && "present".equals(row.get().state())) {
+        return true;
+      }
+      if (sha.equals(hash(p))) {
+        store.mediaState(sha, Files.size(p), "present", Files.size(p), null, false);
+        return true;
+      }
+      return false;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /** Downloads one file into place; true on success. Runs on a download thread. */
+  boolean download(String sha, Long size) {
+    Path part = partialDir.resolve(sha + ".part");
+    long offset = 0;
+    try {
+      Files.createDirectories(partialDir);
+      if (Files.exists(part)) {
+        offset = Files.size(part);
+        if (size != null && offset > size) {
+          Files.delete(part);
+          offset = 0;
+        }
+      }
+      if (size == null || offset < size) {
+        try (Transport.Response response = api.downloadMedia(sha, offset)) {
+          boolean append = offset > 0 && response.status() == 206;
+          if (append && !contentRangeStartsAt(response, offset)) {
+            throw new IOException("unexpected Content-Range for resume at " + offset);
+          }
+          try (InputStream in = response.body();
+              OutputStream out =
+                  Files.newOutputStream(
+                      part,
+                      StandardOpenOption.CREATE,
+                      StandardOpenOption.WRITE,
+                      append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING)) {
+            in.transferTo(out);
+          }
+        }
+      }
+      String actual = hash(part);
+      if (!sha.equals(actual)) {
+        Files.deleteIfExists(part);
+        store.mediaState(sha, size, "failed", 0, "hash mismatch: got " + actual, true);
+        return false;
+      }
+      long length = Files.size(part);
+      moveIntoPlace(part, dir.resolve(sha));
+      store.mediaState(sha, length, "present", length, null, false);
+      return true;
+    } catch (ApiException e) {
+      if (e.status() == 416) {
+        deleteQuietly(part); // The partial file does not fit the object: start over next time.
+      }
+      store.mediaState(sha, size, "failed", partLength(part), e.getMessage(), true);
+      return false;
+    } catch (IOException | RuntimeException e) {
+      // The partial file stays; the next run resumes from its length.
+      store.mediaState(sha, size, "failed", partLength(part), String.valueOf(e.getMessage()), true);
+      return false;
+    }
+  }
+
+  private static boolean contentRangeStartsAt(Transport.Response response, long offset) {
+    return response
+        .header("Content-Range")
+        .map(v -> v.trim().startsWith("bytes " + offset + "-"))
+        .orElse(true);
+  }
+
+  private static long partLength(Path part) {
+    try {
+      return Files.exists(part) ? Files.size(part) : 0;
+    } catch (IOException e) {
+      return 0;
+    }
+  }
+
+  private static void deleteQuietly(Path p) {
+    try {
+      Files.deleteIfExists(p);
+    } catch (IOException ignored) {
+      // Retried next run.
+    }
+  }
+
+  private static void moveIntoPlace(Path from, Path to) throws IOException {
+    Files.createDirectories(to.getParent());
+    try {
+      Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (AtomicMoveNotSupportedException e) {
+      Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
+    }
+  }
+
+  static String hash(Path file) throws IOException {
+    MessageDigest md = sha256();
+    try (InputStream in = new DigestInputStream(Files.newInputStream(file), md)) {
+      in.transferTo(OutputStream.nullOutputStream());
+    }
+    return HexFormat.of().formatHex(md.digest());
+  }
+
+  private static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,443 @@
+package io.syncforge.client.internal;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.syncforge.client.ErrorClass;
+import io.syncforge.client.SyncResult;
+import io.syncforge.client.SyncStatus;
+import io.syncforge.protocol.Limits;
+import io.syncforge.protocol.Mutation;
+import io.syncforge.protocol.MutationOutcome;
+import io.syncforge.protocol.PullResponse;
+import io.syncforge.protocol.PushRequest;
+import io.syncforge.protocol.PushResponse;
+import io.syncforge.protocol.SnapshotPage;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Runs sync: push the queue in batches, pull (snapshot first when there is no usable cursor), then
+ * media. Single-flight: a call while a run is in progress joins that run.
+ */
+public final class SyncEngine {
+  /** Push batches stay well under the server's 2 MiB body limit. */
+  static final int MAX_BATCH_BYTES = 1536 * 1024;
+
+  private static final int MAX_RESETS_PER_RUN = 2;
+
+  private final LocalStore store;
+  private final ApiClient api;
+  private final ObjectMapper mapper;
+  private final List<String> scope;
+  private final int pullLimit;
+  private final Listeners listeners;
+  private final MediaEngine media;
+  private final Clock clock;
+  private final ExecutorService executor;
+  private final AtomicReference<CompletableFuture<SyncResult>> inFlight = new AtomicReference<>();
+
+  // Status fields, guarded by this.
+  private SyncStatus.State state = SyncStatus.State.IDLE;
+  private String lastError;
+  private ErrorClass lastErrorClass;
+  private boolean firstSyncInProgress;
+  private long firstSyncRecords;
+  private volatile boolean online = true;
+
+  public SyncEngine(
+      LocalStore store,
+      ApiClient api,
+      ObjectMapper mapper,
+      List<String> scope,
+      int pullLimit,
+      Listeners listeners,
+      MediaEngine media,
+      Clock clock,
+      ExecutorService executor) {
+    this.store = store;
+    this.api = api;
+    this.mapper = mapper;
+    this.scope = List.copyOf(scope);
+    this.pullLimit = pullLimit;
+    this.listeners = listeners;
+    this.media = media;
+    this.clock = clock;
+    this.executor = executor;
+    // The last failure survives restarts, so a fresh process (e.g. the CLI) reports it honestly.
+    this.lastError = store.meta(LocalStore.META_LAST_ERROR).orElse(null);
+    this.lastErrorClass =
+        store.meta(LocalStore.META_LAST_ERROR_CLASS).map(ErrorClass::valueOf).orElse(null);
+    if (lastErrorClass != null) {
+      state =
+          lastErrorClass == ErrorClass.RETRYABLE
+              ? SyncStatus.State.OFFLINE
+              : SyncStatus.State.ERROR;
+    }
+  }
+
+  private void persistError(String message, ErrorClass errorClass) {
+    try {
+      store.setMeta(LocalStore.META_LAST_ERROR, message);
+      store.setMeta(
+          LocalStore.META_LAST_ERROR_CLASS, errorClass == null ? null : errorClass.name());
+    } catch (RuntimeException ignored) {
+      // Status is best effort; the in-memory status is still right.
+    }
+  }
+
+  /** Starts a run, or joins the one in progress. */
+  public CompletableFuture<SyncResult> syncAsync() {
+    while (true) {
+      CompletableFuture<SyncResult> current = inFlight.get();
+      if (current != null) {
+        return current.copy();
+      }
+      CompletableFuture<SyncResult> f = new CompletableFuture<>();
+      if (inFlight.compareAndSet(null, f)) {
+        try {
+          executor.execute(
+              () -> {
+                SyncResult r;
+                try {
+                  r = runOnce();
+                } catch (RuntimeException | Error e) {
+                  r = localFailure(e);
+                }
+                // Clear before completing, so a caller reacting to this result starts a new run.
+                inFlight.set(null);
+                f.complete(r);
+              });
+        } catch (RejectedExecutionException e) {
+          inFlight.set(null);
+          f.complete(
+              new SyncResult.ServerError(
+                  0, "closed", "client is closed", ErrorClass.PERMANENT, null));
+        }
+        return f.copy();
+      }
+    }
+  }
+
+  private SyncResult localFailure(Throwable e) {
+    String msg = "local failure: " + e.getMessage();
+    synchronized (this) {
+      state = SyncStatus.State.ERROR;
+      lastError = msg;
+      lastErrorClass = ErrorClass.PERMANENT;
+      firstSyncInProgress = false;
+    }
+    publish();
+    return new SyncResult.ServerError(0, "local_error", msg, ErrorClass.PERMANENT, null);
+  }
+
+  /** Marks the network as down or up (from the network monitor); affects the reported state. */
+  public void setOnline(boolean online) {
+    this.online = online;
+    synchronized (this) {
+      if (!online && state != SyncStatus.State.SYNCING) {
+        state = SyncStatus.State.OFFLINE;
+      } else if (online && state == SyncStatus.State.OFFLINE) {
+        state = SyncStatus.State.IDLE;
+      }
+    }
+    publish();
+  }
+
+  /** The current status. */
+  public SyncStatus status() {
+    long pending = store.pendingCount();
+    Duration age =
+        store
+            .oldestPending()
+            .map(t -> Duration.between(t, clock.instant()))
+            .map(d -> d.isNegative() ? Duration.ZERO : d)
+            .orElse(Duration.ZERO);
+    Instant lastSuccess = store.meta(LocalStore.META_LAST_SUCCESS).map(Instant::parse).orElse(null);
+    synchronized (this) {
+      return new SyncStatus(
+          state,
+          lastSuccess,
+          pending,
+          age,
+          lastError,
+          lastErrorClass,
+          firstSyncInProgress,
+          firstSyncRecords);
+    }
+  }
+
+  /** Tells status listeners the current status (also after local writes change the queue). */
+  public void publish() {
+    listeners.status(status());
+  }
+
+  private final class Run {
+    int pushed;
+    int settled;
+    int pulled;
+    int conflicts;
+    int rejected;
+    boolean reset;
+    Instant serverTime;
+
+    void effects(LocalStore.Effects fx) {
+      settled += fx.settled;
+      conflicts += fx.merged.size();
+      rejected += fx.rejected.size();
+      listeners.effects(fx);
+    }
+  }
+
+  private SyncResult runOnce() {
+    synchronized (this) {
+      state = SyncStatus.State.SYNCING;
+    }
+    publish();
+    Run run = new Run();
+    SyncResult result;
+    try {
+      push(run);
+      pullAll(run);
+      MediaEngine.Counts mc = media == null ? MediaEngine.Counts.NONE : media.runSafely();
+      Instant serverTime = run.serverTime == null ? null : run.serverTime;
+      if (serverTime != null) {
+        store.setMeta(LocalStore.META_LAST_SUCCESS, serverTime.toString());
+      }
+      result =
+          new SyncResult.Success(
+              run.pushed,
+              run.settled,
+              run.pulled,
+              run.conflicts,
+              run.rejected,
+              store.pendingCount(),
+              mc.downloaded(),
+              mc.uploaded(),
+              mc.failed(),
+              run.reset,
+              serverTime);
+      synchronized (this) {
+        state = online ? SyncStatus.State.IDLE : SyncStatus.State.OFFLINE;
+        lastError = null;
+        lastErrorClass = null;
+      }
+      persistError(null, null);
+    } catch (ApiException e) {
+      result = e.toResult();
+      synchronized (this) {
+        state =
+            e.kind() == ApiException.Kind.NETWORK
+                ? SyncStatus.State.OFFLINE
+                : SyncStatus.State.ERROR;
+        lastError = e.getMessage();
+        lastErrorClass = e.errorClass();
+        firstSyncInProgress = false;
+      }
+      persistError(e.getMessage(), e.errorClass());
+    }
+    publish();
+    return result;
+  }
+
+  // ---------------------------------------------------------------- push
+
+  /**
+   * Uploads the queue in rounds. A round sends the oldest unsettled mutation of each record (in
+   * batches of at most 500 mutations and ~1.5 MiB); a record's next mutation goes in a later round,
+   * after the earlier one is settled and the next one rebased on its version. A record whose
+   * mutation is still pending on the server waits for a later sync.
+   */
+  private void push(Run run) throws ApiException {
+    String clientId = store.clientId();
+    Set<String> held = new HashSet<>();
+    while (true) {
+      List<Mutation> sendable = new ArrayList<>();
+      Set<String> seen = new HashSet<>();
+      for (LocalStore.Queued q : store.queue()) {
+        String key = key(q.mutation());
+        if (seen.add(key) && !held.contains(key)) {
+          sendable.add(q.mutation());
+        }
+      }
+      if (sendable.isEmpty()) {
+        return;
+      }
+      int settledBefore = run.settled;
+      int i = 0;
+      while (i < sendable.size()) {
+        List<Mutation> batch = new ArrayList<>();
+        long bytes = 64;
+        while (i < sendable.size() && batch.size() < Limits.MAX_MUTATIONS_PER_PUSH) {
+          Mutation m = sendable.get(i);
+          long size = sizeOf(m) + 1;
+          if (!batch.isEmpty() && bytes + size > MAX_BATCH_BYTES) {
+            break;
+          }
+          batch.add(m);
+          bytes += size;
+          i++;
+        }
+        List<UUID> ids = batch.stream().map(Mutation::mutationId).toList();
+        batch = store.claimForSending(ids); // the content as of the claim, never rewritten after
+        if (batch.isEmpty()) {
+          continue;
+        }
+        PushResponse response;
+        try {
+          response = api.push(new PushRequest(clientId, batch));
+        } catch (ApiException e) {
+          store.markFailed(ids, e.getMessage());
+          throw e;
+        }
+        run.pushed += batch.size();
+        run.serverTime = later(run.serverTime, response.serverTime());
+        List<MutationOutcome> outcomes =
+            response.outcomes() == null ? List.of() : response.outcomes();
+        run.effects(store.applyOutcomes(outcomes));
+        Set<UUID> settled = new HashSet<>();
+        for (MutationOutcome o : outcomes) {
+          if (o != null && o.status() != null && o.status().isFinal()) {
+            settled.add(o.mutationId());
+          }
+        }
+        for (Mutation m : batch) {
+          if (!settled.contains(m.mutationId())) {
+            held.add(key(m)); // pending (or unanswered): its record waits for the receipt
+          }
+        }
+      }
+      if (run.settled == settledBefore) {
+        return; // nothing settled: another round would only resend pending mutations
+      }
+    }
+  }
+
+  private static String key(Mutation m) {
+    return m.collection() + "/" + m.recordId();
+  }
+
+  private long sizeOf(Mutation m) {
+    try {
+      return mapper.writeValueAsBytes(m).length;
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static Instant later(Instant a, Instant b) {
+    if (a == null) {
+      return b;
+    }
+    if (b == null) {
+      return a;
+    }
+    return a.isAfter(b) ? a : b;
+  }
+
+  // ---------------------------------------------------------------- pull
+
+  private String scopeKey() {
+    return String.join(",", scope.stream().sorted().distinct().toList());
+  }
+
+  private void pullAll(Run run) throws ApiException {
+    String scopeKey = scopeKey();
+    boolean scopeChanged = !store.meta(LocalStore.META_SCOPE).orElse(scopeKey).equals(scopeKey);
+    if (store.meta(LocalStore.META_CURSOR).isEmpty()
+        || store.meta(LocalStore.META_NEEDS_SNAPSHOT).isPresent()
+        || scopeChanged) {
+      snapshot(run);
+    }
+    int resets = 0;
+    String clientId = store.clientId();
+    while (true) {
+      String cursor = store.meta(LocalStore.META_CURSOR).orElse(null);
+      PullResponse page;
+      try {
+        page = api.pull(cursor, pullLimit, scope, clientId);
+      } catch (ApiException e) {
+        if (e.kind() == ApiException.Kind.RESET && resets < MAX_RESETS_PER_RUN) {
+          resets++;
+          // Persist the need first: an interrupted reset resumes as a reset, never as a pull.
+          store.setMeta(LocalStore.META_NEEDS_SNAPSHOT, e.code() == null ? "reset" : e.code());
+          snapshot(run);
+          continue;
+        }
+        throw e;
+      }
+      if (page.cursor() == null) {
+        throw ApiException.network("pull response without a cursor", null);
+      }
+      LocalStore.Effects fx = store.applyPullPage(page.changes(), page.receipts(), page.cursor());
+      run.pulled += page.changes() == null ? 0 : page.changes().size();
+      run.serverTime = later(run.serverTime, page.serverTime());
+      run.effects(fx);
+      if (!page.hasMore()) {
+        return;
+      }
+    }
+  }
+
+  private void snapshot(Run run) throws ApiException {
+    run.reset = true;
+    long gen = store.beginSnapshot();
+    synchronized (this) {
+      firstSyncInProgress = true;
+      firstSyncRecords = 0;
+    }
+    publish();
+    String token = null;
+    boolean restarted = false;
+    while (true) {
+      SnapshotPage page;
+      try {
+        page = api.snapshot(token, pullLimit, scope);
+      } catch (ApiException e) {
+        if (e.kind() == ApiException.Kind.RESET && token != null && !restarted) {
+          // The page token's epoch is gone (410 log_epoch_changed) or the key rotated (400
+          // cursor_invalid): start the snapshot again, once per run.
+          restarted = true;
+          gen = store.beginSnapshot();
+          token = null;
+          synchronized (this) {
+            firstSyncRecords = 0;
+          }
+          continue;
+        }
+        throw e;
+      }
+      if (page.cursor() == null) {
+        throw ApiException.network("snapshot page without a cursor", null);
+      }
+      boolean last = page.nextPageToken() == null || page.nextPageToken().isEmpty();
+      LocalStore.Effects fx = store.applySnapshotPage(page, gen, last, scope);
+      if (last) {
+        store.setMeta(LocalStore.META_SCOPE, scopeKey());
+      }
+      int n = page.records() == null ? 0 : page.records().size();
+      run.pulled += n;
+      run.effects(fx);
+      synchronized (this) {
+        firstSyncRecords += n;
+        if (last) {
+          firstSyncInProgress = false;
+        }
+      }
+      publish();
+      if (last) {
+        return;
+      }
+      token = page.nextPageToken();
+    }
+  }
+}

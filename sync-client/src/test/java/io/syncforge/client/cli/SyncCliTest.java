@@ -1,0 +1,106 @@
+package io.syncforge.client.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.sun.net.httpserver.HttpServer;
+import io.syncforge.protocol.ErrorCode;
+import io.syncforge.protocol.Json;
+import io.syncforge.protocol.Problem;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SyncCliTest {
+  @TempDir Path dir;
+  String stdout;
+  String stderr;
+
+  int run(Map<String, String> env, String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    Map<String, String> e = new HashMap<>(env);
+    e.putIfAbsent("SYNC_DB", dir.resolve("cli.db").toString());
+    int code =
+        new SyncCli(
+                new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8),
+                e)
+            .run(args);
+    stdout = out.toString(StandardCharsets.UTF_8);
+    stderr = err.toString(StandardCharsets.UTF_8);
+    return code;
+  }
+
+  int run(String... args) {
+    return run(Map.of(), args);
+  }
+
+  @Test
+  void localCommandsAndTheirExitCodes() throws Exception {
+    assertEquals(0, run("put", "tasks", "t-1", "{\"title\":\"a\",\"n\":1}"));
+    assertEquals(0, run("patch", "tasks", "t-1", "{\"n\":2}"));
+    assertEquals(0, run("get", "tasks", "t-1"));
+    JsonNode rec = Json.newMapper().readTree(stdout);
+    assertEquals(2, rec.get("data").get("n").asInt());
+    assertTrue(rec.get("pending").asBoolean());
+    assertEquals(0, run("put", "tasks", "t-2", "{}"));
+    assertEquals(0, run("list", "tasks"));
+    assertEquals(2, stdout.strip().split("\n").length);
+    assertEquals(0, run("delete", "tasks", "t-2"));
+    assertEquals(2, run("get", "tasks", "t-2"));
+    assertEquals(2, run("delete", "tasks", "t-2"));
+    assertEquals(2, run("patch", "tasks", "nope", "{\"a\":1}"));
+    assertEquals(1, run("put", "tasks", "t-3", "not json"));
+    assertEquals(1, run("put", "Bad-Collection", "t-3", "{}"));
+    assertEquals(1, run("frobnicate"));
+    assertEquals(1, run());
+    assertEquals(0, run("status"));
+    assertEquals(2, Json.newMapper().readTree(stdout).get("pendingCount").asInt());
+    Path f = dir.resolve("a.txt");
+    Files.writeString(f, "hello");
+    assertEquals(0, run("media", "add", f.toString()));
+    assertEquals(64, Json.newMapper().readTree(stdout).get("sha256").asText().length());
+    assertEquals(2, run("media", "add", dir.resolve("missing").toString()));
+  }
+
+  @Test
+  void syncExitCodes() throws Exception {
+    int dead;
+    try (ServerSocket s = new ServerSocket(0)) {
+      dead = s.getLocalPort();
+    }
+    assertEquals(0, run("put", "tasks", "t-1", "{}"));
+    assertEquals(3, run("--api", "http://127.0.0.1:" + dead, "sync"));
+    assertTrue(stdout.contains("NetworkError"), stdout);
+
+    HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server.createContext(
+        "/",
+        ex -> {
+          byte[] b =
+              Json.newMapper()
+                  .writeValueAsBytes(Problem.of(ErrorCode.UNAUTHORIZED, "bad token", "t"));
+          ex.sendResponseHeaders(401, b.length);
+          ex.getResponseBody().write(b);
+          ex.close();
+        });
+    server.start();
+    try {
+      String url = "http://127.0.0.1:" + server.getAddress().getPort();
+      assertEquals(4, run(Map.of("SYNC_API_URL", url, "SYNC_TOKEN", "x"), "sync"));
+      assertTrue(stdout.contains("AuthError"), stdout);
+    } finally {
+      server.stop(0);
+    }
+  }
+}

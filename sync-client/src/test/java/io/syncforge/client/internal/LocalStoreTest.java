@@ -1,0 +1,229 @@
+package io.syncforge.client.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.syncforge.client.SyncRecord;
+import io.syncforge.protocol.Change;
+import io.syncforge.protocol.Json;
+import io.syncforge.protocol.Mutation;
+import io.syncforge.protocol.MutationOutcome;
+import io.syncforge.protocol.Op;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LocalStoreTest {
+  static final ObjectMapper MAPPER = Json.newMapper();
+  static final Instant T = Instant.parse("2026-11-25T22:00:00Z");
+  @TempDir Path dir;
+  LocalStore store;
+
+  @BeforeEach
+  void open() {
+    store = new LocalStore(dir.resolve("s.db"), MAPPER, Clock.fixed(T, ZoneOffset.UTC));
+  }
+
+  @AfterEach
+  void close() {
+    store.close();
+  }
+
+  static ObjectNode obj(Object... kv) {
+    ObjectNode o = MAPPER.createObjectNode();
+    for (int i = 0; i < kv.length; i += 2) {
+      o.set((String) kv[i], MAPPER.valueToTree(kv[i + 1]));
+    }
+    return o;
+  }
+
+  @Test
+  void failureBetweenRecordWriteAndQueueInsertLeavesNeither() {
+    store.write("tasks", "t-1", Op.UPSERT, obj("title", "a"));
+    store.setAfterRecordWriteHook(
+        () -> {
+          throw new IllegalStateException("injected crash");
+        });
+
+    assertThrows(
+        IllegalStateException.class,
+        () -> store.write("tasks", "t-2", Op.UPSERT, obj("title", "b")));
+    assertThrows(
+        IllegalStateException.class,
+        () -> store.write("tasks", "t-1", Op.PATCH, obj("title", "z")));
+    assertThrows(IllegalStateException.class, () -> store.write("tasks", "t-1", Op.DELETE, null));
+
+    assertTrue(store.get("tasks", "t-2").isEmpty());
+    assertEquals(obj("title", "a"), store.get("tasks", "t-1").orElseThrow().data());
+    assertEquals(1, store.pendingCount());
+    assertEquals(1, store.queue().size());
+    assertEquals(obj("title", "a"), store.queue().get(0).mutation().data(), "fold rolled back");
+  }
+
+  @Test
+  void aClaimedMutationIsSentAsOfTheClaimAndNeverRewrittenAfter() {
+    store.write("tasks", "t-1", Op.UPSERT, obj("title", "a"));
+    Mutation seenBySync = store.queue().get(0).mutation();
+    store.write("tasks", "t-1", Op.PATCH, obj("title", "b")); // folds: not claimed yet
+
+    List<Mutation> claimed = store.claimForSending(List.of(seenBySync.mutationId()));
+    assertEquals(obj("title", "b"), claimed.get(0).data(), "the claim reads the folded content");
+
+    store.write("tasks", "t-1", Op.PATCH, obj("title", "c")); // after the claim: a new mutation
+    assertEquals(2, store.queue().size());
+    assertEquals(obj("title", "b"), store.queue().get(0).mutation().data());
+    assertEquals(obj("title", "c"), store.queue().get(1).mutation().data());
+  }
+
+  @Test
+  void foldKeepsTheFirstIdAndBaseAndTheCombinedEffect() {
+    java.util.UUID id = java.util.UUID.randomUUID();
+    Mutation up = new Mutation(id, "tasks", "t", Op.UPSERT, 3L, obj("a", 1, "b", 2), T);
+    Mutation patch1 = new Mutation(id, "tasks", "t", Op.PATCH, 3L, obj("a", 5), T);
+    Mutation patch2 = new Mutation(null, "tasks", "t", Op.PATCH, 3L, obj("b", null), T);
+    Mutation del = new Mutation(null, "tasks", "t", Op.DELETE, 3L, null, T);
+    Mutation up2 = new Mutation(null, "tasks", "t", Op.UPSERT, 3L, obj("z", 1), T);
+
+    Mutation f1 = LocalStore.fold(up, patch2);
+    assertEquals(Op.UPSERT, f1.op());
+    assertEquals(obj("a", 1), f1.data());
+    assertEquals(id, f1.mutationId());
+    assertEquals(3L, f1.baseVersion());
+    Mutation f2 = LocalStore.fold(patch1, patch2);
+    assertEquals(Op.PATCH, f2.op());
+    assertEquals(obj("a", 5, "b", null), f2.data(), "a null removal survives the fold");
+    assertEquals(Op.DELETE, LocalStore.fold(patch1, del).op());
+    Mutation f3 = LocalStore.fold(LocalStore.fold(up, del), up2);
+    assertEquals(Op.UPSERT, f3.op());
+    assertEquals(obj("z", 1), f3.data());
+  }
+
+  @Test
+  void killedWriterMidTransactionLeavesNeitherRecordNorQueueEntry() throws Exception {
+    store.close();
+    Path db = dir.resolve("crash.db");
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Process p =
+        new ProcessBuilder(
+                java,
+                "-cp",
+                System.getProperty("java.class.path"),
+                CrashingWriter.class.getName(),
+                db.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("child.log").toFile())
+            .start();
+    assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+    assertEquals(42, p.exitValue(), "the child halted inside the transaction");
+
+    store = new LocalStore(db, MAPPER, Clock.systemUTC());
+    assertTrue(store.get("tasks", "committed").isPresent());
+    assertTrue(store.get("tasks", "torn").isEmpty());
+    assertEquals(1, store.pendingCount());
+    assertEquals("committed", store.queue().get(0).mutation().recordId());
+    assertEquals("wal", store.journalMode());
+  }
+
+  @Test
+  void schemaIsMigratedOnceAndClientIdKept() {
+    assertEquals(1, store.schemaVersion());
+    String id = store.clientId();
+    store.close();
+    store = new LocalStore(dir.resolve("s.db"), MAPPER, Clock.systemUTC());
+    assertEquals(1, store.schemaVersion());
+    assertEquals(id, store.clientId());
+  }
+
+  @Test
+  void writeQueuesMutationWithBaseVersionAndOnlyChangedFields() {
+    store.applyPullPage(
+        List.of(new Change("tasks", "t-1", 4, false, obj("a", 1, "b", 2), T)), List.of(), "c1");
+    store.write("tasks", "t-1", Op.PATCH, obj("a", 1, "b", 3));
+    Mutation m = store.queue().get(0).mutation();
+    assertEquals(Op.PATCH, m.op());
+    assertEquals(4L, m.baseVersion());
+    assertEquals(obj("b", 3), m.data());
+    assertEquals(T, m.clientTime());
+    assertFalse(store.write("tasks", "t-1", Op.PATCH, obj("b", 3)).queued(), "no-op patch");
+    assertThrows(
+        NoSuchElementException.class, () -> store.write("tasks", "nope", Op.PATCH, obj("a", 1)));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> store.write("tasks", "bad/id", Op.UPSERT, obj("a", 1)));
+  }
+
+  @Test
+  void pulledStateKeepsPendingOverlayAndOlderVersionsAreIgnored() {
+    store.applyPullPage(
+        List.of(new Change("tasks", "t-1", 1, false, obj("title", "a", "n", 1), T)),
+        List.of(),
+        "c1");
+    store.write("tasks", "t-1", Op.PATCH, obj("title", "mine"));
+
+    store.applyPullPage(
+        List.of(new Change("tasks", "t-1", 2, false, obj("title", "a", "n", 2), T)),
+        List.of(),
+        "c2");
+    SyncRecord r = store.get("tasks", "t-1").orElseThrow();
+    assertEquals(obj("title", "mine", "n", 2), r.data());
+    assertTrue(r.pending());
+    assertEquals(2L, r.version());
+
+    // A re-delivered older version changes nothing.
+    store.applyPullPage(
+        List.of(new Change("tasks", "t-1", 1, false, obj("title", "old"), T)), List.of(), "c3");
+    assertEquals(obj("title", "mine", "n", 2), store.get("tasks", "t-1").orElseThrow().data());
+    assertEquals("c3", store.meta(LocalStore.META_CURSOR).orElseThrow());
+
+    // A server tombstone under a pending patch still shows the user's edit.
+    store.applyPullPage(List.of(new Change("tasks", "t-1", 3, true, null, T)), List.of(), "c4");
+    assertEquals(obj("title", "mine", "n", 2), store.get("tasks", "t-1").orElseThrow().data());
+
+    // The receipt settles the mutation; the server's answer (version 4) is what shows then.
+    Mutation m = store.queue().get(0).mutation();
+    store.applyPullPage(
+        List.of(new Change("tasks", "t-1", 4, false, obj("title", "mine", "n", 2), T)),
+        List.of(MutationOutcome.applied(m, 4)),
+        "c5");
+    assertEquals(0, store.pendingCount());
+    assertFalse(store.get("tasks", "t-1").orElseThrow().pending());
+  }
+
+  @Test
+  void appliedOutcomeKeepsTheEditVisibleUntilThePullBringsItsVersion() {
+    store.applyPullPage(
+        List.of(new Change("tasks", "t-1", 1, false, obj("title", "a"), T)), List.of(), "c1");
+    store.write("tasks", "t-1", Op.PATCH, obj("title", "b"));
+    Mutation m = store.queue().get(0).mutation();
+    store.applyOutcomes(List.of(MutationOutcome.applied(m, 2)));
+    assertEquals(obj("title", "b"), store.get("tasks", "t-1").orElseThrow().data());
+    store.applyPullPage(
+        List.of(new Change("tasks", "t-1", 2, false, obj("title", "b", "x", 1), T)),
+        List.of(),
+        "c2");
+    assertEquals(obj("title", "b", "x", 1), store.get("tasks", "t-1").orElseThrow().data());
+  }
+
+  @Test
+  void replayAppliesPatchesDeletesAndUpsertsInOrder() {
+    Mutation patch = new Mutation(null, "tasks", "t", Op.PATCH, 1L, obj("a", null, "b", 2), null);
+    Mutation del = new Mutation(null, "tasks", "t", Op.DELETE, 1L, null, null);
+    Mutation up = new Mutation(null, "tasks", "t", Op.UPSERT, 1L, obj("c", 3), null);
+    assertEquals(obj("b", 2), Replay.visible(obj("a", 1), true, List.of(patch)));
+    assertEquals(null, Replay.visible(obj("a", 1), true, List.of(patch, del)));
+    assertEquals(obj("c", 3), Replay.visible(null, false, List.of(del, up)));
+    assertEquals(obj("a", 1), Replay.visible(obj("a", 1), true, List.of()));
+  }
+}

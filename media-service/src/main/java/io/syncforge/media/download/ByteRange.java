@@ -59,13 +59,13 @@ public record ByteRange(long start, long end) {
       return new ByteRange(Math.max(0, size - suffix), size - 1);
     }
     long start = Long.parseLong(first);
-    long end = last.isEmpty() ? size - 1 : Long.parseLong(last);
-    if (end < start) {
+    if (!last.isEmpty() && Long.parseLong(last) < start) {
       return null;
     }
     if (start >= size) {
       throw new Unsatisfiable("range starts at or after the end of " + size + " bytes");
     }
-    return new ByteRange(start, Math.min(end, size - 1));
+    long end = last.isEmpty() ? size - 1 : Math.min(Long.parseLong(last), size - 1);
+    return new ByteRange(start, end);
   }
 }

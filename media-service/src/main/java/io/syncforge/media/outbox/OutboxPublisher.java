@@ -113,20 +113,27 @@ public class OutboxPublisher {
     if (batch.isEmpty()) {
       return 0;
     }
+    List<Long> ids = batch.stream().map(e -> e.id).toList();
+    // Sent with the transaction suspended: context propagation would otherwise carry it to the
+    // Kafka callback threads, and Narayana refuses to commit a transaction active on two threads.
+    // The row and advisory locks stay held meanwhile.
+    QuarkusTransaction.suspendingExisting().call(() -> sendAndAwaitAcks(batch));
+    outbox.delete("id in ?1", ids);
+    return batch.size();
+  }
+
+  private Void sendAndAwaitAcks(List<OutboxEntry> batch) throws Exception {
     List<CompletableFuture<Void>> acks = new ArrayList<>(batch.size());
-    List<Long> ids = new ArrayList<>(batch.size());
     for (OutboxEntry e : batch) {
       // Subscribed in order; the idempotent producer keeps that order within a partition.
       acks.add(
           emitter
               .sendMessage(KafkaRecord.of(e.messageKey, e.payload))
               .subscribeAsCompletionStage());
-      ids.add(e.id);
     }
     CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new))
         .get(config.outbox().sendTimeout().toMillis(), TimeUnit.MILLISECONDS);
-    outbox.delete("id in ?1", ids);
-    return batch.size();
+    return null;
   }
 
   @PreDestroy

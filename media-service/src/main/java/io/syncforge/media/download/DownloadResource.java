@@ -8,6 +8,7 @@ import io.syncforge.media.meta.MediaCatalog;
 import io.syncforge.media.store.BlobStore;
 import io.syncforge.protocol.ErrorCode;
 import io.syncforge.service.Caller;
+import io.syncforge.service.ProblemException;
 import io.syncforge.service.ProblemMapper;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HEAD;
@@ -17,9 +18,12 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.StreamingOutput;
+import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.util.UUID;
 import org.eclipse.microprofile.jwt.JsonWebToken;
+import org.jboss.logging.Logger;
 
 /**
  * {@code GET | HEAD /v1/media/{sha256}}: the bytes, streamed from the blob store, with entity tag,
@@ -33,6 +37,7 @@ public class DownloadResource {
   static final String CACHE_CONTROL = "private, max-age=31536000, immutable";
 
   private static final int BUFFER = 64 * 1024;
+  private static final Logger LOG = Logger.getLogger(DownloadResource.class);
 
   private final MediaCatalog catalog;
   private final BlobStore store;
@@ -69,6 +74,12 @@ public class DownloadResource {
     Caller caller = Caller.of(jwt);
     MediaObject media = catalog.get(caller, MediaIds.requireSha256(sha256));
     long size = media.size;
+    if (!exists(sha256)) {
+      // Metadata without bytes must not happen (GC and upload share a lock); say so loudly.
+      LOG.errorf(
+          "media %s has metadata for tenant %s but no stored bytes", sha256, caller.tenant());
+      throw ProblemException.unavailable("the content is temporarily unavailable", 30);
+    }
     String etag = EntityTags.of(sha256);
     if (EntityTags.noneMatchHits(ifNoneMatch, sha256)) {
       return Response.notModified()
@@ -107,6 +118,14 @@ public class DownloadResource {
       response.entity(stream(sha256, offset, length));
     }
     return response.build();
+  }
+
+  private boolean exists(String sha256) {
+    try {
+      return store.exists(sha256);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot reach the blob store", e);
+    }
   }
 
   private StreamingOutput stream(String sha256, long offset, long length) {

@@ -1,5 +1,6 @@
 package io.syncforge.media.outbox;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.reactive.messaging.MutinyEmitter;
@@ -16,6 +17,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.jboss.logging.Logger;
@@ -39,6 +41,7 @@ public class OutboxPublisher {
   private final OutboxRepository outbox;
   private final MediaConfig config;
   private final ReentrantLock drainLock = new ReentrantLock();
+  private final AtomicLong pending = new AtomicLong();
   private final AtomicBoolean wakeQueued = new AtomicBoolean();
   private final ExecutorService wakeExecutor =
       Executors.newSingleThreadExecutor(
@@ -51,10 +54,13 @@ public class OutboxPublisher {
   public OutboxPublisher(
       @Channel(CHANNEL) MutinyEmitter<String> emitter,
       OutboxRepository outbox,
-      MediaConfig config) {
+      MediaConfig config,
+      MeterRegistry meters) {
     this.emitter = emitter;
     this.outbox = outbox;
     this.config = config;
+    // Grows while Kafka is unreachable: the metric to alert on (health ignores Kafka on purpose).
+    meters.gauge("media.outbox.pending", pending);
   }
 
   /** After a commit that wrote the outbox: drain soon, off the request thread. */
@@ -102,6 +108,11 @@ public class OutboxPublisher {
     } catch (RuntimeException e) {
       // The rows stay; the timer retries.
       LOG.warnf("outbox not drained, will retry: %s", e.toString());
+    }
+    try {
+      pending.set(QuarkusTransaction.requiringNew().call(outbox::count));
+    } catch (RuntimeException e) {
+      LOG.debugf("outbox size unknown: %s", e);
     }
   }
 

@@ -1,6 +1,7 @@
 package io.syncforge.media.download;
 
 import static io.restassured.RestAssured.given;
+import static io.syncforge.media.MediaTestSupport.blobPath;
 import static io.syncforge.media.MediaTestSupport.content;
 import static io.syncforge.media.MediaTestSupport.newTenant;
 import static io.syncforge.media.MediaTestSupport.sha256;
@@ -22,6 +23,7 @@ import io.syncforge.devinfra.quarkus.JwtTestResource;
 import io.syncforge.devinfra.quarkus.KafkaTestResource;
 import io.syncforge.devinfra.quarkus.PostgresTestResource;
 import io.syncforge.protocol.Headers;
+import java.nio.file.Files;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -222,5 +224,34 @@ class DownloadResourceTest {
         .then()
         .statusCode(400)
         .body("code", equalTo("invalid_request"));
+  }
+
+  @Test
+  void missingBytesAre503AndAnUploadOfTheContentHealsIt() throws Exception {
+    String token = token(newTenant(), "alice");
+    byte[] bytes = content(300);
+    String sha = sha256(bytes);
+    upload(token, bytes).then().statusCode(201);
+    Files.delete(blobPath(sha));
+
+    given()
+        .auth()
+        .oauth2(token)
+        .get("/v1/media/" + sha)
+        .then()
+        .statusCode(503)
+        .body("code", equalTo("unavailable"));
+
+    upload(token, bytes).then().statusCode(200);
+    assertArrayEquals(
+        bytes,
+        given()
+            .auth()
+            .oauth2(token)
+            .get("/v1/media/" + sha)
+            .then()
+            .statusCode(200)
+            .extract()
+            .asByteArray());
   }
 }

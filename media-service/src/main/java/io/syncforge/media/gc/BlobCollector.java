@@ -49,7 +49,9 @@ public class BlobCollector {
   @Scheduled(
       every = "${sync.media.gc.every}",
       delayed = "1m",
-      concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+      concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+      // Not while the application starts or stops.
+      skipExecutionIf = Scheduled.ApplicationNotRunning.class)
   void onTimer() {
     try {
       collect(Instant.now().minus(config.gc().grace()));

@@ -76,7 +76,9 @@ public class OutboxPublisher {
 
   @Scheduled(
       every = "${sync.media.outbox.every}",
-      concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+      concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+      // Not before the messaging channels are wired, not during shutdown.
+      skipExecutionIf = Scheduled.ApplicationNotRunning.class)
   void onTimer() {
     drainQuietly();
   }

@@ -23,11 +23,15 @@ import io.syncforge.media.MediaTestSupport;
 import io.syncforge.protocol.Headers;
 import io.syncforge.protocol.Json;
 import io.syncforge.protocol.MediaCollection;
+import io.syncforge.protocol.Mutation;
 import io.syncforge.protocol.Op;
 import io.syncforge.protocol.messaging.MutationEnvelope;
 import io.syncforge.protocol.messaging.MutationKey;
 import io.syncforge.protocol.messaging.Topics;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -128,6 +132,35 @@ class MediaSyncTest {
         .get("/v1/media/" + sha256(bytes) + "/meta")
         .then()
         .statusCode(404);
+  }
+
+  /** What a Kafka outage or a crash leaves behind is sent by the timer, then deleted. */
+  @Test
+  void leftoverOutboxRowsArePublishedByTheTimer() throws Exception {
+    String tenant = newTenant();
+    String sha = sha256(content(10));
+    String key = MutationKey.of(tenant, MediaCollection.NAME, sha);
+    MutationEnvelope envelope =
+        new MutationEnvelope(
+            tenant,
+            "alice",
+            "media-service",
+            new Mutation(UUID.randomUUID(), MediaCollection.NAME, sha, Op.DELETE, null, null, null),
+            Instant.now(),
+            MutationEnvelope.SOURCE_MEDIA);
+    List<MutationEnvelope> received = new ArrayList<>();
+    try (KafkaConsumer<String, String> consumer = consumer();
+        Connection c = MediaTestSupport.db();
+        PreparedStatement ps =
+            c.prepareStatement(
+                "INSERT INTO media.outbox (message_key, payload, created_at) VALUES (?, ?, now())")) {
+      ps.setString(1, key);
+      ps.setString(2, JSON.writeValueAsString(envelope));
+      ps.executeUpdate();
+      MutationEnvelope sent = awaitRecords(consumer, key, 1, received).get(0);
+      assertEquals(envelope.mutation().mutationId(), sent.mutation().mutationId());
+    }
+    awaitOutboxEmpty();
   }
 
   private static KafkaConsumer<String, String> consumer() {

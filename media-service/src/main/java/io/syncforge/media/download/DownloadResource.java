@@ -113,6 +113,9 @@ public class DownloadResource {
         .header(HttpHeaders.CACHE_CONTROL, CACHE_CONTROL)
         .header("Accept-Ranges", "bytes")
         .header("X-Content-Type-Options", "nosniff")
+        // User content on the API's origin: never rendered as an active document (an SVG with a
+        // script, say), whatever its type.
+        .header("Content-Security-Policy", "default-src 'none'; sandbox")
         .header(HttpHeaders.CONTENT_LENGTH, length);
     if (withBody) {
       response.entity(stream(sha256, offset, length));

@@ -3,6 +3,7 @@ package io.syncforge.media.store;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
+import java.time.Duration;
 
 /**
  * Where the bytes live, addressed by SHA-256. Callers verify the hash before {@link #put}; the
@@ -39,5 +40,5 @@ public interface BlobStore {
   void delete(String sha256) throws IOException;
 
   /** Removes upload temp files older than the given age (left by a crash); returns the count. */
-  int deleteStaleTempFiles(java.time.Duration olderThan) throws IOException;
+  int deleteStaleTempFiles(Duration olderThan) throws IOException;
 }

@@ -19,15 +19,16 @@ public final class FileNames {
   private FileNames() {}
 
   /**
-   * Percent-decodes UTF-8 ({@code %C3%A9}; a header carries only Latin-1 otherwise), keeps only the
-   * last path segment (after {@code /} or {@code \}), drops control characters, trims and caps the
-   * length. Returns null for a name with nothing left, or {@code .} / {@code ..}.
+   * Percent-decodes UTF-8 ({@code %C3%A9}; a header carries only Latin-1 otherwise; raw UTF-8
+   * bytes, which arrive as Latin-1 characters, are repaired too), keeps only the last path segment
+   * (after {@code /} or {@code \}), drops control characters, trims and caps the length. Returns
+   * null for a name with nothing left, or {@code .} / {@code ..}.
    */
   public static String sanitize(String raw) {
     if (raw == null) {
       return null;
     }
-    String name = percentDecode(raw);
+    String name = percentDecode(rawUtf8(raw));
     int slash = Math.max(name.lastIndexOf('/'), name.lastIndexOf('\\'));
     name = name.substring(slash + 1);
     StringBuilder kept = new StringBuilder(name.length());
@@ -42,6 +43,31 @@ public final class FileNames {
       return null;
     }
     return name;
+  }
+
+  /** A header value whose Latin-1 characters are valid UTF-8 bytes, decoded as UTF-8. */
+  static String rawUtf8(String s) {
+    boolean nonAscii = false;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c > 0xFF) {
+        return s;
+      }
+      nonAscii |= c >= 0x80;
+    }
+    if (!nonAscii) {
+      return s;
+    }
+    try {
+      return StandardCharsets.UTF_8
+          .newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(s.getBytes(StandardCharsets.ISO_8859_1)))
+          .toString();
+    } catch (CharacterCodingException e) {
+      return s;
+    }
   }
 
   /** Strict %XX decoding as UTF-8; the input unchanged if it is not valid percent-encoding. */

@@ -60,7 +60,9 @@ class DownloadResourceTest {
         .header("ETag", ETAG)
         .header("Accept-Ranges", "bytes")
         .header("Cache-Control", "private, max-age=31536000, immutable")
-        .header("Content-Length", "1000");
+        .header("Content-Length", "1000")
+        .header("X-Content-Type-Options", "nosniff")
+        .header("Content-Security-Policy", "default-src 'none'; sandbox");
     assertArrayEquals(BYTES, r.asByteArray());
   }
 

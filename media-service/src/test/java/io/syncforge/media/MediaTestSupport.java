@@ -31,6 +31,18 @@ public final class MediaTestSupport {
   /** The store root of the test profile ({@code %test.sync.media.root}). */
   public static final Path ROOT = Path.of("target", "media");
 
+  static {
+    // A killed earlier run may have left temp files; the tests count them.
+    try (Stream<Path> files =
+        Files.isDirectory(ROOT.resolve("tmp")) ? Files.list(ROOT.resolve("tmp")) : Stream.empty()) {
+      for (Path f : (Iterable<Path>) files::iterator) {
+        Files.deleteIfExists(f);
+      }
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   private MediaTestSupport() {}
 
   /** A fresh tenant id, so tests do not see each other's metadata. */

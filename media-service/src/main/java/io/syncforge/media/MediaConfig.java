@@ -1,0 +1,78 @@
+package io.syncforge.media;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+import java.util.List;
+
+/** Configuration of the media service, {@code sync.media.*} in application.properties. */
+@ConfigMapping(prefix = "sync.media")
+public interface MediaConfig {
+
+  /**
+   * Root directory of the filesystem blob store. Blobs live at {@code <root>/ab/cd/<sha256>},
+   * upload temp files in {@code <root>/tmp} (same volume, so the final move is an atomic rename).
+   */
+  String root();
+
+  /**
+   * Largest accepted upload in bytes (default 100 MiB). Keep {@code quarkus.http.limits.max-body-
+   * size} a little above it, so this service (not Vert.x) answers the problem+json 413.
+   */
+  @WithDefault("104857600")
+  long maxSize();
+
+  /**
+   * Accepted upload content types, matched on {@code type/subtype} without parameters; {@code
+   * image/*} accepts every subtype. A request without {@code Content-Type} counts as {@code
+   * application/octet-stream}.
+   */
+  @WithDefault(
+      "image/*,video/*,audio/*,application/pdf,text/plain,application/octet-stream,application/zip")
+  List<String> allowedContentTypes();
+
+  /** Garbage collection of content no tenant references any more. */
+  Gc gc();
+
+  /** Publishing of {@code _media} mutations from the outbox table to Kafka. */
+  Outbox outbox();
+
+  /** Garbage collection settings. */
+  interface Gc {
+    /**
+     * How long content stays on disk after its last metadata row was deleted. Gives in-flight
+     * downloads and a quick re-upload time; also the age after which stale upload temp files go.
+     */
+    @WithDefault("PT1H")
+    Duration grace();
+
+    /** How often the collector runs (Quarkus scheduler syntax; {@code off} disables it). */
+    @WithDefault("10m")
+    String every();
+
+    /** Most blobs removed in one run. */
+    @WithDefault("500")
+    int batchSize();
+  }
+
+  /** Outbox publisher settings. */
+  interface Outbox {
+    /**
+     * How often the outbox is drained even without a new upload (after a Kafka outage, after a
+     * restart). Every commit that writes the outbox also triggers a drain at once.
+     */
+    @WithDefault("5s")
+    String every();
+
+    /** Most outbox rows sent per transaction. */
+    @WithDefault("100")
+    int batchSize();
+
+    /**
+     * How long one batch waits for Kafka's acks before the transaction is rolled back and the rows
+     * stay for the next run. Keep it above the producer's {@code delivery.timeout.ms}.
+     */
+    @WithDefault("PT40S")
+    Duration sendTimeout();
+  }
+}

@@ -1,0 +1,33 @@
+package io.syncforge.media.outbox;
+
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.GeneratedValue;
+import jakarta.persistence.GenerationType;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import java.time.Instant;
+
+/**
+ * A Kafka record waiting to be sent (table {@code media.outbox}), written in the same transaction
+ * as the metadata change it announces.
+ */
+@Entity
+@Table(name = "outbox", schema = "media")
+public class OutboxEntry {
+
+  @Id
+  @GeneratedValue(strategy = GenerationType.IDENTITY)
+  public Long id;
+
+  /** The Kafka key, {@code tenant/_media/sha256}. */
+  @Column(name = "message_key", nullable = false)
+  public String messageKey;
+
+  /** The Kafka value: a {@code MutationEnvelope} as protocol JSON. */
+  @Column(nullable = false)
+  public String payload;
+
+  @Column(name = "created_at", nullable = false)
+  public Instant createdAt;
+}

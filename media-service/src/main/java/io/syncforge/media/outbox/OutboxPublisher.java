@@ -1,0 +1,156 @@
+package io.syncforge.media.outbox;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.scheduler.Scheduled;
+import io.smallrye.reactive.messaging.MutinyEmitter;
+import io.smallrye.reactive.messaging.kafka.KafkaRecord;
+import io.syncforge.media.MediaConfig;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.event.TransactionPhase;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.jboss.logging.Logger;
+
+/**
+ * Sends outbox rows to {@code sync.mutations} and deletes them once Kafka acknowledged them (acks
+ * =all, idempotent producer). Runs right after every commit that wrote the outbox and on a timer
+ * for whatever is left (Kafka was down, the service restarted). At-least-once: a batch whose acks
+ * did not all arrive stays and is sent again; the deterministic mutation ids let change-log-service
+ * drop the duplicates.
+ */
+@ApplicationScoped
+public class OutboxPublisher {
+
+  /** The outgoing channel, mapped to topic {@code sync.mutations} in application.properties. */
+  public static final String CHANNEL = "media-mutations";
+
+  private static final Logger LOG = Logger.getLogger(OutboxPublisher.class);
+
+  private final MutinyEmitter<String> emitter;
+  private final OutboxRepository outbox;
+  private final MediaConfig config;
+  private final ReentrantLock drainLock = new ReentrantLock();
+  private final AtomicLong pending = new AtomicLong();
+  private final AtomicBoolean wakeQueued = new AtomicBoolean();
+  private final ExecutorService wakeExecutor =
+      Executors.newSingleThreadExecutor(
+          r -> {
+            Thread t = new Thread(r, "media-outbox");
+            t.setDaemon(true);
+            return t;
+          });
+
+  public OutboxPublisher(
+      @Channel(CHANNEL) MutinyEmitter<String> emitter,
+      OutboxRepository outbox,
+      MediaConfig config,
+      MeterRegistry meters) {
+    this.emitter = emitter;
+    this.outbox = outbox;
+    this.config = config;
+    // Grows while Kafka is unreachable: the metric to alert on (health ignores Kafka on purpose).
+    meters.gauge("media.outbox.pending", pending);
+  }
+
+  /** After a commit that wrote the outbox: drain soon, off the request thread. */
+  void onWritten(@Observes(during = TransactionPhase.AFTER_SUCCESS) OutboxWriter.Written event) {
+    if (wakeQueued.compareAndSet(false, true)) {
+      wakeExecutor.execute(
+          () -> {
+            wakeQueued.set(false);
+            drainQuietly();
+          });
+    }
+  }
+
+  @Scheduled(
+      every = "${sync.media.outbox.every}",
+      concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+      // Not before the messaging channels are wired, not during shutdown.
+      skipExecutionIf = Scheduled.ApplicationNotRunning.class)
+  void onTimer() {
+    drainQuietly();
+  }
+
+  /**
+   * Sends everything in the outbox, batch by batch, each in its own transaction.
+   *
+   * @return the number of entries sent
+   */
+  public int drain() {
+    drainLock.lock();
+    try {
+      int total = 0;
+      while (true) {
+        int sent = QuarkusTransaction.requiringNew().call(this::sendBatch);
+        total += sent;
+        if (sent < config.outbox().batchSize()) {
+          return total;
+        }
+      }
+    } finally {
+      drainLock.unlock();
+    }
+  }
+
+  private void drainQuietly() {
+    try {
+      drain();
+    } catch (RuntimeException e) {
+      // The rows stay; the timer retries.
+      LOG.warnf("outbox not drained, will retry: %s", e.toString());
+    }
+    try {
+      pending.set(QuarkusTransaction.requiringNew().call(outbox::count));
+    } catch (RuntimeException e) {
+      LOG.debugf("outbox size unknown: %s", e);
+    }
+  }
+
+  private int sendBatch() throws Exception {
+    if (!outbox.tryDrainLock()) {
+      return 0;
+    }
+    List<OutboxEntry> batch = outbox.oldest(config.outbox().batchSize());
+    if (batch.isEmpty()) {
+      return 0;
+    }
+    List<Long> ids = batch.stream().map(e -> e.id).toList();
+    // Sent with the transaction suspended: context propagation would otherwise carry it to the
+    // Kafka callback threads, and Narayana refuses to commit a transaction active on two threads.
+    // The row and advisory locks stay held meanwhile.
+    QuarkusTransaction.suspendingExisting().call(() -> sendAndAwaitAcks(batch));
+    outbox.delete("id in ?1", ids);
+    return batch.size();
+  }
+
+  private Void sendAndAwaitAcks(List<OutboxEntry> batch) throws Exception {
+    List<CompletableFuture<Void>> acks = new ArrayList<>(batch.size());
+    for (OutboxEntry e : batch) {
+      // Subscribed in order; the idempotent producer keeps that order within a partition.
+      acks.add(
+          emitter
+              .sendMessage(KafkaRecord.of(e.messageKey, e.payload))
+              .subscribeAsCompletionStage());
+    }
+    CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new))
+        .get(config.outbox().sendTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    return null;
+  }
+
+  @PreDestroy
+  void stop() {
+    wakeExecutor.shutdownNow();
+  }
+}

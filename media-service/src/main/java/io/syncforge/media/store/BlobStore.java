@@ -1,0 +1,44 @@
+package io.syncforge.media.store;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * Where the bytes live, addressed by SHA-256. Callers verify the hash before {@link #put}; the
+ * store never sees unverified content. The filesystem implementation is the default; an object
+ * store (S3) fits behind the same methods.
+ */
+public interface BlobStore {
+
+  /**
+   * A new empty local temp file for an upload in progress, on a volume from which {@link #put} can
+   * take it cheaply (for the filesystem store: the same volume, so put is a rename).
+   */
+  Path createTempFile() throws IOException;
+
+  /**
+   * Stores verified content under its hash, consuming {@code verifiedTempFile} (it is gone
+   * afterwards). Idempotent: storing the same hash again replaces the bytes with identical ones.
+   */
+  void put(String sha256, Path verifiedTempFile) throws IOException;
+
+  /** Whether content with this hash is stored. */
+  boolean exists(String sha256) throws IOException;
+
+  /** The stored length in bytes; {@link java.nio.file.NoSuchFileException} if absent. */
+  long size(String sha256) throws IOException;
+
+  /**
+   * Reads {@code length} bytes from {@code offset}. The caller closes the stream; {@link
+   * java.nio.file.NoSuchFileException} if absent.
+   */
+  InputStream open(String sha256, long offset, long length) throws IOException;
+
+  /** Removes the content; no error when it is already gone. */
+  void delete(String sha256) throws IOException;
+
+  /** Removes upload temp files older than the given age (left by a crash); returns the count. */
+  int deleteStaleTempFiles(Duration olderThan) throws IOException;
+}

@@ -1,0 +1,148 @@
+package io.syncforge.media.store;
+
+import io.syncforge.media.MediaConfig;
+import io.syncforge.protocol.validation.Ids;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.UUID;
+
+/**
+ * Blobs as files: {@code <root>/ab/cd/<sha256>}, temp files in {@code <root>/tmp}. Content is
+ * immutable once written, so readers need no lock: a put of the same hash renames identical bytes
+ * over the old file and open streams keep reading the old inode.
+ */
+@ApplicationScoped
+public class FileSystemBlobStore implements BlobStore {
+
+  private final Path root;
+  private final Path tmp;
+
+  public FileSystemBlobStore(MediaConfig config) {
+    this.root = Path.of(config.root()).toAbsolutePath().normalize();
+    this.tmp = root.resolve("tmp");
+  }
+
+  /** The file of a hash; the hash is checked so no id can leave the root. */
+  public Path pathOf(String sha256) {
+    if (!Ids.isSha256Hex(sha256)) {
+      throw new IllegalArgumentException("not a sha256: " + sha256);
+    }
+    return root.resolve(sha256.substring(0, 2)).resolve(sha256.substring(2, 4)).resolve(sha256);
+  }
+
+  /** The temp directory (for tests and the stale-file sweep). */
+  public Path tempDirectory() {
+    return tmp;
+  }
+
+  @Override
+  public Path createTempFile() throws IOException {
+    Files.createDirectories(tmp);
+    Path file = tmp.resolve(UUID.randomUUID() + ".part");
+    Files.createFile(file);
+    return file;
+  }
+
+  @Override
+  public void put(String sha256, Path verifiedTempFile) throws IOException {
+    Path target = pathOf(sha256);
+    Files.createDirectories(target.getParent());
+    // rename(2): atomic, and replaces an existing file of the same (identical) content.
+    Files.move(verifiedTempFile, target, StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  @Override
+  public boolean exists(String sha256) {
+    return Files.isRegularFile(pathOf(sha256));
+  }
+
+  @Override
+  public long size(String sha256) throws IOException {
+    return Files.size(pathOf(sha256));
+  }
+
+  @Override
+  public InputStream open(String sha256, long offset, long length) throws IOException {
+    FileChannel channel = FileChannel.open(pathOf(sha256), StandardOpenOption.READ);
+    try {
+      channel.position(offset);
+    } catch (IOException e) {
+      channel.close();
+      throw e;
+    }
+    return new Bounded(Channels.newInputStream(channel), length);
+  }
+
+  @Override
+  public void delete(String sha256) throws IOException {
+    Files.deleteIfExists(pathOf(sha256));
+  }
+
+  @Override
+  public int deleteStaleTempFiles(Duration olderThan) throws IOException {
+    if (!Files.isDirectory(tmp)) {
+      return 0;
+    }
+    FileTime cutoff = FileTime.from(Instant.now().minus(olderThan));
+    int deleted = 0;
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(tmp, "*.part")) {
+      for (Path file : files) {
+        try {
+          if (Files.getLastModifiedTime(file).compareTo(cutoff) < 0 && Files.deleteIfExists(file)) {
+            deleted++;
+          }
+        } catch (NoSuchFileException e) {
+          // finished or cleaned up meanwhile
+        }
+      }
+    }
+    return deleted;
+  }
+
+  /** Stops after {@code remaining} bytes. */
+  private static final class Bounded extends FilterInputStream {
+    private long remaining;
+
+    Bounded(InputStream in, long length) {
+      super(in);
+      this.remaining = length;
+    }
+
+    @Override
+    public int read() throws IOException {
+      if (remaining <= 0) {
+        return -1;
+      }
+      int b = super.read();
+      if (b >= 0) {
+        remaining--;
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      if (remaining <= 0) {
+        return -1;
+      }
+      int n = super.read(b, off, (int) Math.min(len, remaining));
+      if (n > 0) {
+        remaining -= n;
+      }
+      return n;
+    }
+  }
+}

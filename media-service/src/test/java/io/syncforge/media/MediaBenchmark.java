@@ -1,0 +1,222 @@
+package io.syncforge.media;
+
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.RestAssured;
+import io.syncforge.devinfra.quarkus.JwtTestResource;
+import io.syncforge.devinfra.quarkus.KafkaTestResource;
+import io.syncforge.devinfra.quarkus.PostgresTestResource;
+import io.syncforge.protocol.Headers;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Upload and download throughput and heap, not a test (no assertion on timing): run with {@code
+ * ./mvnw -B -pl media-service -Pbench test}. The client side streams from and to files ({@link
+ * HttpClient}), the service runs in the same JVM, so the sampled heap is the service's plus the
+ * client's buffers. Sizes: 1 MiB, 100 MiB and 1 GiB (the latter with the surefire heap of 1 GiB: a
+ * service that buffered bodies could not take it).
+ */
+@QuarkusTest
+@Tag("bench")
+@TestProfile(MediaBenchmark.LargeUploads.class)
+@WithTestResource(value = PostgresTestResource.class, scope = TestResourceScope.GLOBAL)
+@WithTestResource(
+    value = KafkaTestResource.class,
+    scope = TestResourceScope.GLOBAL,
+    initArgs = @ResourceArg(name = "topics", value = "sync.mutations:12"))
+@WithTestResource(value = JwtTestResource.class, scope = TestResourceScope.GLOBAL)
+class MediaBenchmark {
+
+  /** Allows 1 GiB uploads. */
+  public static class LargeUploads implements QuarkusTestProfile {
+    @Override
+    public Map<String, String> getConfigOverrides() {
+      return Map.of(
+          "sync.media.max-size",
+          String.valueOf(1L << 30),
+          "quarkus.http.limits.max-body-size",
+          "1025M");
+    }
+  }
+
+  private static final long MIB = 1 << 20;
+  private static final MemoryMXBean MEMORY = ManagementFactory.getMemoryMXBean();
+
+  private final HttpClient http = HttpClient.newHttpClient();
+
+  @Test
+  void run() throws Exception {
+    Path dir = Path.of("target", "bench");
+    Files.createDirectories(dir);
+    String token = JwtTestResource.jwt().token("bench", "bench", false);
+    StringBuilder out = new StringBuilder();
+    out.append(
+        String.format(
+            Locale.ROOT,
+            "media-service benchmark %s, max heap %d MiB, %d cpus%n",
+            Instant.now(),
+            MEMORY.getHeapMemoryUsage().getMax() / MIB,
+            Runtime.getRuntime().availableProcessors()));
+    out.append(
+        String.format(
+            "%-8s %-8s %5s %10s %14s %14s%n",
+            "size", "op", "runs", "MiB/s", "peak heap MiB", "heap before"));
+    measure(dir, token, 1 * MIB, 20, out);
+    measure(dir, token, 100 * MIB, 3, out);
+    measure(dir, token, 1024 * MIB, 1, out);
+    System.out.println(out);
+    Files.writeString(dir.resolve("results.txt"), out);
+  }
+
+  private void measure(Path dir, String token, long size, int runs, StringBuilder out)
+      throws Exception {
+    double upSeconds = 0;
+    double downSeconds = 0;
+    long upPeak = 0;
+    long downPeak = 0;
+    long before = 0;
+    for (int i = 0; i < runs + 1; i++) { // run 0 warms up
+      Path file = dir.resolve("content-" + size + ".bin");
+      String sha = writeRandom(file, size);
+      System.gc();
+      before = MEMORY.getHeapMemoryUsage().getUsed();
+      Sampler up = new Sampler();
+      long t0 = System.nanoTime();
+      HttpResponse<String> r =
+          http.send(
+              HttpRequest.newBuilder(uri("/v1/media"))
+                  .header("Authorization", "Bearer " + token)
+                  .header("Content-Type", "application/octet-stream")
+                  .header(Headers.CONTENT_SHA256, sha)
+                  .POST(HttpRequest.BodyPublishers.ofFile(file))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      long t1 = System.nanoTime();
+      up.stop();
+      if (r.statusCode() != 201) {
+        throw new IllegalStateException("upload: " + r.statusCode() + " " + r.body());
+      }
+      Sampler down = new Sampler();
+      long t2 = System.nanoTime();
+      HttpResponse<InputStream> d =
+          http.send(
+              HttpRequest.newBuilder(uri("/v1/media/" + sha))
+                  .header("Authorization", "Bearer " + token)
+                  .build(),
+              HttpResponse.BodyHandlers.ofInputStream());
+      long read = 0;
+      try (InputStream in = d.body()) {
+        byte[] buffer = new byte[64 * 1024];
+        int n;
+        while ((n = in.read(buffer)) >= 0) {
+          read += n;
+        }
+      }
+      long t3 = System.nanoTime();
+      down.stop();
+      if (d.statusCode() != 200 || read != size) {
+        throw new IllegalStateException("download: " + d.statusCode() + ", " + read + " bytes");
+      }
+      Files.delete(file);
+      if (i > 0) {
+        upSeconds += (t1 - t0) / 1e9;
+        downSeconds += (t3 - t2) / 1e9;
+        upPeak = Math.max(upPeak, up.peak.get());
+        downPeak = Math.max(downPeak, down.peak.get());
+      }
+    }
+    double mib = (double) size * runs / MIB;
+    out.append(row(size, "upload", runs, mib / upSeconds, upPeak, before));
+    out.append(row(size, "download", runs, mib / downSeconds, downPeak, before));
+  }
+
+  private static String row(long size, String op, int runs, double rate, long peak, long before) {
+    return String.format(
+        Locale.ROOT,
+        "%-8s %-8s %5d %10.1f %14d %14d%n",
+        size >= 1024 * MIB ? size / (1024 * MIB) + " GiB" : size / MIB + " MiB",
+        op,
+        runs,
+        rate,
+        peak / MIB,
+        before / MIB);
+  }
+
+  private static URI uri(String path) {
+    return URI.create("http://localhost:" + RestAssured.port + path);
+  }
+
+  /** Writes random content without holding it in memory; returns its SHA-256. */
+  private static String writeRandom(Path file, long size) throws Exception {
+    MessageDigest digest = MessageDigest.getInstance("SHA-256");
+    SplittableRandom random = new SplittableRandom();
+    byte[] buffer = new byte[1 << 20];
+    try (OutputStream out = Files.newOutputStream(file)) {
+      for (long left = size; left > 0; ) {
+        int n = (int) Math.min(buffer.length, left);
+        for (int i = 0; i < n; i += 8) {
+          long v = random.nextLong();
+          for (int k = 0; k < 8 && i + k < n; k++) {
+            buffer[i + k] = (byte) (v >>> (8 * k));
+          }
+        }
+        digest.update(buffer, 0, n);
+        out.write(buffer, 0, n);
+        left -= n;
+      }
+    }
+    return HexFormat.of().formatHex(digest.digest());
+  }
+
+  /** Samples used heap every 5 ms until stopped; keeps the maximum. */
+  private static final class Sampler {
+    final AtomicLong peak = new AtomicLong();
+    private volatile boolean running = true;
+    private final Thread thread;
+
+    Sampler() {
+      thread =
+          new Thread(
+              () -> {
+                while (running) {
+                  peak.accumulateAndGet(MEMORY.getHeapMemoryUsage().getUsed(), Math::max);
+                  try {
+                    Thread.sleep(5);
+                  } catch (InterruptedException e) {
+                    return;
+                  }
+                }
+              });
+      thread.setDaemon(true);
+      thread.start();
+    }
+
+    void stop() throws InterruptedException {
+      running = false;
+      thread.join();
+      peak.accumulateAndGet(MEMORY.getHeapMemoryUsage().getUsed(), Math::max);
+    }
+  }
+}

@@ -1,0 +1,180 @@
+package io.syncforge.media;
+
+import static io.restassured.RestAssured.given;
+
+import io.restassured.RestAssured;
+import io.restassured.response.Response;
+import io.syncforge.devinfra.quarkus.JwtTestResource;
+import io.syncforge.devinfra.quarkus.PostgresTestResource;
+import io.syncforge.protocol.Headers;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.HexFormat;
+import java.util.Random;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+/** Shared helpers of the media tests: tokens, content, uploads, direct looks at disk and SQL. */
+public final class MediaTestSupport {
+
+  /** The store root of the test profile ({@code %test.sync.media.root}). */
+  public static final Path ROOT = Path.of("target", "media");
+
+  static {
+    // A killed earlier run may have left temp files; the tests count them.
+    try (Stream<Path> files =
+        Files.isDirectory(ROOT.resolve("tmp")) ? Files.list(ROOT.resolve("tmp")) : Stream.empty()) {
+      for (Path f : (Iterable<Path>) files::iterator) {
+        Files.deleteIfExists(f);
+      }
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  private MediaTestSupport() {}
+
+  /** A fresh tenant id, so tests do not see each other's metadata. */
+  public static String newTenant() {
+    return "t-" + UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  public static String token(String tenant, String user) {
+    return JwtTestResource.jwt().token(tenant, user, false);
+  }
+
+  public static String adminToken(String tenant, String user) {
+    return JwtTestResource.jwt().token(tenant, user, true);
+  }
+
+  /** Random content, distinct per call. */
+  public static byte[] content(int size) {
+    byte[] b = new byte[size];
+    new Random().nextBytes(b);
+    return b;
+  }
+
+  public static String sha256(byte[] content) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** POST /v1/media with the right hash, as {@code image/png}. */
+  public static Response upload(String token, byte[] content) {
+    return given()
+        .auth()
+        .oauth2(token)
+        .contentType("image/png")
+        .header(Headers.CONTENT_SHA256, sha256(content))
+        .body(content)
+        .post("/v1/media");
+  }
+
+  public static Path blobPath(String sha256) {
+    return ROOT.resolve(sha256.substring(0, 2)).resolve(sha256.substring(2, 4)).resolve(sha256);
+  }
+
+  /** Upload temp files currently on disk. */
+  public static long tempFiles() throws IOException {
+    Path tmp = ROOT.resolve("tmp");
+    if (!Files.isDirectory(tmp)) {
+      return 0;
+    }
+    try (Stream<Path> files = Files.list(tmp)) {
+      return files.count();
+    }
+  }
+
+  public static Connection db() throws SQLException {
+    return DriverManager.getConnection(
+        PostgresTestResource.jdbcUrl(), PostgresTestResource.current().superuser(), "");
+  }
+
+  /** A single long from SQL with string parameters. */
+  public static long queryLong(String sql, String... params) throws SQLException {
+    try (Connection c = db();
+        PreparedStatement ps = c.prepareStatement(sql)) {
+      for (int i = 0; i < params.length; i++) {
+        ps.setString(i + 1, params[i]);
+      }
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    }
+  }
+
+  /** Number of metadata rows for a content across tenants. */
+  public static long metadataRows(String sha256) throws SQLException {
+    return queryLong("SELECT count(*) FROM media.media_object WHERE sha256 = ?", sha256);
+  }
+
+  /**
+   * Sends a raw HTTP/1.1 request head and {@code bodyBytes} zero bytes of body ({@code chunked}:
+   * framed as chunks, the head must say {@code Transfer-Encoding: chunked}). With {@code
+   * readResponse} it returns the status line, read while a second thread is still sending (the
+   * server may answer before the body ends); without, it closes the socket after the bytes, like a
+   * client that dies mid-upload.
+   */
+  public static String rawPost(String head, long bodyBytes, boolean chunked, boolean readResponse)
+      throws Exception {
+    try (Socket socket = new Socket("localhost", RestAssured.port)) {
+      socket.setSoTimeout(60_000);
+      OutputStream out = socket.getOutputStream();
+      Thread writer =
+          new Thread(
+              () -> {
+                try {
+                  out.write(head.getBytes(StandardCharsets.ISO_8859_1));
+                  byte[] chunk = new byte[16 * 1024];
+                  long sent = 0;
+                  while (sent < bodyBytes) {
+                    int n = (int) Math.min(chunk.length, bodyBytes - sent);
+                    if (chunked) {
+                      out.write(
+                          (Integer.toHexString(n) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+                    }
+                    out.write(chunk, 0, n);
+                    if (chunked) {
+                      out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+                    }
+                    sent += n;
+                  }
+                  if (chunked && readResponse) {
+                    out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                  }
+                  out.flush();
+                } catch (IOException e) {
+                  // the server answered and closed while we were still sending
+                }
+              });
+      writer.setDaemon(true);
+      writer.start();
+      if (!readResponse) {
+        writer.join();
+        return null;
+      }
+      InputStream in = socket.getInputStream();
+      StringBuilder line = new StringBuilder();
+      int c;
+      while ((c = in.read()) >= 0 && c != '\n') {
+        line.append((char) c);
+      }
+      return line.toString().strip();
+    }
+  }
+}

@@ -1,0 +1,209 @@
+package io.syncforge.media.meta;
+
+import static io.restassured.RestAssured.given;
+import static io.syncforge.media.MediaTestSupport.adminToken;
+import static io.syncforge.media.MediaTestSupport.content;
+import static io.syncforge.media.MediaTestSupport.newTenant;
+import static io.syncforge.media.MediaTestSupport.sha256;
+import static io.syncforge.media.MediaTestSupport.token;
+import static io.syncforge.media.MediaTestSupport.upload;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.syncforge.devinfra.quarkus.JwtTestResource;
+import io.syncforge.devinfra.quarkus.KafkaTestResource;
+import io.syncforge.devinfra.quarkus.PostgresTestResource;
+import io.syncforge.media.MediaTestSupport;
+import io.syncforge.protocol.Headers;
+import io.syncforge.protocol.Json;
+import io.syncforge.protocol.MediaCollection;
+import io.syncforge.protocol.Mutation;
+import io.syncforge.protocol.Op;
+import io.syncforge.protocol.messaging.MutationEnvelope;
+import io.syncforge.protocol.messaging.MutationKey;
+import io.syncforge.protocol.messaging.Topics;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.Test;
+
+/** The {@code _media} records reaching {@code sync.mutations}, and delete permissions. */
+@QuarkusTest
+@WithTestResource(value = PostgresTestResource.class, scope = TestResourceScope.GLOBAL)
+@WithTestResource(
+    value = KafkaTestResource.class,
+    scope = TestResourceScope.GLOBAL,
+    initArgs = @ResourceArg(name = "topics", value = "sync.mutations:12"))
+@WithTestResource(value = JwtTestResource.class, scope = TestResourceScope.GLOBAL)
+class MediaSyncTest {
+
+  private static final ObjectMapper JSON = Json.newMapper();
+
+  @Test
+  void uploadPublishesAnUpsertAndDeletePublishesATombstone() throws Exception {
+    String tenant = newTenant();
+    byte[] bytes = content(3000);
+    String sha = sha256(bytes);
+    String key = MutationKey.of(tenant, MediaCollection.NAME, sha);
+    List<MutationEnvelope> received = new ArrayList<>();
+    try (KafkaConsumer<String, String> consumer = consumer()) {
+      given()
+          .auth()
+          .oauth2(token(tenant, "alice"))
+          .contentType("application/pdf")
+          .header(Headers.CONTENT_SHA256, sha)
+          .header(Headers.FILE_NAME, "plan.pdf")
+          .body(bytes)
+          .post("/v1/media")
+          .then()
+          .statusCode(201);
+
+      MutationEnvelope upsert = awaitRecords(consumer, key, 1, received).get(0);
+      assertEquals(tenant, upsert.tenant());
+      assertEquals("alice", upsert.userId());
+      assertEquals("media-service", upsert.clientId());
+      assertEquals(MutationEnvelope.SOURCE_MEDIA, upsert.source());
+      assertEquals(Op.UPSERT, upsert.mutation().op());
+      assertEquals(MediaCollection.NAME, upsert.mutation().collection());
+      assertEquals(sha, upsert.mutation().recordId());
+      var data = upsert.mutation().data();
+      assertEquals(sha, data.get("sha256").asText());
+      assertEquals(3000, data.get("size").asLong());
+      assertEquals("application/pdf", data.get("contentType").asText());
+      assertEquals("plan.pdf", data.get("fileName").asText());
+      assertEquals("alice", data.get("uploadedBy").asText());
+      assertTrue(data.hasNonNull("uploadedAt"));
+
+      // Same tenant, another user: not the owner, not admin.
+      given()
+          .auth()
+          .oauth2(token(tenant, "bob"))
+          .delete("/v1/media/" + sha)
+          .then()
+          .statusCode(403)
+          .contentType("application/problem+json");
+      given()
+          .auth()
+          .oauth2(token(tenant, "alice"))
+          .delete("/v1/media/" + sha)
+          .then()
+          .statusCode(204);
+      given().auth().oauth2(token(tenant, "alice")).get("/v1/media/" + sha).then().statusCode(404);
+
+      List<MutationEnvelope> both = awaitRecords(consumer, key, 2, received);
+      MutationEnvelope tombstone = both.get(1);
+      assertEquals(Op.DELETE, tombstone.mutation().op());
+      assertEquals(sha, tombstone.mutation().recordId());
+      assertEquals(MutationEnvelope.SOURCE_MEDIA, tombstone.source());
+      assertNotEquals(upsert.mutation().mutationId(), tombstone.mutation().mutationId());
+    }
+    awaitOutboxEmpty();
+  }
+
+  @Test
+  void adminMayDeleteAnotherUsersMedia() {
+    String tenant = newTenant();
+    byte[] bytes = content(100);
+    upload(token(tenant, "alice"), bytes).then().statusCode(201);
+    given()
+        .auth()
+        .oauth2(adminToken(tenant, "root"))
+        .delete("/v1/media/" + sha256(bytes))
+        .then()
+        .statusCode(204);
+    given()
+        .auth()
+        .oauth2(token(tenant, "alice"))
+        .get("/v1/media/" + sha256(bytes) + "/meta")
+        .then()
+        .statusCode(404);
+  }
+
+  /** What a Kafka outage or a crash leaves behind is sent by the timer, then deleted. */
+  @Test
+  void leftoverOutboxRowsArePublishedByTheTimer() throws Exception {
+    String tenant = newTenant();
+    String sha = sha256(content(10));
+    String key = MutationKey.of(tenant, MediaCollection.NAME, sha);
+    MutationEnvelope envelope =
+        new MutationEnvelope(
+            tenant,
+            "alice",
+            "media-service",
+            new Mutation(UUID.randomUUID(), MediaCollection.NAME, sha, Op.DELETE, null, null, null),
+            Instant.now(),
+            MutationEnvelope.SOURCE_MEDIA);
+    List<MutationEnvelope> received = new ArrayList<>();
+    try (KafkaConsumer<String, String> consumer = consumer();
+        Connection c = MediaTestSupport.db();
+        PreparedStatement ps =
+            c.prepareStatement(
+                "INSERT INTO media.outbox (message_key, payload, created_at) VALUES (?, ?, now())")) {
+      ps.setString(1, key);
+      ps.setString(2, JSON.writeValueAsString(envelope));
+      ps.executeUpdate();
+      MutationEnvelope sent = awaitRecords(consumer, key, 1, received).get(0);
+      assertEquals(envelope.mutation().mutationId(), sent.mutation().mutationId());
+    }
+    awaitOutboxEmpty();
+  }
+
+  private static KafkaConsumer<String, String> consumer() {
+    KafkaConsumer<String, String> c =
+        new KafkaConsumer<>(
+            Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                KafkaTestResource.current().bootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG,
+                "media-test-" + UUID.randomUUID(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                "earliest"),
+            new StringDeserializer(),
+            new StringDeserializer());
+    c.subscribe(List.of(Topics.MUTATIONS));
+    return c;
+  }
+
+  /** Polls until {@code count} records with the key arrived (in partition order). */
+  private static List<MutationEnvelope> awaitRecords(
+      KafkaConsumer<String, String> consumer, String key, int count, List<MutationEnvelope> found)
+      throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (found.size() < count && System.nanoTime() < deadline) {
+      for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
+        if (key.equals(r.key())) {
+          found.add(JSON.readValue(r.value(), MutationEnvelope.class));
+        }
+      }
+    }
+    assertEquals(count, found.size(), "records with key " + key);
+    return found;
+  }
+
+  private static void awaitOutboxEmpty() throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    long left;
+    do {
+      left = MediaTestSupport.queryLong("SELECT count(*) FROM media.outbox");
+      if (left > 0) {
+        Thread.sleep(100);
+      }
+    } while (left > 0 && System.nanoTime() < deadline);
+    assertEquals(0, left, "outbox rows not sent");
+  }
+}

@@ -1,0 +1,343 @@
+package io.syncforge.media.upload;
+
+import static io.restassured.RestAssured.given;
+import static io.syncforge.media.MediaTestSupport.blobPath;
+import static io.syncforge.media.MediaTestSupport.content;
+import static io.syncforge.media.MediaTestSupport.metadataRows;
+import static io.syncforge.media.MediaTestSupport.newTenant;
+import static io.syncforge.media.MediaTestSupport.rawPost;
+import static io.syncforge.media.MediaTestSupport.sha256;
+import static io.syncforge.media.MediaTestSupport.tempFiles;
+import static io.syncforge.media.MediaTestSupport.token;
+import static io.syncforge.media.MediaTestSupport.upload;
+import static org.hamcrest.Matchers.endsWith;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.notNullValue;
+import static org.hamcrest.Matchers.nullValue;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
+import io.syncforge.devinfra.quarkus.JwtTestResource;
+import io.syncforge.devinfra.quarkus.KafkaTestResource;
+import io.syncforge.devinfra.quarkus.PostgresTestResource;
+import io.syncforge.protocol.Headers;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+@QuarkusTest
+@WithTestResource(value = PostgresTestResource.class, scope = TestResourceScope.GLOBAL)
+@WithTestResource(
+    value = KafkaTestResource.class,
+    scope = TestResourceScope.GLOBAL,
+    initArgs = @ResourceArg(name = "topics", value = "sync.mutations:12"))
+@WithTestResource(value = JwtTestResource.class, scope = TestResourceScope.GLOBAL)
+class UploadResourceTest {
+
+  /** {@code %test.sync.media.max-size}. */
+  private static final long MAX = 4 * 1024 * 1024;
+
+  @Test
+  void uploadStoresContentOnceAndAnswers201ThenExisting200() throws Exception {
+    String token = token(newTenant(), "alice");
+    byte[] bytes = content(10_000);
+    String sha = sha256(bytes);
+
+    given()
+        .auth()
+        .oauth2(token)
+        .contentType("image/png")
+        .header(Headers.CONTENT_SHA256, sha)
+        .header(Headers.FILE_NAME, "holiday.png")
+        .body(bytes)
+        .post("/v1/media")
+        .then()
+        .statusCode(201)
+        .header("Location", endsWith("/v1/media/" + sha))
+        .body("sha256", equalTo(sha))
+        .body("size", equalTo(10_000))
+        .body("contentType", equalTo("image/png"))
+        .body("fileName", equalTo("holiday.png"))
+        .body("url", equalTo("/v1/media/" + sha))
+        .body("uploadedBy", equalTo("alice"))
+        .body("uploadedAt", notNullValue());
+    assertArrayEquals(bytes, Files.readAllBytes(blobPath(sha)));
+
+    upload(token, bytes).then().statusCode(200).body("fileName", equalTo("holiday.png"));
+    assertEquals(1, metadataRows(sha));
+  }
+
+  @Test
+  void hashMismatchIs422AndKeepsNothing() throws Exception {
+    byte[] bytes = content(5_000);
+    String declared = sha256(content(10));
+    given()
+        .auth()
+        .oauth2(token(newTenant(), "alice"))
+        .contentType("image/png")
+        .header(Headers.CONTENT_SHA256, declared)
+        .body(bytes)
+        .post("/v1/media")
+        .then()
+        .statusCode(422)
+        .contentType("application/problem+json")
+        .body("code", equalTo("hash_mismatch"));
+    assertFalse(Files.exists(blobPath(declared)));
+    assertFalse(Files.exists(blobPath(sha256(bytes))));
+    assertEquals(0, metadataRows(declared));
+    assertEquals(0, tempFiles());
+  }
+
+  @Test
+  void missingHashHeaderIs400() {
+    given()
+        .auth()
+        .oauth2(token(newTenant(), "alice"))
+        .contentType("image/png")
+        .body(content(10))
+        .post("/v1/media")
+        .then()
+        .statusCode(400)
+        .body("code", equalTo("invalid_request"));
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        // non-hex
+        "zz3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b85",
+        // upper case
+        "E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855",
+        // too short, too long
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b8",
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b85500",
+        // traversal
+        "../../../../etc/passwd"
+      })
+  void malformedHashHeaderIs400(String hash) {
+    given()
+        .auth()
+        .oauth2(token(newTenant(), "alice"))
+        .contentType("image/png")
+        .header(Headers.CONTENT_SHA256, hash)
+        .body(content(10))
+        .post("/v1/media")
+        .then()
+        .statusCode(400)
+        .body("code", equalTo("invalid_request"));
+  }
+
+  @Test
+  void emptyBodyIs400() {
+    given()
+        .auth()
+        .oauth2(token(newTenant(), "alice"))
+        .contentType("image/png")
+        .header(Headers.CONTENT_SHA256, sha256(new byte[0]))
+        .body(new byte[0])
+        .post("/v1/media")
+        .then()
+        .statusCode(400)
+        .body("code", equalTo("invalid_request"));
+  }
+
+  @Test
+  void disallowedContentTypeIs415() {
+    byte[] bytes = content(10);
+    given()
+        .auth()
+        .oauth2(token(newTenant(), "alice"))
+        .contentType("application/x-msdownload")
+        .header(Headers.CONTENT_SHA256, sha256(bytes))
+        .body(bytes)
+        .post("/v1/media")
+        .then()
+        .statusCode(415)
+        .body("code", equalTo("unsupported_media_type"));
+  }
+
+  @Test
+  void withoutTokenIs401AndExpiredTokenIs401() {
+    byte[] bytes = content(10);
+    given()
+        .contentType("image/png")
+        .header(Headers.CONTENT_SHA256, sha256(bytes))
+        .body(bytes)
+        .post("/v1/media")
+        .then()
+        .statusCode(401);
+    String expired =
+        JwtTestResource.jwt().token(newTenant(), "alice", List.of(), Duration.ofMinutes(-5));
+    given()
+        .auth()
+        .oauth2(expired)
+        .contentType("image/png")
+        .header(Headers.CONTENT_SHA256, sha256(bytes))
+        .body(bytes)
+        .post("/v1/media")
+        .then()
+        .statusCode(401);
+  }
+
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "../../etc/passwd|passwd",
+        "..\\..\\windows\\win.ini|win.ini",
+        "%2E%2E%2F%2E%2E%2Fsecret.txt|secret.txt",
+        "r%C3%A9sum%C3%A9.pdf|résumé.pdf",
+        "  report\t2026.pdf  |report2026.pdf",
+      })
+  void fileNameIsSanitised(String header, String stored) {
+    byte[] bytes = content(100);
+    given()
+        .auth()
+        .oauth2(token(newTenant(), "alice"))
+        .contentType("image/png")
+        .header(Headers.CONTENT_SHA256, sha256(bytes))
+        .header(Headers.FILE_NAME, header)
+        .body(bytes)
+        .post("/v1/media")
+        .then()
+        .statusCode(201)
+        .body("fileName", equalTo(stored));
+  }
+
+  @Test
+  void fileNameOfOnlyDotsIsDropped() {
+    byte[] bytes = content(100);
+    given()
+        .auth()
+        .oauth2(token(newTenant(), "alice"))
+        .contentType("image/png")
+        .header(Headers.CONTENT_SHA256, sha256(bytes))
+        .header(Headers.FILE_NAME, "../..")
+        .body(bytes)
+        .post("/v1/media")
+        .then()
+        .statusCode(201)
+        .body("fileName", nullValue());
+  }
+
+  /** Just over the limit: this service's 413; far over it: the HTTP layer's own 413. */
+  @ParameterizedTest
+  @ValueSource(longs = {MAX + 1, 64 * MAX})
+  void declaredLengthOverLimitIs413BeforeTheBodyIsRead(long declared) throws Exception {
+    String head =
+        "POST /v1/media HTTP/1.1\r\nHost: localhost\r\n"
+            + "Authorization: Bearer "
+            + token(newTenant(), "alice")
+            + "\r\nContent-Type: image/png\r\n"
+            + Headers.CONTENT_SHA256
+            + ": "
+            + sha256(new byte[1])
+            + "\r\nContent-Length: "
+            + declared
+            + "\r\n\r\n";
+    // Only the head is sent: the answer must not wait for the body.
+    String status = rawPost(head, 0, false, true);
+    assertTrue(status.startsWith("HTTP/1.1 413"), status);
+  }
+
+  @Test
+  void streamedBodyOverLimitIs413AndKeepsNothing() throws Exception {
+    String sha = sha256(new byte[1]);
+    String head =
+        "POST /v1/media HTTP/1.1\r\nHost: localhost\r\n"
+            + "Authorization: Bearer "
+            + token(newTenant(), "alice")
+            + "\r\nContent-Type: image/png\r\n"
+            + Headers.CONTENT_SHA256
+            + ": "
+            + sha
+            + "\r\nTransfer-Encoding: chunked\r\n\r\n";
+    String status = rawPost(head, MAX + 512 * 1024, true, true);
+    assertTrue(status.startsWith("HTTP/1.1 413"), status);
+    awaitNoTempFiles();
+    assertEquals(0, metadataRows(sha));
+  }
+
+  @Test
+  void truncatedUploadLeavesNoFileAndNoRow() throws Exception {
+    byte[] bytes = content(1_000_000);
+    String sha = sha256(bytes);
+    String head =
+        "POST /v1/media HTTP/1.1\r\nHost: localhost\r\n"
+            + "Authorization: Bearer "
+            + token(newTenant(), "alice")
+            + "\r\nContent-Type: image/png\r\n"
+            + Headers.CONTENT_SHA256
+            + ": "
+            + sha
+            + "\r\nContent-Length: 1000000\r\n\r\n";
+    rawPost(head, 300_000, false, false); // the client dies after 300 kB
+    awaitNoTempFiles();
+    assertFalse(Files.exists(blobPath(sha)));
+    assertEquals(0, metadataRows(sha));
+  }
+
+  @Test
+  void concurrentUploadsOfTheSameContentBothSucceedWithOneFile() throws Exception {
+    String token = token(newTenant(), "alice");
+    byte[] bytes = content(2_000_000);
+    String sha = sha256(bytes);
+    int n = 4;
+    CountDownLatch start = new CountDownLatch(1);
+    ExecutorService pool = Executors.newFixedThreadPool(n);
+    try {
+      List<Future<Integer>> results = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        Callable<Integer> call =
+            () -> {
+              start.await();
+              return upload(token, bytes).statusCode();
+            };
+        results.add(pool.submit(call));
+      }
+      start.countDown();
+      int created = 0;
+      for (Future<Integer> r : results) {
+        int status = r.get();
+        assertTrue(status == 201 || status == 200, "status " + status);
+        created += status == 201 ? 1 : 0;
+      }
+      assertEquals(1, created);
+    } finally {
+      pool.shutdown();
+    }
+    assertEquals(1, metadataRows(sha));
+    assertArrayEquals(bytes, Files.readAllBytes(blobPath(sha)));
+    assertEquals(0, tempFiles());
+  }
+
+  /** The server notices a dead or refused upload asynchronously; wait for its cleanup. */
+  private static void awaitNoTempFiles() throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (tempFiles() > 0 && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    assertEquals(0, tempFiles(), "upload temp files left");
+  }
+
+  static {
+    RestAssured.enableLoggingOfRequestAndResponseIfValidationFails();
+  }
+}

@@ -1,0 +1,54 @@
+package io.syncforge.syncapi.push;
+
+import io.quarkus.security.Authenticated;
+import io.smallrye.common.annotation.Blocking;
+import io.smallrye.mutiny.Uni;
+import io.syncforge.protocol.PushRequest;
+import io.syncforge.protocol.PushResponse;
+import io.syncforge.service.Caller;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import org.eclipse.microprofile.jwt.JsonWebToken;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+
+/** {@code POST /v1/sync/push}: a device uploads its queued mutations. */
+@Path("/v1/sync/push")
+@Authenticated
+public class PushResource {
+
+  private final PushService service;
+  private final JsonWebToken jwt;
+
+  PushResource(PushService service, JsonWebToken jwt) {
+    this.service = service;
+    this.jwt = jwt;
+  }
+
+  @POST
+  @Blocking
+  @Consumes(MediaType.APPLICATION_JSON)
+  @Produces(MediaType.APPLICATION_JSON)
+  @Operation(
+      summary = "Upload queued mutations",
+      description =
+          "Validates the whole request, makes every mutation durable in the log and answers one"
+              + " outcome per mutation (pending when not final within the push wait). See"
+              + " docs/sync-protocol.md section 3.")
+  @RequestBody(
+      required = true,
+      content =
+          @Content(
+              mediaType = MediaType.APPLICATION_JSON,
+              schema = @Schema(implementation = PushRequest.class)))
+  public Uni<PushResponse> push(byte[] body) {
+    // The body is read raw so that its size is checked before any parsing (413 problem+json).
+    Caller caller = Caller.of(jwt);
+    return service.push(caller, service.parse(body));
+  }
+}

@@ -120,6 +120,11 @@ public class ChangeNotifications {
             });
   }
 
+  /** The highest committed offset of partition {@code p} seen so far, -1 before any. */
+  public long watermark(int p) {
+    return watermarks.get(p);
+  }
+
   /** Requests parked now. */
   public int waiting() {
     return waiting.get();

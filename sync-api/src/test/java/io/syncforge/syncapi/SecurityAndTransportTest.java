@@ -112,7 +112,8 @@ class SecurityAndTransportTest {
     for (String path : List.of("/v1/sync/push", "/v1/sync/pull", "/v1/sync/snapshot")) {
       assertTrue(openapi.contains(path), path + " in " + openapi);
     }
-    // One error, so the error counter exists.
+    // One pull and one error, so every meter exists.
+    as(TestSupport.tenant("metrics")).get("/v1/sync/pull").then().statusCode(200);
     given().get("/v1/sync/pull").then().statusCode(401);
     String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
     for (String m :
@@ -121,7 +122,9 @@ class SecurityAndTransportTest {
             "sync_pull_latency",
             "sync_pull_rows",
             "sync_errors_total{code=\"unauthorized\"")) {
-      assertTrue(metrics.contains(m), m);
+      assertTrue(
+          metrics.contains(m),
+          m + " in " + metrics.lines().filter(l -> l.startsWith("sync")).toList());
     }
   }
 

@@ -1,7 +1,6 @@
 package io.syncforge.syncapi.live;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
 import io.syncforge.protocol.Json;
 import io.syncforge.protocol.messaging.ChangeNotification;
@@ -45,11 +44,10 @@ public class ChangeNotifications {
 
   private final AtomicInteger waiting = new AtomicInteger();
 
-  ChangeNotifications(MeterRegistry registry) {
+  ChangeNotifications() {
     for (int p = 0; p < MAX_PARTITIONS; p++) {
       watermarks.set(p, -1);
     }
-    registry.gauge("sync.pull.waiting", waiting);
   }
 
   /** Handles one notification (invalid ones are logged and skipped: they only wake early). */
@@ -101,7 +99,7 @@ public class ChangeNotifications {
 
   /**
    * Waits, without a thread, until {@code registered} completes or {@code timeout} passes; emits
-   * true if woken, false on timeout. Counted in the {@code sync.pull.waiting} gauge.
+   * true if woken, false on timeout. Counted in {@link #waiting()}.
    */
   public Uni<Boolean> park(CompletableFuture<Void> registered, Duration timeout) {
     return Uni.createFrom()

@@ -1,6 +1,7 @@
 package io.syncforge.syncapi.pull;
 
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.smallrye.mutiny.Uni;
@@ -41,6 +42,10 @@ public class PullService {
     this.notifications = notifications;
     this.latency = Timer.builder("sync.pull.latency").register(registry);
     this.rows = DistributionSummary.builder("sync.pull.rows").register(registry);
+    Gauge.builder("sync.pull.waiting", notifications, ChangeNotifications::waiting)
+        .description("pull requests parked in a live wait")
+        .strongReference(true)
+        .register(registry);
   }
 
   /** Answers a pull; waits up to {@code wait} when nothing is new. Call on a worker thread. */

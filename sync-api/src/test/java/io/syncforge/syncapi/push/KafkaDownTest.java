@@ -7,6 +7,7 @@ import static io.syncforge.syncapi.TestSupport.pushUntilFinal;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.notNullValue;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.TestResourceScope;
@@ -15,20 +16,15 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.syncforge.devinfra.quarkus.JwtTestResource;
 import io.syncforge.devinfra.quarkus.KafkaTestResource;
 import io.syncforge.devinfra.quarkus.PostgresTestResource;
-import io.syncforge.protocol.messaging.Topics;
+import io.syncforge.syncapi.FakeChangeLogWriter;
 import io.syncforge.syncapi.TestSupport;
-import java.util.List;
-import java.util.Map;
 import java.util.UUID;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AlterConfigOp;
-import org.apache.kafka.clients.admin.ConfigEntry;
-import org.apache.kafka.common.config.ConfigResource;
 import org.junit.jupiter.api.Test;
 
 /**
- * Kafka cannot take the mutations: the single broker is told to require two in-sync replicas for
- * sync.mutations, so every acks=all write is refused (NOT_ENOUGH_REPLICAS) until it is undone.
+ * Kafka down: the broker (a child process of this test JVM) is frozen with SIGSTOP, so the
+ * producer's requests time out exactly as with a dead or partitioned broker; SIGCONT brings it
+ * back. (Stopping it for good would take the other tests' broker away.)
  */
 @QuarkusTest
 @WithTestResource(value = PostgresTestResource.class, scope = TestResourceScope.GLOBAL)
@@ -40,12 +36,15 @@ import org.junit.jupiter.api.Test;
 class KafkaDownTest {
 
   @Test
-  void pushAnswers503WhileKafkaRefusesAndTheRetryLaterSucceedsOnce() throws Exception {
+  void pushAnswers503WhileKafkaIsDownAndTheRetryLaterSucceedsOnce() throws Exception {
     String tenant = TestSupport.tenant("kafka-down");
+    FakeChangeLogWriter.get();
     UUID id = UUID.randomUUID();
     String body = push("dev-1", mutation(id, "tasks", "t-1", "upsert", "{\"v\":1}"));
-    minInsyncReplicas("2");
+    long broker = KafkaTestResource.current().pid();
+    signal("STOP", broker);
     try {
+      long start = System.nanoTime();
       as(tenant)
           .body(body)
           .post("/v1/sync/push")
@@ -54,8 +53,11 @@ class KafkaDownTest {
           .contentType("application/problem+json")
           .header("Retry-After", notNullValue())
           .body("code", equalTo("unavailable"));
+      System.out.printf(
+          "push with Kafka down answered 503 after %d ms%n",
+          (System.nanoTime() - start) / 1_000_000);
     } finally {
-      minInsyncReplicas(null);
+      signal("CONT", broker);
     }
     pushUntilFinal(tenant, body)
         .then()
@@ -69,16 +71,8 @@ class KafkaDownTest {
         .body("changes[0].version", equalTo(1));
   }
 
-  private static void minInsyncReplicas(String value) throws Exception {
-    ConfigResource topic = new ConfigResource(ConfigResource.Type.TOPIC, Topics.MUTATIONS);
-    AlterConfigOp op =
-        value == null
-            ? new AlterConfigOp(
-                new ConfigEntry("min.insync.replicas", ""), AlterConfigOp.OpType.DELETE)
-            : new AlterConfigOp(
-                new ConfigEntry("min.insync.replicas", value), AlterConfigOp.OpType.SET);
-    try (Admin admin = KafkaTestResource.current().admin()) {
-      admin.incrementalAlterConfigs(Map.of(topic, List.of(op))).all().get();
-    }
+  private static void signal(String signal, long pid) throws Exception {
+    Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start();
+    assertEquals(0, kill.waitFor(), "kill -" + signal + " " + pid);
   }
 }

@@ -2,6 +2,7 @@ package io.syncforge.syncapi;
 
 import static io.restassured.RestAssured.given;
 import static io.syncforge.syncapi.TestSupport.as;
+import static org.hamcrest.Matchers.allOf;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.not;
@@ -107,10 +108,18 @@ class SecurityAndTransportTest {
 
   @Test
   void healthMetricsAndOpenApiNeedNoToken() {
-    given().get("/q/health/ready").then().statusCode(200).body(containsString("UP"));
+    given()
+        .get("/q/health/ready")
+        .then()
+        .statusCode(200)
+        .body(allOf(containsString("UP"), containsString("Database"), containsString("Kafka")));
     String openapi = given().get("/q/openapi").then().statusCode(200).extract().asString();
     for (String path : List.of("/v1/sync/push", "/v1/sync/pull", "/v1/sync/snapshot")) {
       assertTrue(openapi.contains(path), path + " in " + openapi);
+    }
+    for (String fragment :
+        List.of("PushRequest", "PullResponse", "SnapshotPage", "Problem", "\"410\"")) {
+      assertTrue(openapi.contains(fragment), fragment);
     }
     // One pull and one error, so every meter exists.
     as(TestSupport.tenant("metrics")).get("/v1/sync/pull").then().statusCode(200);

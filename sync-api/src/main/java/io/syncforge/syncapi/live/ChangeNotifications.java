@@ -1,10 +1,12 @@
 package io.syncforge.syncapi.live;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.quarkus.runtime.ShutdownEvent;
 import io.smallrye.mutiny.Uni;
 import io.syncforge.protocol.Json;
 import io.syncforge.protocol.messaging.ChangeNotification;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
@@ -43,6 +45,7 @@ public class ChangeNotifications {
       new ConcurrentHashMap<>();
 
   private final AtomicInteger waiting = new AtomicInteger();
+  private volatile boolean closing;
 
   ChangeNotifications() {
     for (int p = 0; p < MAX_PARTITIONS; p++) {
@@ -116,6 +119,20 @@ public class ChangeNotifications {
               waiting.decrementAndGet();
               registered.cancel(false);
             });
+  }
+
+  /**
+   * On shutdown, parked pulls answer at once (with what they have, like an elapsed wait) instead of
+   * being cut off; new pulls no longer park.
+   */
+  void onShutdown(@Observes ShutdownEvent event) {
+    closing = true;
+    tenants.values().forEach(s -> s.forEach(f -> f.complete(null)));
+  }
+
+  /** True once the instance is shutting down: do not park. */
+  public boolean closing() {
+    return closing;
   }
 
   /** The highest committed offset of partition {@code p} seen so far, -1 before any. */

@@ -4,6 +4,7 @@ import io.quarkus.security.Authenticated;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Uni;
 import io.syncforge.protocol.Headers;
+import io.syncforge.protocol.Problem;
 import io.syncforge.protocol.PullResponse;
 import io.syncforge.service.Caller;
 import io.syncforge.syncapi.config.CollectionPolicy;
@@ -18,7 +19,10 @@ import jakarta.ws.rs.core.MediaType;
 import java.time.Duration;
 import org.eclipse.microprofile.jwt.JsonWebToken;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
 /** {@code GET /v1/sync/pull}: changes after a cursor, with receipts and an optional live wait. */
 @Path("/v1/sync/pull")
@@ -41,6 +45,56 @@ public class PullResource {
   @GET
   @Blocking
   @Produces(MediaType.APPLICATION_JSON)
+  @APIResponse(
+      responseCode = "200",
+      description = "OK",
+      content =
+          @Content(
+              mediaType = "application/json",
+              schema = @Schema(implementation = PullResponse.class)))
+  @APIResponse(
+      responseCode = "400",
+      description = "invalid_request (bad limit, wait, collections or client id) or cursor_invalid",
+      content =
+          @Content(
+              mediaType = "application/problem+json",
+              schema = @Schema(implementation = Problem.class)))
+  @APIResponse(
+      responseCode = "401",
+      description = "unauthorized: missing, invalid or expired token",
+      content =
+          @Content(
+              mediaType = "application/problem+json",
+              schema = @Schema(implementation = Problem.class)))
+  @APIResponse(
+      responseCode = "403",
+      description = "forbidden: the token has no tenant",
+      content =
+          @Content(
+              mediaType = "application/problem+json",
+              schema = @Schema(implementation = Problem.class)))
+  @APIResponse(
+      responseCode = "410",
+      description =
+          "cursor_expired, scope_changed or log_epoch_changed (resetReason says which): reset from a snapshot",
+      content =
+          @Content(
+              mediaType = "application/problem+json",
+              schema = @Schema(implementation = Problem.class)))
+  @APIResponse(
+      responseCode = "422",
+      description = "unknown_collection in collections",
+      content =
+          @Content(
+              mediaType = "application/problem+json",
+              schema = @Schema(implementation = Problem.class)))
+  @APIResponse(
+      responseCode = "503",
+      description = "unavailable: the database is down",
+      content =
+          @Content(
+              mediaType = "application/problem+json",
+              schema = @Schema(implementation = Problem.class)))
   @Operation(
       summary = "Changes after a cursor",
       description =

@@ -50,7 +50,9 @@ public class PullService {
 
   /** Answers a pull; waits up to {@code wait} when nothing is new. Call on a worker thread. */
   public Uni<PullResponse> pull(PullReader.Request request, Duration wait) {
-    if (wait.isZero() || notifications.waiting() >= config.pull().maxWaiting()) {
+    if (wait.isZero()
+        || notifications.closing()
+        || notifications.waiting() >= config.pull().maxWaiting()) {
       return Uni.createFrom().item(read(request).response());
     }
     return attempt(request, System.nanoTime() + wait.toNanos());
@@ -67,7 +69,7 @@ public class PullService {
       throw e;
     }
     long remaining = deadline - System.nanoTime();
-    if (!result.empty() || remaining <= 0) {
+    if (!result.empty() || remaining <= 0 || notifications.closing()) {
       wake.cancel(false);
       return Uni.createFrom().item(result.response());
     }

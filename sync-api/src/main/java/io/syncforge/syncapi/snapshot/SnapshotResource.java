@@ -3,6 +3,7 @@ package io.syncforge.syncapi.snapshot;
 import io.quarkus.security.Authenticated;
 import io.smallrye.common.annotation.Blocking;
 import io.syncforge.protocol.Limits;
+import io.syncforge.protocol.Problem;
 import io.syncforge.protocol.SnapshotPage;
 import io.syncforge.protocol.cursor.CursorCodec;
 import io.syncforge.service.Caller;
@@ -18,7 +19,10 @@ import jakarta.ws.rs.core.MediaType;
 import java.util.List;
 import org.eclipse.microprofile.jwt.JsonWebToken;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
 /** {@code GET /v1/sync/snapshot}: the tenant's current records, page by page. */
 @Path("/v1/sync/snapshot")
@@ -47,6 +51,55 @@ public class SnapshotResource {
   @GET
   @Blocking
   @Produces(MediaType.APPLICATION_JSON)
+  @APIResponse(
+      responseCode = "200",
+      description = "OK",
+      content =
+          @Content(
+              mediaType = "application/json",
+              schema = @Schema(implementation = SnapshotPage.class)))
+  @APIResponse(
+      responseCode = "400",
+      description = "invalid_request (bad limit or collections) or cursor_invalid (page token)",
+      content =
+          @Content(
+              mediaType = "application/problem+json",
+              schema = @Schema(implementation = Problem.class)))
+  @APIResponse(
+      responseCode = "401",
+      description = "unauthorized: missing, invalid or expired token",
+      content =
+          @Content(
+              mediaType = "application/problem+json",
+              schema = @Schema(implementation = Problem.class)))
+  @APIResponse(
+      responseCode = "403",
+      description = "forbidden: the token has no tenant",
+      content =
+          @Content(
+              mediaType = "application/problem+json",
+              schema = @Schema(implementation = Problem.class)))
+  @APIResponse(
+      responseCode = "410",
+      description = "scope_changed or log_epoch_changed: start the snapshot again",
+      content =
+          @Content(
+              mediaType = "application/problem+json",
+              schema = @Schema(implementation = Problem.class)))
+  @APIResponse(
+      responseCode = "422",
+      description = "unknown_collection in collections",
+      content =
+          @Content(
+              mediaType = "application/problem+json",
+              schema = @Schema(implementation = Problem.class)))
+  @APIResponse(
+      responseCode = "503",
+      description = "unavailable: the database is down",
+      content =
+          @Content(
+              mediaType = "application/problem+json",
+              schema = @Schema(implementation = Problem.class)))
   @Operation(
       summary = "Current records, page by page",
       description =

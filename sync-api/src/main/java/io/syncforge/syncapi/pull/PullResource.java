@@ -4,6 +4,7 @@ import io.quarkus.security.Authenticated;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Uni;
 import io.syncforge.protocol.Headers;
+import io.syncforge.protocol.Limits;
 import io.syncforge.protocol.Problem;
 import io.syncforge.protocol.PullResponse;
 import io.syncforge.service.Caller;
@@ -120,7 +121,7 @@ public class PullResource {
           @QueryParam("clientId")
           String clientIdQuery) {
     Caller caller = Caller.of(jwt);
-    int max = Math.min(config.pull().maxLimit(), io.syncforge.protocol.Limits.MAX_PULL_LIMIT);
+    int max = Math.min(config.pull().maxLimit(), Limits.MAX_PULL_LIMIT);
     PullReader.Request request =
         new PullReader.Request(
             caller.tenant(),
@@ -128,8 +129,7 @@ public class PullResource {
             collections.filter(collectionsParam),
             Params.intIn("limit", limit, 1, max, Math.min(config.pull().defaultLimit(), max)),
             Params.clientId(clientIdHeader, clientIdQuery));
-    int maxWait =
-        Math.min(config.pull().maxWaitSeconds(), io.syncforge.protocol.Limits.MAX_WAIT_SECONDS);
+    int maxWait = Math.min(config.pull().maxWaitSeconds(), Limits.MAX_WAIT_SECONDS);
     Duration waitFor = Duration.ofSeconds(Params.intIn("wait", wait, 0, maxWait, 0));
     return service.pull(request, waitFor);
   }

@@ -114,4 +114,51 @@ class LiveWaitTest {
     assertTrue(ms >= 950 && ms < 5000, "answered after " + ms + " ms");
     assertEquals(0, notifications.waiting());
   }
+
+  @Test
+  void changesOutsideTheFilterOrOfAnotherTenantDoNotEndTheWait() throws Exception {
+    String tenant = TestSupport.tenant("filtered");
+    String other = TestSupport.tenant("other");
+    String cursor =
+        as(tenant)
+            .queryParam("collections", "notes")
+            .get("/v1/sync/pull")
+            .then()
+            .statusCode(200)
+            .extract()
+            .path("cursor");
+    long start = System.nanoTime();
+    CompletableFuture<JsonPath> waiting =
+        CompletableFuture.supplyAsync(
+            () ->
+                as(tenant)
+                    .queryParam("cursor", cursor)
+                    .queryParam("collections", "notes")
+                    .queryParam("wait", 3)
+                    .get("/v1/sync/pull")
+                    .then()
+                    .statusCode(200)
+                    .extract()
+                    .jsonPath());
+    while (notifications.waiting() == 0 && System.nanoTime() - start < 2_000_000_000L) {
+      Thread.sleep(10);
+    }
+    // A change of the tenant in another collection wakes the pull, which reads, finds nothing it
+    // wants and parks again; another tenant's change does not wake it at all.
+    as(tenant)
+        .body(push("dev-1", mutation(UUID.randomUUID(), "tasks", "t-1", "upsert", "{}")))
+        .post("/v1/sync/push")
+        .then()
+        .statusCode(200);
+    as(other)
+        .body(push("dev-1", mutation(UUID.randomUUID(), "notes", "n-1", "upsert", "{}")))
+        .post("/v1/sync/push")
+        .then()
+        .statusCode(200);
+    JsonPath answer = waiting.get();
+    long ms = (System.nanoTime() - start) / 1_000_000;
+    System.out.printf("filtered wait=3 answered after %d ms%n", ms);
+    assertEquals(0, answer.getList("changes").size());
+    assertTrue(ms >= 2900, "answered after " + ms + " ms");
+  }
 }

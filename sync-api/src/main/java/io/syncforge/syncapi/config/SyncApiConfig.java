@@ -1,0 +1,94 @@
+package io.syncforge.syncapi.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/** Configuration of sync-api, prefix {@code sync.api}. */
+@ConfigMapping(prefix = "sync.api")
+public interface SyncApiConfig {
+
+  /**
+   * Partition count of {@code sync.mutations}, used only while change-log-service has not written
+   * the {@code log_epoch} row yet. Must equal the topic's partition count.
+   */
+  @WithDefault("12")
+  int partitions();
+
+  /**
+   * HMAC key of cursors and snapshot page tokens, base64, at least 16 bytes (32 recommended). All
+   * instances share it; rotating it invalidates every cursor. Required in production (the service
+   * refuses to start without it); {@code %dev}/{@code %test} have a fixed development key.
+   */
+  Optional<String> cursorKey();
+
+  /**
+   * The collections devices may push and pull; empty (the default) accepts any well-formed name. A
+   * push naming another collection is refused as a whole with 422 {@code unknown_collection}.
+   */
+  Optional<List<String>> collections();
+
+  /**
+   * Longest time a push waits for final outcomes (woken by {@code sync.changes}) before answering
+   * {@code pending} for the rest; 0 answers at once with whatever is already final.
+   */
+  @WithDefault("2s")
+  Duration pushWait();
+
+  /** Push limits. */
+  PushConfig push();
+
+  /** Pull and snapshot limits. */
+  PullConfig pull();
+
+  /** Push settings. */
+  interface PushConfig {
+    /** Most mutations per push (at most the protocol's 500). */
+    @WithDefault("500")
+    int maxMutations();
+
+    /** Largest push body in bytes (at most the protocol's 2 MiB). */
+    @WithDefault("2097152")
+    int maxRequestBytes();
+
+    /** Largest serialized {@code data} of one mutation in bytes (at most 256 KiB). */
+    @WithDefault("262144")
+    int maxRecordBytes();
+
+    /**
+     * Longest time to wait for Kafka to acknowledge (acks=all) every mutation of a push; beyond it
+     * the push answers 503 {@code unavailable}. Keep it at or above the producer's
+     * delivery.timeout.ms so that a timeout means the broker really did not take the record.
+     */
+    @WithDefault("10s")
+    Duration sendTimeout();
+
+    /** {@code Retry-After} seconds of a 503 when Kafka cannot take the mutations. */
+    @WithDefault("2")
+    int retryAfterSeconds();
+  }
+
+  /** Pull settings. */
+  interface PullConfig {
+    /** Page size when {@code limit} is absent (at most the protocol's max). */
+    @WithDefault("500")
+    int defaultLimit();
+
+    /** Largest accepted {@code limit} (at most the protocol's 5000). */
+    @WithDefault("5000")
+    int maxLimit();
+
+    /** Longest accepted {@code wait} in seconds (at most the protocol's 30). */
+    @WithDefault("30")
+    int maxWaitSeconds();
+
+    /**
+     * Most pull requests one instance holds open at once; beyond it a live wait answers at once
+     * (like an elapsed wait) instead of parking. Protects memory, never correctness.
+     */
+    @WithDefault("10000")
+    int maxWaiting();
+  }
+}

@@ -1,0 +1,314 @@
+package io.syncforge.syncapi.log;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.syncforge.protocol.Change;
+import io.syncforge.protocol.Conflict;
+import io.syncforge.protocol.ErrorDetail;
+import io.syncforge.protocol.Json;
+import io.syncforge.protocol.MutationOutcome;
+import io.syncforge.protocol.OutcomeStatus;
+import io.syncforge.protocol.cursor.Cursor;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Every SQL statement sync-api runs, all read-only, all scoped by tenant in the WHERE clause. Plain
+ * JDBC on a caller-supplied connection, so the caller owns the transaction (pull and the first
+ * snapshot page need one repeatable-read snapshot) and tests can run the same statements as the
+ * read-only role {@code sync_reader}.
+ */
+public final class LogQueries {
+
+  private static final ObjectMapper MAPPER = Json.newMapper();
+  private static final TypeReference<List<Conflict>> CONFLICTS = new TypeReference<>() {};
+
+  private LogQueries() {}
+
+  /** The log's generation: epoch and partition count of {@code sync.mutations}. */
+  public record LogEpoch(long epoch, int partitions) {}
+
+  /**
+   * Compaction state.
+   *
+   * @param minOffsets per partition, the oldest offset from which the log is complete (0 if never
+   *     compacted)
+   * @param horizonTime the newest horizon time of any partition; null if never compacted
+   */
+  public record Horizon(long[] minOffsets, Instant horizonTime) {
+
+    /** True if any partition was compacted past offset 0. */
+    public boolean compacted() {
+      for (long m : minOffsets) {
+        if (m > 0) {
+          return true;
+        }
+      }
+      return false;
+    }
+  }
+
+  /** A change log entry as read for a pull. */
+  public record Entry(int partition, long offset, Change change) {}
+
+  /**
+   * The current epoch; when change-log-service has not written it yet, epoch 1 with {@code
+   * defaultPartitions}.
+   */
+  public static LogEpoch epoch(Connection c, int defaultPartitions) throws SQLException {
+    try (PreparedStatement s = c.prepareStatement("SELECT epoch, partitions FROM log_epoch");
+        ResultSet rs = s.executeQuery()) {
+      if (rs.next()) {
+        return new LogEpoch(rs.getLong(1), rs.getInt(2));
+      }
+      return new LogEpoch(Cursor.DEFAULT_EPOCH, defaultPartitions);
+    }
+  }
+
+  /** The compaction horizon of partitions {@code 0..partitions-1}. */
+  public static Horizon horizon(Connection c, int partitions) throws SQLException {
+    long[] min = new long[partitions];
+    Instant newest = null;
+    try (PreparedStatement s =
+            c.prepareStatement("SELECT log_partition, min_offset, horizon_time FROM log_horizon");
+        ResultSet rs = s.executeQuery()) {
+      while (rs.next()) {
+        int p = rs.getInt(1);
+        if (p >= 0 && p < partitions) {
+          min[p] = rs.getLong(2);
+        }
+        Instant t = rs.getTimestamp(3).toInstant();
+        newest = newest == null || t.isAfter(newest) ? t : newest;
+      }
+    }
+    return new Horizon(min, newest);
+  }
+
+  /** Per partition, the next offset change-log-service will apply (0 if none yet). */
+  public static long[] positions(Connection c, int partitions) throws SQLException {
+    long[] next = new long[partitions];
+    try (PreparedStatement s =
+            c.prepareStatement("SELECT log_partition, next_offset FROM partition_positions");
+        ResultSet rs = s.executeQuery()) {
+      while (rs.next()) {
+        int p = rs.getInt(1);
+        if (p >= 0 && p < partitions) {
+          next[p] = rs.getLong(2);
+        }
+      }
+    }
+    return next;
+  }
+
+  /**
+   * The tenant's entries of partition {@code p} with {@code from <= log_offset < upto}, in log
+   * order, at most {@code limit}.
+   *
+   * @param collections the collections filter, or null for all
+   */
+  public static List<Entry> changes(
+      Connection c, String tenant, int p, long from, long upto, List<String> collections, int limit)
+      throws SQLException {
+    String sql =
+        "SELECT log_offset, collection, record_id, version, deleted, data, server_time"
+            + " FROM change_log WHERE tenant = ? AND log_partition = ?"
+            + " AND log_offset >= ? AND log_offset < ?"
+            + (collections == null ? "" : " AND collection = ANY(?)")
+            + " ORDER BY log_offset LIMIT ?";
+    List<Entry> out = new ArrayList<>();
+    try (PreparedStatement s = c.prepareStatement(sql)) {
+      int i = 1;
+      s.setString(i++, tenant);
+      s.setInt(i++, p);
+      s.setLong(i++, from);
+      s.setLong(i++, upto);
+      if (collections != null) {
+        s.setArray(i++, c.createArrayOf("text", collections.toArray()));
+      }
+      s.setInt(i, limit);
+      try (ResultSet rs = s.executeQuery()) {
+        while (rs.next()) {
+          boolean deleted = rs.getBoolean(5);
+          Change change =
+              new Change(
+                  rs.getString(2),
+                  rs.getString(3),
+                  rs.getLong(4),
+                  deleted,
+                  deleted ? null : object(rs.getString(6)),
+                  rs.getTimestamp(7).toInstant());
+          out.add(new Entry(p, rs.getLong(1), change));
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The final outcomes of {@code clientId}'s mutations whose log position lies in {@code [from[p],
+   * upto[p])} for some partition p, in log order.
+   */
+  public static List<MutationOutcome> receipts(
+      Connection c, String tenant, String clientId, long[] from, long[] upto) throws SQLException {
+    List<Integer> ps = new ArrayList<>();
+    List<Long> lo = new ArrayList<>();
+    List<Long> hi = new ArrayList<>();
+    for (int p = 0; p < from.length; p++) {
+      if (upto[p] > from[p]) {
+        ps.add(p);
+        lo.add(from[p]);
+        hi.add(upto[p]);
+      }
+    }
+    List<MutationOutcome> out = new ArrayList<>();
+    if (ps.isEmpty()) {
+      return out;
+    }
+    String sql =
+        "SELECT m.mutation_id, m.collection, m.record_id, m.status, m.version, m.conflicts,"
+            + " m.error_code, m.error_message"
+            + " FROM mutation_outcomes m"
+            + " JOIN unnest(?::int[], ?::bigint[], ?::bigint[]) AS r(p, lo, hi)"
+            + " ON m.log_partition = r.p AND m.log_offset >= r.lo AND m.log_offset < r.hi"
+            + " WHERE m.tenant = ? AND m.client_id = ?"
+            + " ORDER BY m.log_partition, m.log_offset";
+    try (PreparedStatement s = c.prepareStatement(sql)) {
+      s.setArray(1, c.createArrayOf("int4", ps.toArray()));
+      s.setArray(2, c.createArrayOf("int8", lo.toArray()));
+      s.setArray(3, c.createArrayOf("int8", hi.toArray()));
+      s.setString(4, tenant);
+      s.setString(5, clientId);
+      try (ResultSet rs = s.executeQuery()) {
+        while (rs.next()) {
+          out.add(outcome(rs));
+        }
+      }
+    }
+    return out;
+  }
+
+  /** The final outcomes recorded for some of {@code mutationIds} of {@code clientId}. */
+  public static Map<UUID, MutationOutcome> outcomes(
+      Connection c, String tenant, String clientId, Collection<UUID> mutationIds)
+      throws SQLException {
+    Map<UUID, MutationOutcome> out = new HashMap<>();
+    if (mutationIds.isEmpty()) {
+      return out;
+    }
+    String sql =
+        "SELECT mutation_id, collection, record_id, status, version, conflicts,"
+            + " error_code, error_message"
+            + " FROM mutation_outcomes"
+            + " WHERE tenant = ? AND client_id = ? AND mutation_id = ANY(?)";
+    try (PreparedStatement s = c.prepareStatement(sql)) {
+      s.setString(1, tenant);
+      s.setString(2, clientId);
+      Array ids = c.createArrayOf("uuid", mutationIds.toArray());
+      s.setArray(3, ids);
+      try (ResultSet rs = s.executeQuery()) {
+        while (rs.next()) {
+          MutationOutcome o = outcome(rs);
+          out.put(o.mutationId(), o);
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * One keyset page of the tenant's live records (tombstones excluded), ordered by collection then
+   * record id, starting after {@code (afterCollection, afterRecordId)} (both null for the first
+   * page), at most {@code limit}.
+   */
+  public static List<Change> records(
+      Connection c,
+      String tenant,
+      List<String> collections,
+      String afterCollection,
+      String afterRecordId,
+      int limit)
+      throws SQLException {
+    String sql =
+        "SELECT collection, record_id, version, data, updated_at FROM records"
+            + " WHERE tenant = ? AND NOT deleted"
+            + (collections == null ? "" : " AND collection = ANY(?)")
+            + (afterCollection == null ? "" : " AND (collection, record_id) > (?, ?)")
+            + " ORDER BY collection, record_id LIMIT ?";
+    List<Change> out = new ArrayList<>();
+    try (PreparedStatement s = c.prepareStatement(sql)) {
+      int i = 1;
+      s.setString(i++, tenant);
+      if (collections != null) {
+        s.setArray(i++, c.createArrayOf("text", collections.toArray()));
+      }
+      if (afterCollection != null) {
+        s.setString(i++, afterCollection);
+        s.setString(i++, afterRecordId);
+      }
+      s.setInt(i, limit);
+      try (ResultSet rs = s.executeQuery()) {
+        while (rs.next()) {
+          Timestamp t = rs.getTimestamp(5);
+          out.add(
+              new Change(
+                  rs.getString(1),
+                  rs.getString(2),
+                  rs.getLong(3),
+                  false,
+                  object(rs.getString(4)),
+                  t.toInstant()));
+        }
+      }
+    }
+    return out;
+  }
+
+  private static MutationOutcome outcome(ResultSet rs) throws SQLException {
+    OutcomeStatus status = OutcomeStatus.fromString(rs.getString(4));
+    long version = rs.getLong(5);
+    Long v = rs.wasNull() ? null : version;
+    List<Conflict> conflicts = null;
+    String conflictsJson = rs.getString(6);
+    if (conflictsJson != null) {
+      try {
+        conflicts = MAPPER.readValue(conflictsJson, CONFLICTS);
+      } catch (JsonProcessingException e) {
+        throw new IllegalStateException("unreadable conflicts in mutation_outcomes", e);
+      }
+      if (conflicts.isEmpty()) {
+        conflicts = null;
+      }
+    }
+    String errorCode = rs.getString(7);
+    ErrorDetail error = errorCode == null ? null : new ErrorDetail(errorCode, rs.getString(8));
+    return new MutationOutcome(
+        rs.getObject(1, UUID.class),
+        rs.getString(2),
+        rs.getString(3),
+        status,
+        status == OutcomeStatus.REJECTED ? null : v,
+        conflicts,
+        error);
+  }
+
+  private static ObjectNode object(String json) {
+    try {
+      return (ObjectNode) MAPPER.readTree(json);
+    } catch (JsonProcessingException | ClassCastException e) {
+      throw new IllegalStateException("unreadable record data in the change log", e);
+    }
+  }
+}

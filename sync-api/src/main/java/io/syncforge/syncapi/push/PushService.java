@@ -1,0 +1,250 @@
+package io.syncforge.syncapi.push;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
+import io.syncforge.protocol.ErrorCode;
+import io.syncforge.protocol.FieldError;
+import io.syncforge.protocol.Json;
+import io.syncforge.protocol.Limits;
+import io.syncforge.protocol.Mutation;
+import io.syncforge.protocol.MutationOutcome;
+import io.syncforge.protocol.PushRequest;
+import io.syncforge.protocol.PushResponse;
+import io.syncforge.protocol.messaging.MutationEnvelope;
+import io.syncforge.protocol.validation.Ids;
+import io.syncforge.protocol.validation.MutationValidator;
+import io.syncforge.service.Caller;
+import io.syncforge.service.ProblemException;
+import io.syncforge.syncapi.config.CollectionPolicy;
+import io.syncforge.syncapi.config.SyncApiConfig;
+import io.syncforge.syncapi.live.ChangeNotifications;
+import io.syncforge.syncapi.log.LogQueries;
+import io.syncforge.syncapi.log.ReadTransactions;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.jboss.logging.Logger;
+
+/**
+ * Push: validate the whole request, make every mutation durable in {@code sync.mutations}, then
+ * wait a short time for change-log-service to commit the outcomes. Nothing is produced unless every
+ * mutation is valid; nothing is answered 200 unless every mutation is durable.
+ */
+@ApplicationScoped
+public class PushService {
+
+  private static final Logger LOG = Logger.getLogger(PushService.class);
+  private static final ObjectMapper MAPPER = Json.newMapper();
+
+  private final SyncApiConfig config;
+  private final CollectionPolicy collections;
+  private final MutationProducer producer;
+  private final ChangeNotifications notifications;
+  private final ReadTransactions tx;
+  private final MutationValidator validator;
+  private final MeterRegistry registry;
+
+  PushService(
+      SyncApiConfig config,
+      CollectionPolicy collections,
+      MutationProducer producer,
+      ChangeNotifications notifications,
+      ReadTransactions tx,
+      MeterRegistry registry) {
+    this.config = config;
+    this.collections = collections;
+    this.producer = producer;
+    this.notifications = notifications;
+    this.tx = tx;
+    this.registry = registry;
+    this.validator =
+        new MutationValidator(
+            Math.min(config.push().maxRecordBytes(), Limits.MAX_RECORD_BYTES), false);
+  }
+
+  /** Parses and checks a raw push body (413, 400, 422 as problem+json). */
+  public PushRequest parse(byte[] body) {
+    int maxBytes = Math.min(config.push().maxRequestBytes(), Limits.MAX_REQUEST_BYTES);
+    if (body != null && body.length > maxBytes) {
+      throw new ProblemException(
+          ErrorCode.PAYLOAD_TOO_LARGE,
+          "the body is " + body.length + " bytes, more than the limit of " + maxBytes);
+    }
+    if (body == null || body.length == 0) {
+      throw new ProblemException(ErrorCode.INVALID_REQUEST, "a JSON body is required");
+    }
+    PushRequest request;
+    try {
+      request = MAPPER.readValue(body, PushRequest.class);
+    } catch (JsonProcessingException e) {
+      throw new ProblemException(
+          ErrorCode.INVALID_REQUEST, "malformed JSON: " + e.getOriginalMessage());
+    } catch (IOException e) {
+      throw new ProblemException(ErrorCode.INVALID_REQUEST, "unreadable body");
+    }
+    if (request == null) {
+      throw new ProblemException(ErrorCode.INVALID_REQUEST, "a JSON object body is required");
+    }
+    int maxMutations = Math.min(config.push().maxMutations(), Limits.MAX_MUTATIONS_PER_PUSH);
+    if (request.mutations() != null && request.mutations().size() > maxMutations) {
+      throw new ProblemException(
+          ErrorCode.PAYLOAD_TOO_LARGE,
+          request.mutations().size() + " mutations, more than the limit of " + maxMutations);
+    }
+    List<FieldError> errors = new ArrayList<>(validator.validate(request, maxMutations));
+    // Unknown collections are 422 for the whole request, unless something is malformed (400).
+    Set<String> unknownPaths = new HashSet<>();
+    Set<String> unknown = new LinkedHashSet<>();
+    List<Mutation> mutations = request.mutations() == null ? List.of() : request.mutations();
+    for (int i = 0; i < mutations.size(); i++) {
+      Mutation m = mutations.get(i);
+      String name = m == null ? null : m.collection();
+      if (name == null) {
+        continue;
+      }
+      boolean unknownSystem = name.startsWith("_") && !Ids.isSystemCollection(name);
+      boolean wellFormedUnknown =
+          !name.startsWith("_") && validCollection(name) && !collections.known(name);
+      if (unknownSystem || wellFormedUnknown) {
+        unknown.add(name);
+        unknownPaths.add("mutations[" + i + "].collection");
+      }
+    }
+    errors.removeIf(e -> unknownPaths.contains(e.path()));
+    if (!errors.isEmpty()) {
+      throw new ProblemException(
+          ErrorCode.INVALID_REQUEST,
+          errors.size() + " invalid field(s); nothing was accepted",
+          errors);
+    }
+    if (!unknown.isEmpty()) {
+      throw new ProblemException(
+          ErrorCode.UNKNOWN_COLLECTION,
+          "unknown collection(s) " + String.join(", ", unknown) + "; nothing was accepted");
+    }
+    return request;
+  }
+
+  /** Produces the (valid) mutations and answers their outcomes. Call on a worker thread. */
+  public Uni<PushResponse> push(Caller caller, PushRequest request) {
+    long started = System.nanoTime();
+    List<Mutation> mutations = request.mutations();
+    String clientId = request.clientId();
+    Set<UUID> ids = new LinkedHashSet<>();
+    mutations.forEach(m -> ids.add(m.mutationId()));
+    // A retry: outcomes already final need not travel through Kafka again.
+    Map<UUID, MutationOutcome> known = lookup(caller.tenant(), clientId, ids);
+    Instant receivedAt = Instant.now();
+    List<CompletableFuture<RecordMetadata>> acks = new ArrayList<>();
+    for (Mutation m : mutations) {
+      if (known.containsKey(m.mutationId())) {
+        continue;
+      }
+      MutationEnvelope envelope =
+          new MutationEnvelope(
+              caller.tenant(),
+              caller.user(),
+              clientId,
+              m,
+              receivedAt,
+              MutationEnvelope.SOURCE_DEVICE);
+      acks.add(producer.send(envelope.key(), json(envelope)));
+    }
+    long sendTimeoutMs = config.push().sendTimeout().toMillis() + 1000;
+    return Uni.createFrom()
+        .completionStage(
+            CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new))
+                .orTimeout(sendTimeoutMs, TimeUnit.MILLISECONDS))
+        .onFailure()
+        .transform(
+            e -> {
+              LOG.warnf("push not durable, answering 503: %s", e.toString());
+              registry.counter("sync.push.unavailable").increment();
+              return ProblemException.unavailable(
+                  "the mutation log cannot take the mutations now; retry with the same"
+                      + " mutationIds",
+                  config.push().retryAfterSeconds());
+            })
+        .chain(v -> awaitCommitted(acks))
+        .emitOn(Infrastructure.getDefaultWorkerPool())
+        .map(
+            v -> {
+              Map<UUID, MutationOutcome> outcomes =
+                  acks.isEmpty() ? known : lookup(caller.tenant(), clientId, ids);
+              List<MutationOutcome> answer = new ArrayList<>(mutations.size());
+              for (Mutation m : mutations) {
+                MutationOutcome o = outcomes.get(m.mutationId());
+                answer.add(o != null ? o : MutationOutcome.pending(m));
+              }
+              answer.forEach(
+                  o ->
+                      registry
+                          .counter("sync.push.mutations", "status", o.status().wire())
+                          .increment());
+              registry
+                  .timer("sync.push.latency")
+                  .record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+              return new PushResponse(answer, Instant.now());
+            });
+  }
+
+  /** Completes when every produced offset is committed, or after the push wait. */
+  private Uni<Void> awaitCommitted(List<CompletableFuture<RecordMetadata>> acks) {
+    if (acks.isEmpty() || config.pushWait().isZero()) {
+      return Uni.createFrom().voidItem();
+    }
+    List<CompletableFuture<Void>> committed = new ArrayList<>();
+    for (CompletableFuture<RecordMetadata> ack : acks) {
+      RecordMetadata meta = ack.join(); // already complete
+      committed.add(notifications.committed(meta.partition(), meta.offset()));
+    }
+    CompletableFuture<Void> all =
+        CompletableFuture.allOf(committed.toArray(CompletableFuture[]::new));
+    return Uni.createFrom()
+        .completionStage(all)
+        .ifNoItem()
+        .after(config.pushWait())
+        .recoverWithItem((Void) null)
+        .onTermination()
+        .invoke(() -> committed.forEach(f -> f.cancel(false)));
+  }
+
+  private Map<UUID, MutationOutcome> lookup(String tenant, String clientId, Set<UUID> ids) {
+    try {
+      return tx.read(c -> LogQueries.outcomes(c, tenant, clientId, ids));
+    } catch (ProblemException e) {
+      // The database only tells outcomes; without it mutations are still accepted (pending).
+      return Map.of();
+    }
+  }
+
+  private static boolean validCollection(String name) {
+    try {
+      Ids.validateCollection(name);
+      return true;
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
+  private static String json(MutationEnvelope envelope) {
+    try {
+      return MAPPER.writeValueAsString(envelope);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot serialize a mutation envelope", e);
+    }
+  }
+}

@@ -1,0 +1,154 @@
+package io.syncforge.syncapi;
+
+import static io.restassured.RestAssured.given;
+import static io.syncforge.syncapi.TestSupport.as;
+import static org.hamcrest.Matchers.allOf;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.not;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.config.DecoderConfig;
+import io.restassured.config.RestAssuredConfig;
+import io.restassured.response.Response;
+import io.syncforge.devinfra.quarkus.JwtTestResource;
+import io.syncforge.devinfra.quarkus.KafkaTestResource;
+import io.syncforge.devinfra.quarkus.PostgresTestResource;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+@QuarkusTest
+@WithTestResource(value = PostgresTestResource.class, scope = TestResourceScope.GLOBAL)
+@WithTestResource(
+    value = KafkaTestResource.class,
+    scope = TestResourceScope.GLOBAL,
+    initArgs = @ResourceArg(name = "topics", value = "sync.mutations:12,sync.changes:3"))
+@WithTestResource(value = JwtTestResource.class, scope = TestResourceScope.GLOBAL)
+class SecurityAndTransportTest {
+
+  private static final List<String> ENDPOINTS = List.of("/v1/sync/pull", "/v1/sync/snapshot");
+
+  @Test
+  void noBadOrExpiredTokenIs401ProblemJson() {
+    String expired = JwtTestResource.jwt().token("acme", "u", List.of(), Duration.ofMinutes(-5));
+    for (String path : ENDPOINTS) {
+      given()
+          .get(path)
+          .then()
+          .statusCode(401)
+          .contentType("application/problem+json")
+          .body("code", equalTo("unauthorized"));
+      given()
+          .auth()
+          .oauth2("not.a.jwt")
+          .get(path)
+          .then()
+          .statusCode(401)
+          .body("code", equalTo("unauthorized"));
+      given()
+          .auth()
+          .oauth2(expired)
+          .get(path)
+          .then()
+          .statusCode(401)
+          .body("code", equalTo("unauthorized"));
+    }
+    given()
+        .contentType("application/json")
+        .body("{}")
+        .post("/v1/sync/push")
+        .then()
+        .statusCode(401)
+        .body("code", equalTo("unauthorized"));
+  }
+
+  @Test
+  void aTokenWithoutTenantIs403() {
+    String noTenant = JwtTestResource.jwt().token(null, "u", List.of(), Duration.ofMinutes(5));
+    for (String path : ENDPOINTS) {
+      given()
+          .auth()
+          .oauth2(noTenant)
+          .get(path)
+          .then()
+          .statusCode(403)
+          .contentType("application/problem+json")
+          .body("code", equalTo("forbidden"));
+    }
+    given()
+        .auth()
+        .oauth2(noTenant)
+        .contentType("application/json")
+        .body("{\"clientId\":\"d\",\"mutations\":[]}")
+        .post("/v1/sync/push")
+        .then()
+        .statusCode(403)
+        .body("code", equalTo("forbidden"));
+  }
+
+  @Test
+  void responsesAreGzippedWhenAccepted() {
+    Response r =
+        as(TestSupport.tenant("gzip"))
+            .config(
+                RestAssuredConfig.config()
+                    .decoderConfig(DecoderConfig.decoderConfig().noContentDecoders()))
+            .header("Accept-Encoding", "gzip")
+            .get("/v1/sync/pull");
+    r.then().statusCode(200).header("Content-Encoding", "gzip");
+    byte[] raw = r.asByteArray();
+    assertTrue(raw.length > 2 && (raw[0] & 0xff) == 0x1f && (raw[1] & 0xff) == 0x8b, "gzip magic");
+  }
+
+  @Test
+  void healthMetricsAndOpenApiNeedNoToken() {
+    given()
+        .get("/q/health/ready")
+        .then()
+        .statusCode(200)
+        .body(allOf(containsString("UP"), containsString("Database"), containsString("Kafka")));
+    String openapi = given().get("/q/openapi").then().statusCode(200).extract().asString();
+    for (String path : List.of("/v1/sync/push", "/v1/sync/pull", "/v1/sync/snapshot")) {
+      assertTrue(openapi.contains(path), path + " in " + openapi);
+    }
+    for (String fragment :
+        List.of("PushRequest", "PullResponse", "SnapshotPage", "Problem", "\"410\"")) {
+      assertTrue(openapi.contains(fragment), fragment);
+    }
+    // One pull and one error, so every meter exists.
+    as(TestSupport.tenant("metrics")).get("/v1/sync/pull").then().statusCode(200);
+    given().get("/v1/sync/pull").then().statusCode(401);
+    String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+    for (String m :
+        List.of(
+            "sync_pull_waiting",
+            "sync_pull_latency",
+            "sync_pull_rows",
+            "sync_errors_total{code=\"unauthorized\"")) {
+      assertTrue(
+          metrics.contains(m),
+          m + " in " + metrics.lines().filter(l -> l.startsWith("sync")).toList());
+    }
+  }
+
+  @Test
+  void errorsNeverLeakInternals() {
+    String body =
+        as(TestSupport.tenant("leak"))
+            .body("{\"clientId\":")
+            .post("/v1/sync/push")
+            .then()
+            .statusCode(400)
+            .extract()
+            .asString();
+    assertTrue(!body.contains("at io.") && !body.contains("Exception"), body);
+    assertEquals(404, as("acme").get("/v1/sync/nothing").statusCode());
+    as("acme").get("/v1/sync/nothing").then().body(not(containsString("Exception")));
+  }
+}

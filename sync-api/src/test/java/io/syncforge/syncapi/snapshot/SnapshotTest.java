@@ -1,0 +1,162 @@
+package io.syncforge.syncapi.snapshot;
+
+import static io.syncforge.syncapi.TestSupport.as;
+import static io.syncforge.syncapi.TestSupport.mutation;
+import static io.syncforge.syncapi.TestSupport.push;
+import static io.syncforge.syncapi.TestSupport.pushUntilFinal;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasSize;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+import io.syncforge.devinfra.quarkus.JwtTestResource;
+import io.syncforge.devinfra.quarkus.KafkaTestResource;
+import io.syncforge.devinfra.quarkus.PostgresTestResource;
+import io.syncforge.syncapi.TestSupport;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+@QuarkusTest
+@WithTestResource(value = PostgresTestResource.class, scope = TestResourceScope.GLOBAL)
+@WithTestResource(
+    value = KafkaTestResource.class,
+    scope = TestResourceScope.GLOBAL,
+    initArgs = @ResourceArg(name = "topics", value = "sync.mutations:12,sync.changes:3"))
+@WithTestResource(value = JwtTestResource.class, scope = TestResourceScope.GLOBAL)
+class SnapshotTest {
+
+  @Test
+  void snapshotPagesThenPullFromItsCursorMissNothing() {
+    String tenant = TestSupport.tenant("snap");
+    List<String> ms = new ArrayList<>();
+    for (int i = 0; i < 7; i++) {
+      ms.add(mutation(UUID.randomUUID(), "tasks", "t-" + i, "upsert", "{\"i\":" + i + "}"));
+    }
+    ms.add(mutation(UUID.randomUUID(), "notes", "n-1", "upsert", "{}"));
+    ms.add(mutation(UUID.randomUUID(), "notes", "n-1", "delete", null));
+    pushUntilFinal(tenant, push("dev-1", ms.toArray(String[]::new)));
+
+    JsonPath first =
+        as(tenant)
+            .queryParam("limit", 3)
+            .get("/v1/sync/snapshot")
+            .then()
+            .statusCode(200)
+            .extract()
+            .jsonPath();
+    String cursor = first.getString("cursor");
+    assertEquals(List.of("t-0", "t-1", "t-2"), first.getList("records.recordId"));
+    // Written during the snapshot: a new record before the keyset position, a change after it.
+    pushUntilFinal(
+        tenant,
+        push(
+            "dev-1",
+            mutation(UUID.randomUUID(), "tasks", "a-0", "upsert", "{}"),
+            mutation(UUID.randomUUID(), "tasks", "t-6", "patch", "{\"late\":true}")));
+    Map<String, Integer> records = new HashMap<>();
+    first
+        .<Map<String, Object>>getList("records")
+        .forEach(r -> records.put((String) r.get("recordId"), (Integer) r.get("version")));
+    String token = first.getString("nextPageToken");
+    int pages = 1;
+    while (token != null) {
+      JsonPath page =
+          as(tenant)
+              .queryParam("limit", 3)
+              .queryParam("pageToken", token)
+              .get("/v1/sync/snapshot")
+              .then()
+              .statusCode(200)
+              .extract()
+              .jsonPath();
+      assertEquals(cursor, page.getString("cursor"), "every page carries the starting cursor");
+      page.<Map<String, Object>>getList("records")
+          .forEach(r -> records.put((String) r.get("recordId"), (Integer) r.get("version")));
+      token = page.getString("nextPageToken");
+      pages++;
+    }
+    assertEquals(3, pages);
+    assertNull(records.get("n-1"), "tombstones are not in a snapshot");
+    // Pull from the snapshot's cursor: everything written meanwhile arrives.
+    JsonPath pulled =
+        as(tenant)
+            .queryParam("cursor", cursor)
+            .get("/v1/sync/pull")
+            .then()
+            .statusCode(200)
+            .extract()
+            .jsonPath();
+    pulled
+        .<Map<String, Object>>getList("changes")
+        .forEach(
+            r -> records.merge((String) r.get("recordId"), (Integer) r.get("version"), Math::max));
+    assertEquals(8, records.size(), records.toString());
+    assertEquals(2, records.get("t-6"));
+    assertEquals(1, records.get("a-0"));
+  }
+
+  @Test
+  void tokensAreCheckedAndTenantsIsolated() {
+    String a = TestSupport.tenant("snap-a");
+    String b = TestSupport.tenant("snap-b");
+    pushUntilFinal(
+        a,
+        push(
+            "dev-1",
+            mutation(UUID.randomUUID(), "tasks", "t-1", "upsert", "{}"),
+            mutation(UUID.randomUUID(), "tasks", "t-2", "upsert", "{}")));
+    as(b).get("/v1/sync/snapshot").then().statusCode(200).body("records", hasSize(0));
+    String token =
+        as(a)
+            .queryParam("limit", 1)
+            .get("/v1/sync/snapshot")
+            .then()
+            .statusCode(200)
+            .extract()
+            .path("nextPageToken");
+    // Another tenant replaying a's page token still reads only its own records.
+    as(b)
+        .queryParam("pageToken", token)
+        .get("/v1/sync/snapshot")
+        .then()
+        .statusCode(200)
+        .body("records", hasSize(0));
+    as(a)
+        .queryParam("pageToken", "garbage")
+        .get("/v1/sync/snapshot")
+        .then()
+        .statusCode(400)
+        .body("code", equalTo("cursor_invalid"));
+    // A cursor is not a page token.
+    String cursor = as(a).get("/v1/sync/pull").then().extract().path("cursor");
+    as(a)
+        .queryParam("pageToken", cursor)
+        .get("/v1/sync/snapshot")
+        .then()
+        .statusCode(400)
+        .body("code", equalTo("cursor_invalid"));
+    as(a)
+        .queryParam("pageToken", token)
+        .queryParam("collections", "notes")
+        .get("/v1/sync/snapshot")
+        .then()
+        .statusCode(410)
+        .body("code", equalTo("scope_changed"));
+    as(a).queryParam("limit", "0").get("/v1/sync/snapshot").then().statusCode(400);
+    as(a)
+        .queryParam("collections", "notes")
+        .get("/v1/sync/snapshot")
+        .then()
+        .statusCode(200)
+        .body("records", hasSize(0));
+  }
+}

@@ -3,7 +3,6 @@ package io.syncforge.e2e;
 import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.restassured.http.ContentType;
@@ -21,8 +20,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * Devices that worked offline converge: the three services as real processes on real PostgreSQL
- * and Kafka, driven by sync-client (one SQLite file per device) and REST Assured.
+ * Devices that worked offline converge: the three services as real processes on real PostgreSQL and
+ * Kafka, driven by sync-client (one SQLite file per device) and REST Assured.
  */
 class ConvergenceIT {
 
@@ -131,8 +130,12 @@ class ConvergenceIT {
 
       b.syncUntilSettled();
       assertEquals(1000, b.client.collection("notes").list().size());
-      assertEquals(1000, count("SELECT count(*) FROM change_log WHERE tenant = ?", tenant), "nothing doubled");
-      assertEquals(1000, count("SELECT count(*) FROM records WHERE tenant = ? AND version = 1", tenant));
+      assertEquals(
+          1000,
+          count("SELECT count(*) FROM change_log WHERE tenant = ?", tenant),
+          "nothing doubled");
+      assertEquals(
+          1000, count("SELECT count(*) FROM records WHERE tenant = ? AND version = 1", tenant));
       assertEquals(1000, count("SELECT count(*) FROM mutation_outcomes WHERE tenant = ?", tenant));
     }
   }
@@ -159,7 +162,12 @@ class ConvergenceIT {
         String got = null;
         for (int i = 0; i < 40 && got == null; i++) {
           d.sync();
-          got = d.client.collection("notes").get("announcement").map(r -> r.data().get("title").asText()).orElse(null);
+          got =
+              d.client
+                  .collection("notes")
+                  .get("announcement")
+                  .map(r -> r.data().get("title").asText())
+                  .orElse(null);
           if (got == null) {
             Device.sleep(250);
           }
@@ -181,5 +189,4 @@ class ConvergenceIT {
       }
     }
   }
-
 }

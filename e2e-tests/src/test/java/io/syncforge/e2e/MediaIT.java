@@ -41,7 +41,15 @@ class MediaIT {
       }
       assertTrue(got.isPresent(), "b has the file");
       assertArrayEquals(bytes, Files.readAllBytes(got.get()));
-      assertEquals(sha, b.client.collection("notes").get("with-photo").orElseThrow().data().get("photo").asText());
+      assertEquals(
+          sha,
+          b.client
+              .collection("notes")
+              .get("with-photo")
+              .orElseThrow()
+              .data()
+              .get("photo")
+              .asText());
 
       // Corrupt b's copy: the next media sync notices the wrong hash and downloads it again.
       Files.write(got.get(), "not the photo".getBytes());

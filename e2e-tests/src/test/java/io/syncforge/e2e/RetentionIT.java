@@ -40,7 +40,8 @@ class RetentionIT {
           .statusCode(200);
 
       SyncResult.Success reset = a.syncUntilSettled();
-      assertTrue(reset.snapshotReset(), "a was behind the horizon and re-read the snapshot: " + reset);
+      assertTrue(
+          reset.snapshotReset(), "a was behind the horizon and re-read the snapshot: " + reset);
       a.syncUntilSettled();
       b.syncUntilSettled();
       for (Device d : new Device[] {a, b}) {

@@ -90,7 +90,9 @@ public final class Stack {
     Map<String, String> c = common();
     c.put("quarkus.datasource.username", "sync_api");
     c.put("quarkus.datasource.password", "sync_api");
-    c.put("sync.api.cursor-key", Base64.getEncoder().encodeToString("e2e-cursor-key-0123456789abcdef".getBytes()));
+    c.put(
+        "sync.api.cursor-key",
+        Base64.getEncoder().encodeToString("e2e-cursor-key-0123456789abcdef".getBytes()));
     return c;
   }
 

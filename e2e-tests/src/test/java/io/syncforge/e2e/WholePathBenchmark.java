@@ -38,9 +38,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 
 /**
- * The whole path, measured (not a timed test: it prints numbers). Run with {@code ./mvnw verify
- * -pl e2e-tests -am -Pbench -DskipTests=false -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false}
- * (see docs/benchmarks.md). Sizes: {@code -Dbench.records=100000}.
+ * The whole path, measured (not a timed test: it prints numbers). Run with {@code ./mvnw verify -pl
+ * e2e-tests -am -Pbench -DskipTests=false -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false} (see
+ * docs/benchmarks.md). Sizes: {@code -Dbench.records=100000}.
  */
 class WholePathBenchmark {
 
@@ -106,7 +106,8 @@ class WholePathBenchmark {
       List<Long> ms = new ArrayList<>();
       for (int i = 0; i < 200; i++) {
         String from = c;
-        CompletableFuture<String> waiting = CompletableFuture.supplyAsync(() -> waitPull(watcherToken, from));
+        CompletableFuture<String> waiting =
+            CompletableFuture.supplyAsync(() -> waitPull(watcherToken, from));
         Device.sleep(20);
         long w0 = System.nanoTime();
         writer.client.collection("items").put("w" + i, Map.of("i", i));
@@ -133,7 +134,9 @@ class WholePathBenchmark {
       String url =
           stack.apiUrl()
               + "/v1/sync/pull?limit=5000"
-              + (cursor == null ? "" : "&cursor=" + URLEncoder.encode(cursor, StandardCharsets.UTF_8));
+              + (cursor == null
+                  ? ""
+                  : "&cursor=" + URLEncoder.encode(cursor, StandardCharsets.UTF_8));
       HttpResponse<byte[]> r =
           http.send(
               HttpRequest.newBuilder(URI.create(url))
@@ -181,16 +184,28 @@ class WholePathBenchmark {
     }
   }
 
-  private static MutationEnvelope envelope(String tenant, Op op, String id, Long base, String data) throws Exception {
-    Mutation m = new Mutation(UUID.randomUUID(), "items", id, op, base, (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(data), null);
-    return new MutationEnvelope(tenant, "seed", "seeder", m, Instant.now(), MutationEnvelope.SOURCE_ADMIN);
+  private static MutationEnvelope envelope(String tenant, Op op, String id, Long base, String data)
+      throws Exception {
+    Mutation m =
+        new Mutation(
+            UUID.randomUUID(),
+            "items",
+            id,
+            op,
+            base,
+            (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(data),
+            null);
+    return new MutationEnvelope(
+        tenant, "seed", "seeder", m, Instant.now(), MutationEnvelope.SOURCE_ADMIN);
   }
 
   /** Writes records straight into sync.mutations (the back-office path) and waits until applied. */
   private void seed(String tenant, int n, String payload) throws Exception {
     List<MutationEnvelope> all = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
-      all.add(envelope(tenant, Op.UPSERT, "r" + i, null, "{\"seq\":1,\"payload\":\"" + payload + "\"}"));
+      all.add(
+          envelope(
+              tenant, Op.UPSERT, "r" + i, null, "{\"seq\":1,\"payload\":\"" + payload + "\"}"));
     }
     produce(all);
     awaitOutcomes(tenant, n);
@@ -204,7 +219,9 @@ class WholePathBenchmark {
     try (var producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
       List<Future<?>> acks = new ArrayList<>();
       for (MutationEnvelope e : envelopes) {
-        acks.add(producer.send(new ProducerRecord<>("sync.mutations", e.key(), JSON.writeValueAsBytes(e))));
+        acks.add(
+            producer.send(
+                new ProducerRecord<>("sync.mutations", e.key(), JSON.writeValueAsBytes(e))));
       }
       for (Future<?> f : acks) {
         f.get();
@@ -214,7 +231,8 @@ class WholePathBenchmark {
 
   private void awaitOutcomes(String tenant, long n) throws Exception {
     try (Connection c = DriverManager.getConnection(stack.jdbcUrl(), "postgres", "");
-        PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM mutation_outcomes WHERE tenant = ?")) {
+        PreparedStatement ps =
+            c.prepareStatement("SELECT count(*) FROM mutation_outcomes WHERE tenant = ?")) {
       ps.setString(1, tenant);
       for (int i = 0; i < 6000; i++) {
         try (ResultSet rs = ps.executeQuery()) {

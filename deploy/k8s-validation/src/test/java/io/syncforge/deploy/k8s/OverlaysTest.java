@@ -112,7 +112,13 @@ class OverlaysTest {
   }
 
   @Test
-  void imagesArePinnedInOnePlace() {
+  void imagesArePinnedInOnePlace() throws Exception {
+    for (String overlay : OVERLAYS) {
+      JsonNode k =
+          Kustomize.YAML.readTree(
+              Repo.K8S.resolve("overlays").resolve(overlay).resolve("kustomization.yaml").toFile());
+      assertTrue(!k.has("images"), overlay + " repeats images: they belong in base only");
+    }
     for (String overlay : OVERLAYS) {
       for (ObjectNode o : Kustomize.render(Repo.K8S.resolve("overlays").resolve(overlay))) {
         for (JsonNode c : o.path("spec").path("template").path("spec").path("containers")) {

@@ -107,6 +107,13 @@ public final class FakeChangeLogWriter {
         if (records.isEmpty()) {
           continue;
         }
+        if (paused) {
+          // Paused while this poll was in flight: hand the records back untouched.
+          for (TopicPartition tp : records.partitions()) {
+            consumer.seek(tp, records.records(tp).get(0).offset());
+          }
+          continue;
+        }
         Map<String, Map<Integer, Long>> notify = new HashMap<>();
         for (TopicPartition tp : records.partitions()) {
           long last = -1;

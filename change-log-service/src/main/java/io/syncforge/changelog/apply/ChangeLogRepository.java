@@ -11,7 +11,6 @@ import io.syncforge.protocol.Json;
 import io.syncforge.protocol.MutationOutcome;
 import io.syncforge.protocol.OutcomeStatus;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -19,6 +18,7 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.sql.Types;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -124,37 +124,36 @@ public class ChangeLogRepository {
     }
   }
 
-  /** The first outcomes already recorded for these mutations (the duplicates). */
+  /**
+   * The first outcomes already recorded for these mutations (the duplicates). One query per
+   * (tenant, client) with {@code mutation_id = ANY(...)}: an index scan on the primary key whatever
+   * the table's size (a join against {@code unnest} made the planner scan the whole table).
+   */
   public Map<MutationRef, MutationOutcome> findOutcomes(Connection c, Collection<MutationRef> refs)
       throws SQLException {
     Map<MutationRef, MutationOutcome> found = new HashMap<>();
-    if (refs.isEmpty()) {
-      return found;
-    }
-    String[] tenants = new String[refs.size()];
-    String[] clients = new String[refs.size()];
-    UUID[] ids = new UUID[refs.size()];
-    int i = 0;
+    Map<List<String>, List<UUID>> groups = new HashMap<>();
     for (MutationRef r : refs) {
-      tenants[i] = r.tenant();
-      clients[i] = r.clientId();
-      ids[i++] = r.mutationId();
+      groups
+          .computeIfAbsent(List.of(r.tenant(), r.clientId()), k -> new ArrayList<>())
+          .add(r.mutationId());
     }
     try (PreparedStatement ps =
         c.prepareStatement(
-            "SELECT o.tenant, o.client_id, o.mutation_id, o.collection, o.record_id, o.status,"
-                + " o.version, o.conflicts, o.error_code, o.error_message"
-                + " FROM mutation_outcomes o"
-                + " JOIN unnest(?::text[], ?::text[], ?::uuid[]) AS k(tenant, client_id, mutation_id)"
-                + " USING (tenant, client_id, mutation_id)")) {
-      ps.setArray(1, c.createArrayOf("text", tenants));
-      ps.setArray(2, c.createArrayOf("text", clients));
-      ps.setArray(3, c.createArrayOf("uuid", ids));
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          MutationRef ref =
-              new MutationRef(rs.getString(1), rs.getString(2), rs.getObject(3, UUID.class));
-          found.put(ref, readOutcome(rs, 3));
+            "SELECT mutation_id, collection, record_id, status, version, conflicts, error_code,"
+                + " error_message FROM mutation_outcomes"
+                + " WHERE tenant = ? AND client_id = ? AND mutation_id = ANY(?)")) {
+      for (Map.Entry<List<String>, List<UUID>> g : groups.entrySet()) {
+        String tenant = g.getKey().get(0);
+        String client = g.getKey().get(1);
+        ps.setString(1, tenant);
+        ps.setString(2, client);
+        ps.setArray(3, c.createArrayOf("uuid", g.getValue().toArray()));
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            found.put(
+                new MutationRef(tenant, client, rs.getObject(1, UUID.class)), readOutcome(rs, 1));
+          }
         }
       }
     }
@@ -184,46 +183,43 @@ public class ChangeLogRepository {
     }
   }
 
-  /** The current state of these records; missing ones are absent from the map. */
+  /**
+   * The current state of these records; missing ones are absent from the map. One query per
+   * (tenant, collection) with {@code record_id = ANY(...)}: a primary-key index scan.
+   */
   public Map<RecordKey, RecordState> findRecords(Connection c, Collection<RecordKey> keys)
       throws SQLException {
     Map<RecordKey, RecordState> found = new HashMap<>();
-    if (keys.isEmpty()) {
-      return found;
-    }
-    String[] tenants = new String[keys.size()];
-    String[] collections = new String[keys.size()];
-    String[] ids = new String[keys.size()];
-    int i = 0;
+    Map<List<String>, List<String>> groups = new HashMap<>();
     for (RecordKey k : keys) {
-      tenants[i] = k.tenant();
-      collections[i] = k.collection();
-      ids[i++] = k.recordId();
+      groups
+          .computeIfAbsent(List.of(k.tenant(), k.collection()), x -> new ArrayList<>())
+          .add(k.recordId());
     }
     try (PreparedStatement ps =
         c.prepareStatement(
-            "SELECT r.tenant, r.collection, r.record_id, r.version, r.data, r.deleted,"
-                + " r.field_versions, r.field_times, r.state_version, r.state_time"
-                + " FROM records r"
-                + " JOIN unnest(?::text[], ?::text[], ?::text[]) AS k(tenant, collection, record_id)"
-                + " USING (tenant, collection, record_id)")) {
-      Array a1 = c.createArrayOf("text", tenants);
-      ps.setArray(1, a1);
-      ps.setArray(2, c.createArrayOf("text", collections));
-      ps.setArray(3, c.createArrayOf("text", ids));
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          RecordKey key = new RecordKey(rs.getString(1), rs.getString(2), rs.getString(3));
-          found.put(
-              key,
-              new RecordState(
-                  rs.getLong(4),
-                  (ObjectNode) JSON.readTree(rs.getString(5)),
-                  rs.getBoolean(6),
-                  JSON.readValue(rs.getString(7), LONG_MAP),
-                  JSON.readValue(rs.getString(8), LONG_MAP),
-                  rs.getLong(9),
-                  rs.getLong(10)));
+            "SELECT record_id, version, data, deleted, field_versions, field_times, state_version,"
+                + " state_time FROM records"
+                + " WHERE tenant = ? AND collection = ? AND record_id = ANY(?)")) {
+      for (Map.Entry<List<String>, List<String>> g : groups.entrySet()) {
+        String tenant = g.getKey().get(0);
+        String collection = g.getKey().get(1);
+        ps.setString(1, tenant);
+        ps.setString(2, collection);
+        ps.setArray(3, c.createArrayOf("text", g.getValue().toArray()));
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            found.put(
+                new RecordKey(tenant, collection, rs.getString(1)),
+                new RecordState(
+                    rs.getLong(2),
+                    (ObjectNode) JSON.readTree(rs.getString(3)),
+                    rs.getBoolean(4),
+                    JSON.readValue(rs.getString(5), LONG_MAP),
+                    JSON.readValue(rs.getString(6), LONG_MAP),
+                    rs.getLong(7),
+                    rs.getLong(8)));
+          }
         }
       }
     } catch (JsonProcessingException e) {

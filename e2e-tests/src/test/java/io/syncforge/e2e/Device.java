@@ -35,6 +35,7 @@ final class Device implements AutoCloseable {
             .database(dir.resolve("local.db"))
             .mediaDir(dir.resolve("media"))
             .token(stack.token(tenant, name))
+            .pullLimit(Integer.getInteger("device.pullLimit", 500))
             .conflictListener(
                 new ConflictListener() {
                   @Override

@@ -50,22 +50,33 @@ class WholePathBenchmark {
 
   @Test
   void wholePath() throws Exception {
-    String payload = "x".repeat(240);
+    // Text-like payloads (seeded random words), so gzip sizes are not flattered by repetition.
+    java.util.Random words = new java.util.Random(7);
     // (a) first sync of RECORDS records of about 300 bytes into an empty client database.
     String big = "t-bench-big";
-    seed(big, RECORDS, payload);
+    seed(big, RECORDS, words);
     try (Device fresh = new Device(stack, big, "first-sync")) {
       long t0 = System.nanoTime();
       SyncResult.Success r = fresh.sync();
       double s = (System.nanoTime() - t0) / 1e9;
       System.out.printf(
-          "[bench] (a) first sync: %d records in %.1f s = %.0f records/s (snapshot reset: %s)%n",
-          fresh.client.collection("items").list().size(), s, RECORDS / s, r.snapshotReset());
+          "[bench] (a) first sync: %d records in %.1f s = %.0f records/s (%s)%n",
+          fresh.client.collection("items").list().size(), s, RECORDS / s, r);
+    }
+
+    // (a') the same snapshot read over plain HTTP without a client database: the server's share.
+    for (int pageSize : new int[] {500, 5000}) {
+      long h0 = System.nanoTime();
+      long n = rawSnapshot(stack.token(big, "raw"), pageSize);
+      double hs = (System.nanoTime() - h0) / 1e9;
+      System.out.printf(
+          "[bench] (a') raw snapshot over HTTP, pages of %d: %d records in %.1f s = %.0f records/s%n",
+          pageSize, n, hs, n / hs);
     }
 
     // (b) delta of 100 changed records out of 10,000 vs a full pull of the 10,000.
     String mid = "t-bench-delta";
-    seed(mid, 10_000, payload);
+    seed(mid, 10_000, words);
     String token = stack.token(mid, "bench");
     long[] full = pullAll(token, null);
     String cursor = lastCursor;
@@ -87,7 +98,7 @@ class WholePathBenchmark {
     try (Device d = new Device(stack, "t-bench-push", "pusher")) {
       d.sync();
       for (int i = 0; i < 1000; i++) {
-        d.client.collection("items").put("e" + i, Map.of("seq", i, "payload", payload));
+        d.client.collection("items").put("e" + i, Map.of("seq", i, "payload", text(words)));
       }
       long p0 = System.nanoTime();
       d.syncUntilSettled();
@@ -165,6 +176,43 @@ class WholePathBenchmark {
     }
   }
 
+  /** Reads a whole snapshot with gzip and JSON parsing but no storage; returns the record count. */
+  private long rawSnapshot(String token, int pageSize) throws Exception {
+    HttpClient http = HttpClient.newHttpClient();
+    String pageToken = null;
+    long n = 0;
+    while (true) {
+      String url =
+          stack.apiUrl()
+              + "/v1/sync/snapshot?limit="
+              + pageSize
+              + (pageToken == null
+                  ? ""
+                  : "&pageToken=" + URLEncoder.encode(pageToken, StandardCharsets.UTF_8));
+      HttpResponse<InputStream> r =
+          http.send(
+              HttpRequest.newBuilder(URI.create(url))
+                  .header("Authorization", "Bearer " + token)
+                  .header("Accept-Encoding", "gzip")
+                  .build(),
+              HttpResponse.BodyHandlers.ofInputStream());
+      InputStream body = r.body();
+      if ("gzip".equalsIgnoreCase(r.headers().firstValue("Content-Encoding").orElse(""))) {
+        body = new GZIPInputStream(body);
+      }
+      JsonNode page;
+      try (InputStream in = body) {
+        page = JSON.readTree(in);
+      }
+      n += page.get("records").size();
+      JsonNode next = page.get("nextPageToken");
+      if (next == null || next.isNull()) {
+        return n;
+      }
+      pageToken = next.asText();
+    }
+  }
+
   private String waitPull(String token, String cursor) {
     try {
       HttpResponse<byte[]> r =
@@ -200,12 +248,36 @@ class WholePathBenchmark {
   }
 
   /** Writes records straight into sync.mutations (the back-office path) and waits until applied. */
-  private void seed(String tenant, int n, String payload) throws Exception {
+  private static final String[] VOCABULARY = vocabulary();
+
+  private static String[] vocabulary() {
+    java.util.Random r = new java.util.Random(1);
+    String[] v = new String[2000];
+    for (int i = 0; i < v.length; i++) {
+      StringBuilder w = new StringBuilder();
+      int len = 3 + r.nextInt(8);
+      for (int j = 0; j < len; j++) {
+        w.append((char) ('a' + r.nextInt(26)));
+      }
+      v[i] = w.toString();
+    }
+    return v;
+  }
+
+  /** About 240 characters of words. */
+  private static String text(java.util.Random r) {
+    StringBuilder sb = new StringBuilder();
+    while (sb.length() < 240) {
+      sb.append(VOCABULARY[r.nextInt(VOCABULARY.length)]).append(' ');
+    }
+    return sb.toString().trim();
+  }
+
+  private void seed(String tenant, int n, java.util.Random words) throws Exception {
     List<MutationEnvelope> all = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
-      all.add(
-          envelope(
-              tenant, Op.UPSERT, "r" + i, null, "{\"seq\":1,\"payload\":\"" + payload + "\"}"));
+      String data = "{\"seq\":1,\"payload\":\"" + text(words) + "\"}";
+      all.add(envelope(tenant, Op.UPSERT, "r" + i, null, data));
     }
     produce(all);
     awaitOutcomes(tenant, n);

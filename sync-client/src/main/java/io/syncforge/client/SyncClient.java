@@ -130,6 +130,7 @@ public final class SyncClient implements AutoCloseable {
             mapper,
             scope,
             b.pullLimit,
+            b.snapshotPageSize,
             listeners,
             b.mediaDuringSync ? mediaEngine : null,
             b.clock,
@@ -345,6 +346,7 @@ public final class SyncClient implements AutoCloseable {
     private Random random = new Random();
     private List<String> collections = List.of();
     private int pullLimit = Limits.DEFAULT_PULL_LIMIT;
+    private int snapshotPageSize = Limits.MAX_PULL_LIMIT;
     private int mediaConcurrency = 4;
     private boolean mediaDuringSync = true;
     private ConflictListener conflictListener;
@@ -456,12 +458,24 @@ public final class SyncClient implements AutoCloseable {
       return this;
     }
 
-    /** Changes per pull or snapshot page, 1..5000 (default 500). */
+    /** Changes per pull page, 1..5000 (default 500). */
     public Builder pullLimit(int pullLimit) {
       if (pullLimit < 1 || pullLimit > Limits.MAX_PULL_LIMIT) {
         throw new IllegalArgumentException("pullLimit must be 1.." + Limits.MAX_PULL_LIMIT);
       }
       this.pullLimit = pullLimit;
+      return this;
+    }
+
+    /**
+     * Records per snapshot page, 1..5000 (default 5000, the most the server allows): a first sync
+     * is bulk work, and each page costs one round trip and one local transaction.
+     */
+    public Builder snapshotPageSize(int snapshotPageSize) {
+      if (snapshotPageSize < 1 || snapshotPageSize > Limits.MAX_PULL_LIMIT) {
+        throw new IllegalArgumentException("snapshotPageSize must be 1.." + Limits.MAX_PULL_LIMIT);
+      }
+      this.snapshotPageSize = snapshotPageSize;
       return this;
     }
 

@@ -60,6 +60,7 @@ class SyncClientTest {
         .transport(Transport.jdk(Duration.ofSeconds(5), timeout))
         .callbackExecutor(Runnable::run)
         .pullLimit(pullLimit)
+        .snapshotPageSize(pullLimit)
         .conflictListener(
             new ConflictListener() {
               @Override

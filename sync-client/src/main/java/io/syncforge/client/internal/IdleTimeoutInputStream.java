@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -16,13 +15,25 @@ import java.util.concurrent.TimeUnit;
  * HttpTimeoutException}. The interrupt never leaks out of the read.
  */
 final class IdleTimeoutInputStream extends FilterInputStream {
-  private static final ScheduledExecutorService WATCHDOG =
-      Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "syncforge-read-watchdog");
-            t.setDaemon(true);
-            return t;
-          });
+  private static final ScheduledExecutorService WATCHDOG = watchdog();
+
+  /**
+   * One daemon thread for all streams. Cancelled watchdogs are removed at once: every read arms and
+   * cancels one, and left in the queue until their (long) delay ran out they would pile up by the
+   * hundred thousand during a first sync.
+   */
+  private static ScheduledExecutorService watchdog() {
+    java.util.concurrent.ScheduledThreadPoolExecutor e =
+        new java.util.concurrent.ScheduledThreadPoolExecutor(
+            1,
+            r -> {
+              Thread t = new Thread(r, "syncforge-read-watchdog");
+              t.setDaemon(true);
+              return t;
+            });
+    e.setRemoveOnCancelPolicy(true);
+    return e;
+  }
 
   private final long timeoutMillis;
   private final Object lock = new Object();

@@ -107,7 +107,12 @@ public final class JdkTransport implements Transport {
                 .firstValue("Content-Encoding")
                 .map(v -> v.trim().equalsIgnoreCase("gzip"))
                 .orElse(false);
-        body = gzip ? new GZIPInputStream(raw) : raw;
+        // Large reads: each read of the raw stream arms a watchdog, and GZIPInputStream would
+        // otherwise read 512 bytes at a time.
+        body =
+            gzip
+                ? new GZIPInputStream(raw, 64 * 1024)
+                : new java.io.BufferedInputStream(raw, 64 * 1024);
       }
       return body;
     }

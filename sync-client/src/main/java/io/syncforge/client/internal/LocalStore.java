@@ -211,8 +211,41 @@ public final class LocalStore implements AutoCloseable {
     }
   }
 
+  /**
+   * Prepared statements by SQL text, reused: preparing costs more than running the small statements
+   * of a snapshot page (several per record). Bounded; evicted ones are closed. Callers hold the
+   * store's lock, and no statement is used by two open result sets at once.
+   */
+  private final Map<String, PreparedStatement> statements =
+      new java.util.LinkedHashMap<>(64, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, PreparedStatement> eldest) {
+          if (size() <= 64) {
+            return false;
+          }
+          try {
+            eldest.getValue().close();
+          } catch (SQLException ignored) {
+            // Closing a cached statement cannot fail in a way that matters.
+          }
+          return true;
+        }
+      };
+
+  private PreparedStatement prepared(String sql) throws SQLException {
+    PreparedStatement p = statements.get(sql);
+    if (p == null || p.isClosed()) {
+      p = conn.prepareStatement(sql);
+      statements.put(sql, p);
+    } else {
+      p.clearParameters();
+    }
+    return p;
+  }
+
   private <T> T query(String sql, RowMapper<T> mapperFn, T empty, Object... args) {
-    try (PreparedStatement p = conn.prepareStatement(sql)) {
+    try {
+      PreparedStatement p = prepared(sql);
       bind(p, args);
       try (ResultSet rs = p.executeQuery()) {
         return rs.next() ? mapperFn.map(rs) : empty;
@@ -223,7 +256,8 @@ public final class LocalStore implements AutoCloseable {
   }
 
   private <T> List<T> queryList(String sql, RowMapper<T> mapperFn, Object... args) {
-    try (PreparedStatement p = conn.prepareStatement(sql)) {
+    try {
+      PreparedStatement p = prepared(sql);
       bind(p, args);
       List<T> out = new ArrayList<>();
       try (ResultSet rs = p.executeQuery()) {
@@ -238,10 +272,9 @@ public final class LocalStore implements AutoCloseable {
   }
 
   private int update(String sql, Object... args) throws SQLException {
-    try (PreparedStatement p = conn.prepareStatement(sql)) {
-      bind(p, args);
-      return p.executeUpdate();
-    }
+    PreparedStatement p = prepared(sql);
+    bind(p, args);
+    return p.executeUpdate();
   }
 
   private static void bind(PreparedStatement p, Object... args) throws SQLException {
@@ -951,6 +984,27 @@ public final class LocalStore implements AutoCloseable {
    */
   public synchronized Effects applySnapshotPage(
       SnapshotPage page, long gen, boolean last, List<String> scope) {
+    // A page is re-readable from the server: it need not wait for the disk (synchronous=NORMAL
+    // in WAL mode may lose the last pages on power loss, never split a page from its cursor).
+    // Local writes keep synchronous=FULL.
+    pragma("PRAGMA synchronous=NORMAL");
+    try {
+      return applySnapshotPageInTx(page, gen, last, scope);
+    } finally {
+      pragma("PRAGMA synchronous=FULL");
+    }
+  }
+
+  private void pragma(String sql) {
+    try (Statement s = conn.createStatement()) {
+      s.execute(sql);
+    } catch (SQLException e) {
+      throw new StoreException("local database error: " + e.getMessage(), e);
+    }
+  }
+
+  private Effects applySnapshotPageInTx(
+      SnapshotPage page, long gen, boolean last, List<String> scope) {
     return inTx(
         () -> {
           Effects fx = new Effects();
@@ -1100,6 +1154,10 @@ public final class LocalStore implements AutoCloseable {
   @Override
   public synchronized void close() {
     try {
+      for (PreparedStatement p : statements.values()) {
+        p.close();
+      }
+      statements.clear();
       conn.close();
     } catch (SQLException e) {
       throw new StoreException("cannot close local database: " + e.getMessage(), e);

@@ -40,6 +40,7 @@ public final class SyncEngine {
   private final ObjectMapper mapper;
   private final List<String> scope;
   private final int pullLimit;
+  private final int snapshotPageSize;
   private final Listeners listeners;
   private final MediaEngine media;
   private final Clock clock;
@@ -60,6 +61,7 @@ public final class SyncEngine {
       ObjectMapper mapper,
       List<String> scope,
       int pullLimit,
+      int snapshotPageSize,
       Listeners listeners,
       MediaEngine media,
       Clock clock,
@@ -69,6 +71,7 @@ public final class SyncEngine {
     this.mapper = mapper;
     this.scope = List.copyOf(scope);
     this.pullLimit = pullLimit;
+    this.snapshotPageSize = snapshotPageSize;
     this.listeners = listeners;
     this.media = media;
     this.clock = clock;
@@ -396,22 +399,26 @@ public final class SyncEngine {
       firstSyncRecords = 0;
     }
     publish();
-    String token = null;
     boolean restarted = false;
+    // The next page is fetched while this one is stored: the two take similar time.
+    String requested = null;
+    java.util.concurrent.CompletableFuture<SnapshotPage> next = fetchSnapshotPage(null);
     while (true) {
+      String token = requested;
       SnapshotPage page;
       try {
-        page = api.snapshot(token, pullLimit, scope);
+        page = await(next);
       } catch (ApiException e) {
         if (e.kind() == ApiException.Kind.RESET && token != null && !restarted) {
           // The page token's epoch is gone (410 log_epoch_changed) or the key rotated (400
           // cursor_invalid): start the snapshot again, once per run.
           restarted = true;
           gen = store.beginSnapshot();
-          token = null;
           synchronized (this) {
             firstSyncRecords = 0;
           }
+          requested = null;
+          next = fetchSnapshotPage(null);
           continue;
         }
         throw e;
@@ -420,7 +427,17 @@ public final class SyncEngine {
         throw ApiException.network("snapshot page without a cursor", null);
       }
       boolean last = page.nextPageToken() == null || page.nextPageToken().isEmpty();
-      LocalStore.Effects fx = store.applySnapshotPage(page, gen, last, scope);
+      if (!last) {
+        requested = page.nextPageToken();
+        next = fetchSnapshotPage(requested);
+      }
+      LocalStore.Effects fx;
+      try {
+        fx = store.applySnapshotPage(page, gen, last, scope);
+      } catch (RuntimeException e) {
+        next.cancel(true);
+        throw e;
+      }
       if (last) {
         store.setMeta(LocalStore.META_SCOPE, scopeKey());
       }
@@ -437,7 +454,49 @@ public final class SyncEngine {
       if (last) {
         return;
       }
-      token = page.nextPageToken();
+    }
+  }
+
+  /** Daemon threads that fetch the next snapshot page while the sync thread stores one. */
+  private static final ExecutorService PREFETCH =
+      java.util.concurrent.Executors.newCachedThreadPool(
+          r -> {
+            Thread t = new Thread(r, "syncforge-snapshot-prefetch");
+            t.setDaemon(true);
+            return t;
+          });
+
+  private java.util.concurrent.CompletableFuture<SnapshotPage> fetchSnapshotPage(String token) {
+    return java.util.concurrent.CompletableFuture.supplyAsync(
+        () -> {
+          try {
+            return api.snapshot(token, snapshotPageSize, scope);
+          } catch (ApiException e) {
+            throw new java.util.concurrent.CompletionException(e);
+          }
+        },
+        PREFETCH);
+  }
+
+  private static SnapshotPage await(java.util.concurrent.CompletableFuture<SnapshotPage> f)
+      throws ApiException {
+    try {
+      return f.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw ApiException.network("interrupted while reading the snapshot", e);
+    } catch (java.util.concurrent.ExecutionException e) {
+      Throwable c = e.getCause();
+      if (c instanceof java.util.concurrent.CompletionException && c.getCause() != null) {
+        c = c.getCause();
+      }
+      if (c instanceof ApiException a) {
+        throw a;
+      }
+      if (c instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new IllegalStateException(c);
     }
   }
 }

@@ -25,6 +25,7 @@ public final class Stack {
   private final String jdbc;
   private final DevJwt jwt;
   private final Path root;
+  private final Path stackHome;
   private final Path logs;
   private QuarkusAppProcess changelog;
   private QuarkusAppProcess api;
@@ -50,7 +51,15 @@ public final class Stack {
     kafka.createTopic("sync.mutations", 12);
     kafka.createTopic("sync.changes", 3);
     kafka.createTopic("sync.mutations.dlq", 1);
-    jwt = DevJwt.inDirectory(work.resolve("jwt"));
+    // Laid out like ./sync-stack's home, so the README's commands can run against this stack.
+    stackHome = work.resolve("stack-home");
+    jwt = DevJwt.inDirectory(stackHome.resolve("jwt"));
+    try {
+      java.nio.file.Files.writeString(
+          stackHome.resolve("devinfra.classpath"), System.getProperty("java.class.path"));
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
 
     changelog = start("change-log-service", 0, changelogConfig());
     // sync-api reads through a login role that can only SELECT (member of sync_reader).
@@ -107,6 +116,18 @@ public final class Stack {
   private QuarkusAppProcess start(String module, int port, Map<String, String> config) {
     return QuarkusAppProcess.start(
         module, root.resolve(module).resolve("target").resolve("quarkus-app"), port, config, logs);
+  }
+
+  /** The repository root. */
+  public Path root() {
+    return root;
+  }
+
+  /**
+   * A {@code SYNC_STACK_HOME} for {@code ./sync-stack token} that mints tokens this stack accepts.
+   */
+  public Path stackHome() {
+    return stackHome;
   }
 
   /** sync-api's base URL (stable across restarts). */

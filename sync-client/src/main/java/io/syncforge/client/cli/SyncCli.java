@@ -159,7 +159,7 @@ public final class SyncCli {
         if (!deleted) {
           return fail(NOT_FOUND, "not_found", a.get(1) + "/" + a.get(2) + " not found");
         }
-        print(Map.of("deleted", true, "collection", a.get(1), "id", a.get(2)));
+        print(ordered("collection", a.get(1), "id", a.get(2), "deleted", true));
         return OK;
       }
       case "get" -> {
@@ -202,13 +202,14 @@ public final class SyncCli {
             return fail(NOT_FOUND, "not_found", "no such file: " + file);
           }
           String sha = client.media().attach(file, a.size() == 4 ? a.get(3) : null);
-          print(Map.of("sha256", sha, "path", client.media().file(sha).orElseThrow().toString()));
+          print(ordered("sha256", sha, "path", client.media().file(sha).orElseThrow().toString()));
           return OK;
         }
         if (a.size() == 2 && a.get(1).equals("sync")) {
           MediaSync.Result r = client.media().sync();
           print(
-              Map.of("downloaded", r.downloaded(), "uploaded", r.uploaded(), "failed", r.failed()));
+              ordered(
+                  "downloaded", r.downloaded(), "uploaded", r.uploaded(), "failed", r.failed()));
           return r.failed() > 0 ? RETRYABLE : OK;
         }
         return usage("media add <file> [type] | media sync");
@@ -315,5 +316,14 @@ public final class SyncCli {
       err.println(message);
     }
     return code;
+  }
+
+  /** Keys in the given order: output that scripts (and the tested README) can rely on. */
+  private static Map<String, Object> ordered(Object... keyValues) {
+    Map<String, Object> m = new java.util.LinkedHashMap<>();
+    for (int i = 0; i < keyValues.length; i += 2) {
+      m.put((String) keyValues[i], keyValues[i + 1]);
+    }
+    return m;
   }
 }

@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.syncforge.devinfra.S3ProxyLauncher;
 import io.syncforge.devinfra.S3ProxyLauncher.RunningS3Proxy;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -26,6 +28,8 @@ class S3BlobStoreTest extends BlobStoreContract {
 
   @BeforeAll
   static void startServer() throws IOException {
+    // Temp files left by an earlier (failed) run would upset the stale-file count.
+    deleteRecursively(tempDir());
     s3 = S3ProxyLauncher.builder().dataDir(Path.of("target", "test-s3proxy")).start();
     store = new S3BlobStore(client(s3.secretAccessKey()), BUCKET, tempDir());
     store.createBucketIfMissing();
@@ -52,6 +56,17 @@ class S3BlobStoreTest extends BlobStoreContract {
 
   private static Path tempDir() {
     return Path.of("target", "test-s3-blobstore", "tmp");
+  }
+
+  private static void deleteRecursively(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (var paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
   }
 
   @Override

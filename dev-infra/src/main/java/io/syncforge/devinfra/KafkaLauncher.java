@@ -220,7 +220,7 @@ public final class KafkaLauncher {
     return self + java.io.File.pathSeparator + deps;
   }
 
-  private static String codeLocation(URL resource) {
+  static String codeLocation(URL resource) {
     String url = resource.toString();
     try {
       if (url.startsWith("jar:")) {

@@ -2,12 +2,25 @@ package io.syncforge.media;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import io.syncforge.media.store.StoreKind;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /** Configuration of the media service, {@code sync.media.*} in application.properties. */
 @ConfigMapping(prefix = "sync.media")
 public interface MediaConfig {
+
+  /**
+   * Where blobs are stored: {@code filesystem} (the default: files under {@link #root()}) or {@code
+   * s3} (objects in {@code sync.media.s3.bucket}; upload temp files still go to {@code
+   * <root>/tmp}).
+   */
+  @WithDefault("filesystem")
+  StoreKind store();
+
+  /** The S3 store's settings, used when {@code sync.media.store=s3}. */
+  S3 s3();
 
   /**
    * Root directory of the filesystem blob store. Blobs live at {@code <root>/ab/cd/<sha256>},
@@ -36,6 +49,28 @@ public interface MediaConfig {
 
   /** Publishing of {@code _media} mutations from the outbox table to Kafka. */
   Outbox outbox();
+
+  /** S3 (or S3-compatible) object storage; path-style requests, signature v4. */
+  interface S3 {
+    /**
+     * Endpoint URL, e.g. {@code https://s3.eu-west-1.amazonaws.com} or an S3-compatible server such
+     * as {@code http://minio:9000}; absent = the AWS endpoint of {@link #region()}.
+     */
+    Optional<String> endpoint();
+
+    /** The bucket; required with {@code sync.media.store=s3}, created at start if missing. */
+    Optional<String> bucket();
+
+    /** Region used for signing (S3-compatible servers usually accept any). */
+    @WithDefault("us-east-1")
+    String region();
+
+    /** Access key id; absent (with the secret) = the AWS SDK's default credentials chain. */
+    Optional<String> accessKeyId();
+
+    /** Secret access key; set together with {@link #accessKeyId()}. */
+    Optional<String> secretAccessKey();
+  }
 
   /** Garbage collection settings. */
   interface Gc {

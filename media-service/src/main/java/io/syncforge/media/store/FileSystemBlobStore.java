@@ -2,37 +2,36 @@ package io.syncforge.media.store;
 
 import io.syncforge.media.MediaConfig;
 import io.syncforge.protocol.validation.Ids;
-import jakarta.enterprise.context.ApplicationScoped;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.FileTime;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.UUID;
 
 /**
  * Blobs as files: {@code <root>/ab/cd/<sha256>}, temp files in {@code <root>/tmp}. Content is
  * immutable once written, so readers need no lock: a put of the same hash renames identical bytes
- * over the old file and open streams keep reading the old inode.
+ * over the old file and open streams keep reading the old inode. The default store ({@code
+ * sync.media.store=filesystem}); {@link BlobStoreProducer} creates it.
  */
-@ApplicationScoped
 public class FileSystemBlobStore implements BlobStore {
 
   private final Path root;
   private final Path tmp;
 
   public FileSystemBlobStore(MediaConfig config) {
-    this.root = Path.of(config.root()).toAbsolutePath().normalize();
-    this.tmp = root.resolve("tmp");
+    this(Path.of(config.root()));
+  }
+
+  /** A store under {@code root} (created on the first write). */
+  public FileSystemBlobStore(Path root) {
+    this.root = root.toAbsolutePath().normalize();
+    this.tmp = this.root.resolve("tmp");
   }
 
   /** The file of a hash; the hash is checked so no id can leave the root. */
@@ -50,10 +49,7 @@ public class FileSystemBlobStore implements BlobStore {
 
   @Override
   public Path createTempFile() throws IOException {
-    Files.createDirectories(tmp);
-    Path file = tmp.resolve(UUID.randomUUID() + ".part");
-    Files.createFile(file);
-    return file;
+    return LocalTempFiles.create(tmp);
   }
 
   @Override
@@ -93,23 +89,7 @@ public class FileSystemBlobStore implements BlobStore {
 
   @Override
   public int deleteStaleTempFiles(Duration olderThan) throws IOException {
-    if (!Files.isDirectory(tmp)) {
-      return 0;
-    }
-    FileTime cutoff = FileTime.from(Instant.now().minus(olderThan));
-    int deleted = 0;
-    try (DirectoryStream<Path> files = Files.newDirectoryStream(tmp, "*.part")) {
-      for (Path file : files) {
-        try {
-          if (Files.getLastModifiedTime(file).compareTo(cutoff) < 0 && Files.deleteIfExists(file)) {
-            deleted++;
-          }
-        } catch (NoSuchFileException e) {
-          // finished or cleaned up meanwhile
-        }
-      }
-    }
-    return deleted;
+    return LocalTempFiles.deleteStale(tmp, olderThan);
   }
 
   /** Stops after {@code remaining} bytes. */

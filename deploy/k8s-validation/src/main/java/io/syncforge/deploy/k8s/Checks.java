@@ -63,9 +63,17 @@ public final class Checks {
   private final Map<String, Set<String>> pending;
 
   public Checks(Manifests m, Map<String, Optional<ServiceConfig>> services) {
+    this(m, services, loadPending());
+  }
+
+  /** With an explicit pending-key list instead of {@code pending-config-keys.properties}. */
+  Checks(
+      Manifests m,
+      Map<String, Optional<ServiceConfig>> services,
+      Map<String, Set<String>> pending) {
     this.m = m;
     this.services = services;
-    this.pending = loadPending();
+    this.pending = pending;
   }
 
   /** Every check but the per-service environment check, by name, in a stable order. */

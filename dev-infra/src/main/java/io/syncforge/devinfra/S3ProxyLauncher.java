@@ -1,0 +1,328 @@
+package io.syncforge.devinfra;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.HttpURLConnection;
+import java.net.URI;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Starts a real S3-compatible server (<a href="https://github.com/gaul/s3proxy">S3Proxy</a> on the
+ * jclouds {@code filesystem-nio2} backend) in its own JVM. Clients use path-style access and AWS
+ * signature v2 or v4 with {@link RunningS3Proxy#accessKeyId()} / {@link
+ * RunningS3Proxy#secretAccessKey()}. The server reads its standard input and halts when the pipe
+ * closes, so it dies with the JVM that started it, even after a SIGKILL.
+ *
+ * <pre>{@code
+ * try (RunningS3Proxy s3 = S3ProxyLauncher.builder().start()) {
+ *   URI endpoint = s3.endpoint(); // http://127.0.0.1:<port>
+ * }
+ * }</pre>
+ */
+public final class S3ProxyLauncher {
+
+  private static final Logger LOG = LoggerFactory.getLogger(S3ProxyLauncher.class);
+  private static final String CLASSPATH_RESOURCE = "META-INF/syncforge/s3proxy.classpath";
+  private static final String MAIN_CLASS = "io.syncforge.devinfra.s3proxy.S3ProxyMain";
+  private static final String PID_FILE = "s3proxy.pid";
+
+  private Path dataDir = Path.of("target", "dev-infra", "s3proxy");
+  private int port;
+  private boolean fresh = true;
+  private String accessKeyId = "syncforge-dev";
+  private String secretAccessKey = "syncforge-dev-secret";
+  private String maxHeap = "256m";
+  private Duration startupTimeout = Duration.ofSeconds(60);
+
+  private S3ProxyLauncher() {}
+
+  /** A launcher with defaults: data under {@code target/dev-infra/s3proxy}, free port, fresh. */
+  public static S3ProxyLauncher builder() {
+    return new S3ProxyLauncher();
+  }
+
+  /** Where the server keeps its buckets (one directory each); created if missing. */
+  public S3ProxyLauncher dataDir(Path dataDir) {
+    this.dataDir = Objects.requireNonNull(dataDir, "dataDir == null");
+    return this;
+  }
+
+  /** The HTTP port; 0 (the default) picks a free one. */
+  public S3ProxyLauncher port(int port) {
+    this.port = port;
+    return this;
+  }
+
+  /** Whether to wipe the data directory first (default true, for tests). */
+  public S3ProxyLauncher fresh(boolean fresh) {
+    this.fresh = fresh;
+    return this;
+  }
+
+  /** The access key id and secret the server accepts (defaults are dev/test values). */
+  public S3ProxyLauncher credentials(String accessKeyId, String secretAccessKey) {
+    this.accessKeyId = Objects.requireNonNull(accessKeyId, "accessKeyId == null");
+    this.secretAccessKey = Objects.requireNonNull(secretAccessKey, "secretAccessKey == null");
+    return this;
+  }
+
+  /** The server JVM's -Xmx (default 256m). */
+  public S3ProxyLauncher maxHeap(String maxHeap) {
+    this.maxHeap = Objects.requireNonNull(maxHeap, "maxHeap == null");
+    return this;
+  }
+
+  /** How long to wait for the server to answer HTTP (default 60 s). */
+  public S3ProxyLauncher startupTimeout(Duration startupTimeout) {
+    this.startupTimeout = Objects.requireNonNull(startupTimeout, "startupTimeout == null");
+    return this;
+  }
+
+  /** Starts the server and waits until it answers HTTP requests. */
+  public RunningS3Proxy start() {
+    Path dir = dataDir.toAbsolutePath().normalize();
+    try {
+      Files.createDirectories(dir);
+      stopOrphanOn(dir);
+      if (fresh) {
+        Files2.deleteRecursively(dir);
+        Files.createDirectories(dir);
+      }
+      Path blobs = dir.resolve("blobs");
+      Files.createDirectories(blobs);
+      int httpPort = port == 0 ? Processes.freePort() : port;
+      URI endpoint = URI.create("http://127.0.0.1:" + httpPort);
+      Path props = writeProperties(dir, blobs, endpoint);
+      Path log = dir.resolveSibling(dir.getFileName() + ".log");
+      long t0 = System.nanoTime();
+
+      Process server =
+          javaProcess(serverClasspath(), props)
+              .redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+              .redirectInput(ProcessBuilder.Redirect.PIPE)
+              .start();
+      Files.writeString(dir.resolve(PID_FILE), Long.toString(server.pid()));
+      RunningS3Proxy running =
+          new RunningS3Proxy(server, endpoint, accessKeyId, secretAccessKey, dir, log);
+      try {
+        running.awaitReady(startupTimeout);
+      } catch (RuntimeException e) {
+        running.close();
+        throw e;
+      }
+      LOG.info(
+          "S3Proxy on {} ({} ms), data {}, log {}",
+          endpoint,
+          (System.nanoTime() - t0) / 1_000_000,
+          dir,
+          log);
+      return running;
+    } catch (IOException e) {
+      throw new UncheckedIOException("S3Proxy did not start in " + dir, e);
+    }
+  }
+
+  private ProcessBuilder javaProcess(String classpath, Path props) {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    // First, so the orphan check finds it: Linux reports only the first 4096 characters of a
+    // command line, and the classpath alone is longer.
+    cmd.add("-Dsyncforge.devinfra.main=" + MAIN_CLASS);
+    cmd.add("-Xmx" + maxHeap);
+    cmd.add("-XX:+UseSerialGC");
+    cmd.add("-XX:TieredStopAtLevel=1");
+    cmd.add("-Djava.awt.headless=true");
+    cmd.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
+    cmd.add("-Dorg.slf4j.simpleLogger.showDateTime=true");
+    // S3Proxy's Main routes System.err into its logger; a logger writing to System.err would
+    // recurse until the stack overflows.
+    cmd.add("-Dorg.slf4j.simpleLogger.logFile=System.out");
+    cmd.add("-cp");
+    cmd.add(classpath);
+    cmd.add(MAIN_CLASS);
+    cmd.add(props.toString());
+    return new ProcessBuilder(cmd);
+  }
+
+  private Path writeProperties(Path dir, Path blobs, URI endpoint) throws IOException {
+    Map<String, String> p = new LinkedHashMap<>();
+    p.put("s3proxy.endpoint", endpoint.toString());
+    p.put("s3proxy.authorization", "aws-v2-or-v4");
+    p.put("s3proxy.identity", accessKeyId);
+    p.put("s3proxy.credential", secretAccessKey);
+    p.put("jclouds.provider", "filesystem-nio2");
+    p.put("jclouds.filesystem.basedir", blobs.toString());
+    // The local backend ignores them, but S3Proxy's Main insists on both.
+    p.put("jclouds.identity", "local");
+    p.put("jclouds.credential", "local");
+    StringBuilder sb = new StringBuilder("# written by dev-infra S3ProxyLauncher\n");
+    p.forEach((k, v) -> sb.append(k).append('=').append(escape(v)).append('\n'));
+    Path file = dir.resolve("s3proxy.properties");
+    Files.writeString(file, sb.toString());
+    return file;
+  }
+
+  private static String escape(String value) {
+    return value.replace("\\", "\\\\");
+  }
+
+  /** Reads the server classpath that the s3proxy-runtime module wrote at build time. */
+  static String serverClasspath() throws IOException {
+    ClassLoader loader = S3ProxyLauncher.class.getClassLoader();
+    URL resource = loader.getResource(CLASSPATH_RESOURCE);
+    if (resource == null) {
+      throw new IllegalStateException(
+          CLASSPATH_RESOURCE + " not found: is dev-infra-s3proxy-runtime on the classpath?");
+    }
+    String deps;
+    try (InputStream in = resource.openStream()) {
+      deps = new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
+    }
+    // The runtime jar (or classes directory) itself holds S3ProxyMain.
+    return KafkaLauncher.codeLocation(resource) + java.io.File.pathSeparator + deps;
+  }
+
+  static void stopOrphanOn(Path dir) throws IOException {
+    Path pidFile = dir.resolve(PID_FILE);
+    var pid = Processes.readPid(pidFile);
+    if (pid.isPresent()) {
+      if (Processes.stopOrphan(pid.get(), MAIN_CLASS, Duration.ofSeconds(10))) {
+        LOG.warn("stopped orphaned S3Proxy (pid {}) left on {}", pid.get(), dir);
+      }
+      Files.deleteIfExists(pidFile);
+    }
+  }
+
+  /** A running server. Closing it stops the server JVM; the data directory stays. */
+  public static final class RunningS3Proxy implements AutoCloseable {
+    private final Process process;
+    private final URI endpoint;
+    private final String accessKeyId;
+    private final String secretAccessKey;
+    private final Path dataDir;
+    private final Path logFile;
+
+    RunningS3Proxy(
+        Process process,
+        URI endpoint,
+        String accessKeyId,
+        String secretAccessKey,
+        Path dataDir,
+        Path logFile) {
+      this.process = process;
+      this.endpoint = endpoint;
+      this.accessKeyId = accessKeyId;
+      this.secretAccessKey = secretAccessKey;
+      this.dataDir = dataDir;
+      this.logFile = logFile;
+    }
+
+    /** {@code http://127.0.0.1:<port>}, for an S3 client's endpoint override (path style). */
+    public URI endpoint() {
+      return endpoint;
+    }
+
+    /** The access key id the server accepts. */
+    public String accessKeyId() {
+      return accessKeyId;
+    }
+
+    /** The secret access key the server accepts. */
+    public String secretAccessKey() {
+      return secretAccessKey;
+    }
+
+    /** The server JVM's pid. */
+    public long pid() {
+      return process.pid();
+    }
+
+    /** Whether the server JVM is still running. */
+    public boolean isAlive() {
+      return process.isAlive();
+    }
+
+    /** Where the server writes its log. */
+    public Path logFile() {
+      return logFile;
+    }
+
+    /** The server's data directory (buckets are directories under {@code blobs/}). */
+    public Path dataDir() {
+      return dataDir;
+    }
+
+    /**
+     * The HTTP status of an unsigned {@code GET /}, or -1 when nothing answers. A running server
+     * answers 403 (every request must be signed).
+     */
+    public int probe() {
+      try {
+        HttpURLConnection c = (HttpURLConnection) endpoint.resolve("/").toURL().openConnection();
+        c.setConnectTimeout(1000);
+        c.setReadTimeout(2000);
+        try {
+          return c.getResponseCode();
+        } finally {
+          c.disconnect();
+        }
+      } catch (IOException e) {
+        return -1;
+      }
+    }
+
+    void awaitReady(Duration timeout) {
+      long deadline = System.nanoTime() + timeout.toNanos();
+      while (System.nanoTime() < deadline) {
+        if (!process.isAlive()) {
+          throw new IllegalStateException(
+              "S3Proxy exited with " + process.exitValue() + "; see " + logFile);
+        }
+        if (probe() > 0) {
+          return;
+        }
+        try {
+          Thread.sleep(100);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("interrupted while starting S3Proxy", e);
+        }
+      }
+      throw new IllegalStateException("S3Proxy not ready after " + timeout + "; see " + logFile);
+    }
+
+    /** Stops the server: closes its stdin (it halts), then kills it if it lingers. */
+    @Override
+    public void close() {
+      try {
+        process.getOutputStream().close();
+      } catch (IOException ignored) {
+        // Already closed.
+      }
+      try {
+        if (!process.waitFor(10, TimeUnit.SECONDS)) {
+          process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+        Files.deleteIfExists(dataDir.resolve(PID_FILE));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+  }
+}

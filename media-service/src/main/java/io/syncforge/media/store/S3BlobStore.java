@@ -1,0 +1,243 @@
+package io.syncforge.media.store;
+
+import io.syncforge.protocol.validation.Ids;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3ClientBuilder;
+import software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+
+/**
+ * Blobs as objects in one S3 bucket (AWS or any S3-compatible server), key {@code ab/cd/<sha256>}
+ * like the filesystem layout. Upload temp files stay local ({@code <root>/tmp}): {@link #put} sends
+ * the verified file with its length known, then deletes it. Objects are immutable once written, so
+ * a put of the same hash replaces identical bytes.
+ *
+ * <p>Chosen with {@code sync.media.store=s3}; {@link BlobStoreProducer} creates it and the bucket
+ * if it is missing. SDK errors surface as {@link IOException}s; a missing object as {@link
+ * NoSuchFileException}, as with the filesystem store.
+ */
+public final class S3BlobStore implements BlobStore, AutoCloseable {
+
+  private final S3Client client;
+  private final String bucket;
+  private final Path tmp;
+
+  /**
+   * A store in {@code bucket}; upload temp files in {@code tempDirectory}. The store closes the
+   * client in {@link #close()}.
+   */
+  public S3BlobStore(S3Client client, String bucket, Path tempDirectory) {
+    this.client = Objects.requireNonNull(client, "client == null");
+    this.bucket = Objects.requireNonNull(bucket, "bucket == null");
+    this.tmp = tempDirectory.toAbsolutePath().normalize();
+  }
+
+  /**
+   * An S3 client: path-style requests, the JDK's HTTP client, checksums only where S3 requires them
+   * (so S3-compatible servers without the newer checksum headers work).
+   *
+   * @param endpoint absent = the AWS endpoint of the region
+   * @param accessKeyId with {@code secretAccessKey}; absent = the SDK's default credentials chain
+   */
+  public static S3Client client(
+      Optional<URI> endpoint,
+      String region,
+      Optional<String> accessKeyId,
+      Optional<String> secretAccessKey) {
+    AwsCredentialsProvider credentials;
+    if (accessKeyId.isPresent() != secretAccessKey.isPresent()) {
+      throw new IllegalArgumentException(
+          "set both sync.media.s3.access-key-id and sync.media.s3.secret-access-key, or neither");
+    } else if (accessKeyId.isPresent()) {
+      credentials =
+          StaticCredentialsProvider.create(
+              AwsBasicCredentials.create(accessKeyId.get(), secretAccessKey.get()));
+    } else {
+      credentials = DefaultCredentialsProvider.builder().build();
+    }
+    S3ClientBuilder builder =
+        S3Client.builder()
+            .httpClientBuilder(
+                UrlConnectionHttpClient.builder()
+                    .connectionTimeout(Duration.ofSeconds(10))
+                    .socketTimeout(Duration.ofSeconds(60)))
+            .region(Region.of(region))
+            .credentialsProvider(credentials)
+            .forcePathStyle(true)
+            .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+            .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
+    endpoint.ifPresent(builder::endpointOverride);
+    return builder.build();
+  }
+
+  /** The bucket. */
+  public String bucket() {
+    return bucket;
+  }
+
+  /** The temp directory (for tests and the stale-file sweep). */
+  public Path tempDirectory() {
+    return tmp;
+  }
+
+  /** The object key of a hash, {@code ab/cd/<sha256>}; the hash is checked. */
+  public static String keyOf(String sha256) {
+    if (!Ids.isSha256Hex(sha256)) {
+      throw new IllegalArgumentException("not a sha256: " + sha256);
+    }
+    return sha256.substring(0, 2) + "/" + sha256.substring(2, 4) + "/" + sha256;
+  }
+
+  /** Creates the bucket unless it exists (owned by these credentials). */
+  public void createBucketIfMissing() throws IOException {
+    try {
+      client.headBucket(b -> b.bucket(bucket));
+      return;
+    } catch (NoSuchBucketException e) {
+      // create below
+    } catch (S3Exception e) {
+      if (e.statusCode() != 404) {
+        throw new IOException("cannot check bucket " + bucket + ": " + e.getMessage(), e);
+      }
+    } catch (SdkException e) {
+      throw new IOException("cannot check bucket " + bucket + ": " + e.getMessage(), e);
+    }
+    try {
+      client.createBucket(b -> b.bucket(bucket));
+    } catch (BucketAlreadyOwnedByYouException e) {
+      // created meanwhile by another replica
+    } catch (SdkException e) {
+      throw new IOException("cannot create bucket " + bucket + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public Path createTempFile() throws IOException {
+    return LocalTempFiles.create(tmp);
+  }
+
+  @Override
+  public void put(String sha256, Path verifiedTempFile) throws IOException {
+    String key = keyOf(sha256);
+    long length = Files.size(verifiedTempFile);
+    try {
+      client.putObject(
+          b -> b.bucket(bucket).key(key).contentLength(length),
+          RequestBody.fromFile(verifiedTempFile));
+    } catch (SdkException e) {
+      throw new IOException("cannot store " + key + " in " + bucket + ": " + e.getMessage(), e);
+    }
+    Files.deleteIfExists(verifiedTempFile);
+  }
+
+  @Override
+  public boolean exists(String sha256) throws IOException {
+    return head(sha256).isPresent();
+  }
+
+  @Override
+  public long size(String sha256) throws IOException {
+    return head(sha256)
+        .orElseThrow(() -> new NoSuchFileException(bucket + "/" + keyOf(sha256)))
+        .contentLength();
+  }
+
+  private Optional<HeadObjectResponse> head(String sha256) throws IOException {
+    String key = keyOf(sha256);
+    try {
+      return Optional.of(client.headObject(b -> b.bucket(bucket).key(key)));
+    } catch (NoSuchKeyException e) {
+      return Optional.empty();
+    } catch (S3Exception e) {
+      if (e.statusCode() == 404) {
+        return Optional.empty();
+      }
+      throw new IOException("cannot read " + key + " in " + bucket + ": " + e.getMessage(), e);
+    } catch (SdkException e) {
+      throw new IOException("cannot read " + key + " in " + bucket + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public InputStream open(String sha256, long offset, long length) throws IOException {
+    String key = keyOf(sha256);
+    if (offset < 0 || length < 0) {
+      throw new IllegalArgumentException("offset " + offset + ", length " + length);
+    }
+    if (length == 0) {
+      // An empty range cannot be expressed as an HTTP Range; only the existence matters.
+      if (!exists(sha256)) {
+        throw new NoSuchFileException(bucket + "/" + key);
+      }
+      return InputStream.nullInputStream();
+    }
+    String range = "bytes=" + offset + "-" + (offset + length - 1);
+    try {
+      return client.getObject(b -> b.bucket(bucket).key(key).range(range));
+    } catch (NoSuchKeyException e) {
+      throw noSuchFile(key, e);
+    } catch (S3Exception e) {
+      if (e.statusCode() == 404) {
+        throw noSuchFile(key, e);
+      }
+      if (e.statusCode() == 416) {
+        // Offset at or past the end: nothing to read, as with a file.
+        return InputStream.nullInputStream();
+      }
+      throw new IOException("cannot read " + key + " in " + bucket + ": " + e.getMessage(), e);
+    } catch (SdkException e) {
+      throw new IOException("cannot read " + key + " in " + bucket + ": " + e.getMessage(), e);
+    }
+  }
+
+  private NoSuchFileException noSuchFile(String key, Exception cause) {
+    NoSuchFileException e = new NoSuchFileException(bucket + "/" + key);
+    e.initCause(cause);
+    return e;
+  }
+
+  @Override
+  public void delete(String sha256) throws IOException {
+    String key = keyOf(sha256);
+    try {
+      // S3 answers 204 for a missing key as well.
+      client.deleteObject(b -> b.bucket(bucket).key(key));
+    } catch (NoSuchKeyException e) {
+      // already gone
+    } catch (SdkException e) {
+      throw new IOException("cannot delete " + key + " in " + bucket + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public int deleteStaleTempFiles(Duration olderThan) throws IOException {
+    return LocalTempFiles.deleteStale(tmp, olderThan);
+  }
+
+  @Override
+  public void close() {
+    client.close();
+  }
+}

@@ -1,0 +1,97 @@
+package io.syncforge.media.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.syncforge.devinfra.S3ProxyLauncher;
+import io.syncforge.devinfra.S3ProxyLauncher.RunningS3Proxy;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/**
+ * The shared {@link BlobStoreContract} against {@link S3BlobStore} talking to a real S3-compatible
+ * server (S3Proxy, own JVM, started once for this class), plus S3 specifics.
+ */
+class S3BlobStoreTest extends BlobStoreContract {
+
+  private static final String BUCKET = "syncforge-media-test";
+  private static RunningS3Proxy s3;
+  private static S3BlobStore store;
+
+  @BeforeAll
+  static void startServer() throws IOException {
+    // Temp files left by an earlier (failed) run would upset the stale-file count.
+    deleteRecursively(tempDir());
+    s3 = S3ProxyLauncher.builder().dataDir(Path.of("target", "test-s3proxy")).start();
+    store = new S3BlobStore(client(s3.secretAccessKey()), BUCKET, tempDir());
+    store.createBucketIfMissing();
+    store.createBucketIfMissing(); // exists now: no error
+  }
+
+  @AfterAll
+  static void stopServer() {
+    if (store != null) {
+      store.close();
+    }
+    if (s3 != null) {
+      s3.close();
+    }
+  }
+
+  private static S3Client client(String secret) {
+    return S3BlobStore.client(
+        Optional.of(s3.endpoint()),
+        "us-east-1",
+        Optional.of(s3.accessKeyId()),
+        Optional.of(secret));
+  }
+
+  private static Path tempDir() {
+    return Path.of("target", "test-s3-blobstore", "tmp");
+  }
+
+  private static void deleteRecursively(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (var paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+  }
+
+  @Override
+  protected BlobStore store() {
+    return store;
+  }
+
+  @Test
+  void objectsLiveAtAbCdShaInTheBucket() throws IOException {
+    byte[] content = random(100);
+    String sha = put(content);
+    String key = sha.substring(0, 2) + "/" + sha.substring(2, 4) + "/" + sha;
+    assertEquals(key, S3BlobStore.keyOf(sha));
+    try (S3Client client = client(s3.secretAccessKey())) {
+      assertEquals(
+          (long) content.length, client.headObject(b -> b.bucket(BUCKET).key(key)).contentLength());
+    }
+  }
+
+  @Test
+  void wrongCredentialsAreAnIoErrorNotAMissingBlob() throws IOException {
+    String sha = put(random(10));
+    try (S3BlobStore wrong = new S3BlobStore(client("not-the-secret"), BUCKET, tempDir())) {
+      IOException e = assertThrows(IOException.class, () -> wrong.exists(sha));
+      assertTrue(!(e instanceof java.nio.file.NoSuchFileException), e.toString());
+    }
+  }
+}

@@ -43,6 +43,12 @@ public final class KafkaLauncher {
   private static final String CLASSPATH_RESOURCE = "META-INF/syncforge/kafka-broker.classpath";
   private static final String MAIN_CLASS = "io.syncforge.devinfra.kafka.BrokerMain";
 
+  /**
+   * First argument of the broker JVM, so an orphan can be recognised: Linux shows only the first
+   * 4096 characters of a command line, and the classpath before the main class is longer.
+   */
+  static final String MARKER = "-Dsyncforge.devinfra=kafka-broker";
+
   private Path dataDir = Path.of("target", "dev-infra", "kafka");
   private int port;
   private boolean fresh = true;
@@ -147,6 +153,7 @@ public final class KafkaLauncher {
   private ProcessBuilder javaProcess(String classpath, List<String> args) {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add(MARKER);
     cmd.add("-Xmx" + maxHeap);
     cmd.add("-XX:+UseSerialGC");
     cmd.add("-XX:TieredStopAtLevel=1");
@@ -239,7 +246,7 @@ public final class KafkaLauncher {
     Path pidFile = dir.resolve("broker.pid");
     var pid = Processes.readPid(pidFile);
     if (pid.isPresent()) {
-      if (Processes.stopOrphan(pid.get(), MAIN_CLASS, Duration.ofSeconds(15))) {
+      if (Processes.stopOrphan(pid.get(), MARKER, Duration.ofSeconds(15))) {
         LOG.warn("stopped orphaned Kafka broker (pid {}) left on {}", pid.get(), dir);
       }
       Files.deleteIfExists(pidFile);

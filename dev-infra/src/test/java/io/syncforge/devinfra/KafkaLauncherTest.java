@@ -65,4 +65,21 @@ class KafkaLauncherTest {
       assertEquals(6, perPartition.size(), "records spread over all partitions: " + perPartition);
     }
   }
+
+  @Test
+  void aBrokerLeftRunningOnTheDataDirectoryIsStoppedBeforeANewStart() throws Exception {
+    Path dir = Path.of("target", "test-kafka-orphan");
+    RunningKafka first = KafkaLauncher.builder().dataDir(dir).start();
+    long orphanPid = first.pid();
+    // As if the JVM that started it had died without closing it: a new start on the same
+    // directory must find the broker through its pid file (by the command-line marker) and stop it.
+    try (RunningKafka second = KafkaLauncher.builder().dataDir(dir).fresh(false).start()) {
+      org.junit.jupiter.api.Assertions.assertFalse(
+          ProcessHandle.of(orphanPid).map(ProcessHandle::isAlive).orElse(false),
+          "the orphaned broker was stopped");
+      second.createTopic("after-orphan", 1);
+    } finally {
+      first.close();
+    }
+  }
 }

@@ -1,14 +1,10 @@
 package io.syncforge.devinfra;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.URL;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -42,12 +38,6 @@ public final class KafkaLauncher {
   private static final Logger LOG = LoggerFactory.getLogger(KafkaLauncher.class);
   private static final String CLASSPATH_RESOURCE = "META-INF/syncforge/kafka-broker.classpath";
   private static final String MAIN_CLASS = "io.syncforge.devinfra.kafka.BrokerMain";
-
-  /**
-   * First argument of the broker JVM, so an orphan can be recognised: Linux shows only the first
-   * 4096 characters of a command line, and the classpath before the main class is longer.
-   */
-  static final String MARKER = "-Dsyncforge.devinfra=kafka-broker";
 
   private Path dataDir = Path.of("target", "dev-infra", "kafka");
   private int port;
@@ -151,20 +141,7 @@ public final class KafkaLauncher {
   }
 
   private ProcessBuilder javaProcess(String classpath, List<String> args) {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.add(MARKER);
-    cmd.add("-Xmx" + maxHeap);
-    cmd.add("-XX:+UseSerialGC");
-    cmd.add("-XX:TieredStopAtLevel=1");
-    cmd.add("-Djava.awt.headless=true");
-    cmd.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
-    cmd.add("-Dorg.slf4j.simpleLogger.showDateTime=true");
-    cmd.add("-cp");
-    cmd.add(classpath);
-    cmd.add(MAIN_CLASS);
-    cmd.addAll(args);
-    return new ProcessBuilder(cmd);
+    return ChildJvm.command(MAIN_CLASS, classpath, maxHeap, List.of(), args);
   }
 
   /** Keeps the cluster id across restarts of a kept data directory. */
@@ -210,47 +187,13 @@ public final class KafkaLauncher {
     return file;
   }
 
-  /** Reads the broker classpath that the kafka-runtime module wrote at build time. */
   static String brokerClasspath() throws IOException {
-    ClassLoader loader = KafkaLauncher.class.getClassLoader();
-    URL resource = loader.getResource(CLASSPATH_RESOURCE);
-    if (resource == null) {
-      throw new IllegalStateException(
-          CLASSPATH_RESOURCE + " not found: is dev-infra-kafka-runtime on the classpath?");
-    }
-    String deps;
-    try (InputStream in = resource.openStream()) {
-      deps = new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
-    }
-    // The runtime jar (or classes directory) itself holds BrokerMain.
-    String self = codeLocation(resource);
-    return self + java.io.File.pathSeparator + deps;
-  }
-
-  static String codeLocation(URL resource) {
-    String url = resource.toString();
-    try {
-      if (url.startsWith("jar:")) {
-        String jar = url.substring(4, url.indexOf("!/"));
-        return Path.of(new java.net.URI(jar)).toString();
-      }
-      Path file = Path.of(resource.toURI());
-      // .../classes/META-INF/syncforge/kafka-broker.classpath -> .../classes
-      return file.getParent().getParent().getParent().toString();
-    } catch (java.net.URISyntaxException e) {
-      throw new IllegalStateException("unexpected resource URL " + url, e);
-    }
+    return ChildJvm.runtimeClasspath(CLASSPATH_RESOURCE, "dev-infra-kafka-runtime");
   }
 
   static void stopOrphanOn(Path dir) throws IOException {
-    Path pidFile = dir.resolve("broker.pid");
-    var pid = Processes.readPid(pidFile);
-    if (pid.isPresent()) {
-      if (Processes.stopOrphan(pid.get(), MARKER, Duration.ofSeconds(15))) {
-        LOG.warn("stopped orphaned Kafka broker (pid {}) left on {}", pid.get(), dir);
-      }
-      Files.deleteIfExists(pidFile);
-    }
+    ChildJvm.stopOrphan(
+        dir.resolve("broker.pid"), MAIN_CLASS, Duration.ofSeconds(15), "Kafka broker", LOG);
   }
 
   /** A running broker. Closing it stops the broker JVM (and wipes its data if it was fresh). */

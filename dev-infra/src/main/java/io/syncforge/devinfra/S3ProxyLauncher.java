@@ -1,16 +1,12 @@
 package io.syncforge.devinfra;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.HttpURLConnection;
 import java.net.URI;
-import java.net.URL;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -137,25 +133,14 @@ public final class S3ProxyLauncher {
   }
 
   private ProcessBuilder javaProcess(String classpath, Path props) {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    // First, so the orphan check finds it: Linux reports only the first 4096 characters of a
-    // command line, and the classpath alone is longer.
-    cmd.add("-Dsyncforge.devinfra.main=" + MAIN_CLASS);
-    cmd.add("-Xmx" + maxHeap);
-    cmd.add("-XX:+UseSerialGC");
-    cmd.add("-XX:TieredStopAtLevel=1");
-    cmd.add("-Djava.awt.headless=true");
-    cmd.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
-    cmd.add("-Dorg.slf4j.simpleLogger.showDateTime=true");
     // S3Proxy's Main routes System.err into its logger; a logger writing to System.err would
     // recurse until the stack overflows.
-    cmd.add("-Dorg.slf4j.simpleLogger.logFile=System.out");
-    cmd.add("-cp");
-    cmd.add(classpath);
-    cmd.add(MAIN_CLASS);
-    cmd.add(props.toString());
-    return new ProcessBuilder(cmd);
+    return ChildJvm.command(
+        MAIN_CLASS,
+        classpath,
+        maxHeap,
+        List.of("-Dorg.slf4j.simpleLogger.logFile=System.out"),
+        List.of(props.toString()));
   }
 
   private Path writeProperties(Path dir, Path blobs, URI endpoint) throws IOException {
@@ -180,31 +165,12 @@ public final class S3ProxyLauncher {
     return value.replace("\\", "\\\\");
   }
 
-  /** Reads the server classpath that the s3proxy-runtime module wrote at build time. */
   static String serverClasspath() throws IOException {
-    ClassLoader loader = S3ProxyLauncher.class.getClassLoader();
-    URL resource = loader.getResource(CLASSPATH_RESOURCE);
-    if (resource == null) {
-      throw new IllegalStateException(
-          CLASSPATH_RESOURCE + " not found: is dev-infra-s3proxy-runtime on the classpath?");
-    }
-    String deps;
-    try (InputStream in = resource.openStream()) {
-      deps = new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
-    }
-    // The runtime jar (or classes directory) itself holds S3ProxyMain.
-    return KafkaLauncher.codeLocation(resource) + java.io.File.pathSeparator + deps;
+    return ChildJvm.runtimeClasspath(CLASSPATH_RESOURCE, "dev-infra-s3proxy-runtime");
   }
 
   static void stopOrphanOn(Path dir) throws IOException {
-    Path pidFile = dir.resolve(PID_FILE);
-    var pid = Processes.readPid(pidFile);
-    if (pid.isPresent()) {
-      if (Processes.stopOrphan(pid.get(), MAIN_CLASS, Duration.ofSeconds(10))) {
-        LOG.warn("stopped orphaned S3Proxy (pid {}) left on {}", pid.get(), dir);
-      }
-      Files.deleteIfExists(pidFile);
-    }
+    ChildJvm.stopOrphan(dir.resolve(PID_FILE), MAIN_CLASS, Duration.ofSeconds(10), "S3Proxy", LOG);
   }
 
   /** A running server. Closing it stops the server JVM; the data directory stays. */

@@ -4,7 +4,6 @@ import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -57,9 +56,5 @@ public class DeadLetters {
 
   private static String truncate(String s) {
     return s.length() <= 1000 ? s : s.substring(0, 1000);
-  }
-
-  static Duration timeout() {
-    return Duration.ofSeconds(30);
   }
 }

@@ -80,6 +80,9 @@ public class MutationConsumer {
   private Timer batchTimer;
   private Timer applyLatency;
   private DistributionSummary batchSize;
+  private Timer readPhase;
+  private Timer resolvePhase;
+  private Timer writePhase;
 
   MutationConsumer(
       ChangeLogConfig config,
@@ -123,6 +126,9 @@ public class MutationConsumer {
         DistributionSummary.builder("sync.apply.batch.size")
             .publishPercentileHistogram()
             .register(metrics);
+    readPhase = metrics.timer("sync.apply.phase", "phase", "read");
+    resolvePhase = metrics.timer("sync.apply.phase", "phase", "resolve");
+    writePhase = metrics.timer("sync.apply.phase", "phase", "write");
     epochs.ensure();
     if (!enabled) {
       LOG.info("apply loop disabled (sync.changelog.consumer-enabled=false)");
@@ -157,12 +163,6 @@ public class MutationConsumer {
   /** Partitions this instance applies right now. */
   public Set<Integer> assignedPartitions() {
     return Set.copyOf(assigned);
-  }
-
-  /** Consumer lag of an assigned partition, or -1 if unknown here. */
-  public long lag(int partition) {
-    AtomicLong l = lag.get(partition);
-    return l == null ? -1 : l.get();
   }
 
   private void run() {
@@ -237,13 +237,9 @@ public class MutationConsumer {
     duplicates.increment(r.duplicates());
     deadLettered.increment(r.deadLettered());
     batchSize.record(r.applied() + r.merged() + r.rejected() + r.duplicates() + r.deadLettered());
-    metrics.timer("sync.apply.phase", "phase", "read").record(r.readNanos(), TimeUnit.NANOSECONDS);
-    metrics
-        .timer("sync.apply.phase", "phase", "resolve")
-        .record(r.resolveNanos(), TimeUnit.NANOSECONDS);
-    metrics
-        .timer("sync.apply.phase", "phase", "write")
-        .record(r.writeNanos(), TimeUnit.NANOSECONDS);
+    readPhase.record(r.readNanos(), TimeUnit.NANOSECONDS);
+    resolvePhase.record(r.resolveNanos(), TimeUnit.NANOSECONDS);
+    writePhase.record(r.writeNanos(), TimeUnit.NANOSECONDS);
     Instant now = Instant.now();
     for (Instant received : r.receivedTimes()) {
       applyLatency.record(Duration.between(received, now));

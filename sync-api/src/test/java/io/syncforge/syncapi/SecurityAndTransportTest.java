@@ -121,6 +121,24 @@ class SecurityAndTransportTest {
         List.of("PushRequest", "PullResponse", "SnapshotPage", "Problem", "\"410\"")) {
       assertTrue(openapi.contains(fragment), fragment);
     }
+    // Shared error responses reach every operation; an operation's own wording is kept.
+    io.restassured.path.json.JsonPath doc =
+        given()
+            .queryParam("format", "json")
+            .get("/q/openapi")
+            .then()
+            .statusCode(200)
+            .extract()
+            .jsonPath();
+    for (String op :
+        List.of("'/v1/sync/push'.post", "'/v1/sync/pull'.get", "'/v1/sync/snapshot'.get")) {
+      for (String code : List.of("401", "403", "503")) {
+        assertTrue(
+            doc.getMap("paths." + op + ".responses").containsKey(code), op + " documents " + code);
+      }
+    }
+    assertTrue(
+        doc.getString("paths.'/v1/sync/push'.post.responses.'503'.description").contains("Kafka"));
     // One pull and one error, so every meter exists.
     as(TestSupport.tenant("metrics")).get("/v1/sync/pull").then().statusCode(200);
     given().get("/v1/sync/pull").then().statusCode(401);

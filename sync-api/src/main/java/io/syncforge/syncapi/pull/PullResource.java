@@ -61,20 +61,6 @@ public class PullResource {
               mediaType = "application/problem+json",
               schema = @Schema(implementation = Problem.class)))
   @APIResponse(
-      responseCode = "401",
-      description = "unauthorized: missing, invalid or expired token",
-      content =
-          @Content(
-              mediaType = "application/problem+json",
-              schema = @Schema(implementation = Problem.class)))
-  @APIResponse(
-      responseCode = "403",
-      description = "forbidden: the token has no tenant",
-      content =
-          @Content(
-              mediaType = "application/problem+json",
-              schema = @Schema(implementation = Problem.class)))
-  @APIResponse(
       responseCode = "410",
       description =
           "cursor_expired, scope_changed or log_epoch_changed (resetReason says which): reset from a snapshot",
@@ -85,13 +71,6 @@ public class PullResource {
   @APIResponse(
       responseCode = "422",
       description = "unknown_collection in collections",
-      content =
-          @Content(
-              mediaType = "application/problem+json",
-              schema = @Schema(implementation = Problem.class)))
-  @APIResponse(
-      responseCode = "503",
-      description = "unavailable: the database is down",
       content =
           @Content(
               mediaType = "application/problem+json",

@@ -52,20 +52,6 @@ public class PushResource {
               mediaType = "application/problem+json",
               schema = @Schema(implementation = Problem.class)))
   @APIResponse(
-      responseCode = "401",
-      description = "unauthorized: missing, invalid or expired token",
-      content =
-          @Content(
-              mediaType = "application/problem+json",
-              schema = @Schema(implementation = Problem.class)))
-  @APIResponse(
-      responseCode = "403",
-      description = "forbidden: the token has no tenant",
-      content =
-          @Content(
-              mediaType = "application/problem+json",
-              schema = @Schema(implementation = Problem.class)))
-  @APIResponse(
       responseCode = "413",
       description = "payload_too_large: more than 500 mutations or a body over 2 MiB",
       content =

@@ -66,20 +66,6 @@ public class SnapshotResource {
               mediaType = "application/problem+json",
               schema = @Schema(implementation = Problem.class)))
   @APIResponse(
-      responseCode = "401",
-      description = "unauthorized: missing, invalid or expired token",
-      content =
-          @Content(
-              mediaType = "application/problem+json",
-              schema = @Schema(implementation = Problem.class)))
-  @APIResponse(
-      responseCode = "403",
-      description = "forbidden: the token has no tenant",
-      content =
-          @Content(
-              mediaType = "application/problem+json",
-              schema = @Schema(implementation = Problem.class)))
-  @APIResponse(
       responseCode = "410",
       description = "scope_changed or log_epoch_changed: start the snapshot again",
       content =
@@ -89,13 +75,6 @@ public class SnapshotResource {
   @APIResponse(
       responseCode = "422",
       description = "unknown_collection in collections",
-      content =
-          @Content(
-              mediaType = "application/problem+json",
-              schema = @Schema(implementation = Problem.class)))
-  @APIResponse(
-      responseCode = "503",
-      description = "unavailable: the database is down",
       content =
           @Content(
               mediaType = "application/problem+json",

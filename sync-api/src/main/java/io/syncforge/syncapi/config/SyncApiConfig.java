@@ -85,10 +85,23 @@ public interface SyncApiConfig {
     int maxWaitSeconds();
 
     /**
-     * Most pull requests one instance holds open at once; beyond it a live wait answers at once
-     * (like an elapsed wait) instead of parking. Protects memory, never correctness.
+     * Most pull requests one instance holds parked at once; beyond it a pull that would park is
+     * answered 503 with Retry-After (a woken pull that would park again answers its empty page).
+     * Protects memory, never correctness.
      */
     @WithDefault("10000")
     int maxWaiting();
+
+    /** {@code Retry-After} seconds of the 503 answered at the parked limit. */
+    @WithDefault("2")
+    int busyRetryAfterSeconds();
+
+    /**
+     * Most woken pulls re-reading PostgreSQL at once (the rest queue without a thread), so that a
+     * notification waking many pulls leaves connections for fresh requests. Keep it below the pool
+     * size ({@code quarkus.datasource.jdbc.max-size}, 32).
+     */
+    @WithDefault("16")
+    int maxConcurrentRereads();
   }
 }

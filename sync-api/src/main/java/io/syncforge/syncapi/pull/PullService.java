@@ -98,7 +98,8 @@ public class PullService {
                   .park(wake, Duration.ofNanos(remaining))
                   .chain(
                       woken ->
-                          woken
+                          // Woken by shutdown: answer what it has (the worker pool is closing).
+                          woken && !notifications.closing()
                               ? attempt(request, deadline, false)
                               : Uni.createFrom().item(result.response()));
             });

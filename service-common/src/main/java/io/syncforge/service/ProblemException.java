@@ -49,6 +49,12 @@ public class ProblemException extends RuntimeException {
     return new ProblemException(ErrorCode.UNAVAILABLE, detail, List.of(), null, retryAfterSeconds);
   }
 
+  /** A 429 {@code too_many_requests} with a {@code Retry-After} header (issue 13). */
+  public static ProblemException tooManyRequests(String detail, int retryAfterSeconds) {
+    return new ProblemException(
+        ErrorCode.TOO_MANY_REQUESTS, detail, List.of(), null, retryAfterSeconds);
+  }
+
   /** The stable code. */
   public ErrorCode code() {
     return code;

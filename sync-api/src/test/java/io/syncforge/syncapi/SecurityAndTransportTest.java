@@ -112,7 +112,13 @@ class SecurityAndTransportTest {
         .get("/q/health/ready")
         .then()
         .statusCode(200)
-        .body(allOf(containsString("UP"), containsString("Database"), containsString("Kafka")));
+        .body(allOf(containsString("UP"), containsString("sync-api")));
+    // Dependencies are a separate detail, not part of readiness (issue 13 item 3).
+    given()
+        .get("/q/health/group/dependencies")
+        .then()
+        .statusCode(200)
+        .body(allOf(containsString("postgresql"), containsString("kafka")));
     String openapi = given().get("/q/openapi").then().statusCode(200).extract().asString();
     for (String path : List.of("/v1/sync/push", "/v1/sync/pull", "/v1/sync/snapshot")) {
       assertTrue(openapi.contains(path), path + " in " + openapi);

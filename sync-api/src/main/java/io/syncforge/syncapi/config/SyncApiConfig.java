@@ -43,6 +43,40 @@ public interface SyncApiConfig {
   /** Pull and snapshot limits. */
   PullConfig pull();
 
+  /** Rate limits and push quotas (issue 13 item 7). */
+  RateConfig rate();
+
+  /** Token buckets per instance; over a limit: 429 too_many_requests with Retry-After. */
+  interface RateConfig {
+    /** Whether requests are limited at all. */
+    @WithDefault("true")
+    boolean enabled();
+
+    /** The period the rates below refer to (1 s: requests per second). */
+    @WithDefault("1s")
+    Duration period();
+
+    /** Sustained requests per period of one device (token subject + client id). */
+    @WithDefault("20")
+    long deviceRate();
+
+    /** Requests one device may send at once after being idle. */
+    @WithDefault("40")
+    long deviceBurst();
+
+    /** Sustained requests per period of one tenant, all its devices together. */
+    @WithDefault("500")
+    long tenantRate();
+
+    /** Requests one tenant may send at once after being idle. */
+    @WithDefault("1000")
+    long tenantBurst();
+
+    /** Mutations one tenant may push per minute (a push larger than this is 413). */
+    @WithDefault("30000")
+    long tenantMutationsPerMinute();
+  }
+
   /** Push settings. */
   interface PushConfig {
     /** Most mutations per push (at most the protocol's 500). */
@@ -85,10 +119,23 @@ public interface SyncApiConfig {
     int maxWaitSeconds();
 
     /**
-     * Most pull requests one instance holds open at once; beyond it a live wait answers at once
-     * (like an elapsed wait) instead of parking. Protects memory, never correctness.
+     * Most pull requests one instance holds parked at once; beyond it a pull that would park is
+     * answered 503 with Retry-After (a woken pull that would park again answers its empty page).
+     * Protects memory, never correctness.
      */
     @WithDefault("10000")
     int maxWaiting();
+
+    /** {@code Retry-After} seconds of the 503 answered at the parked limit. */
+    @WithDefault("2")
+    int busyRetryAfterSeconds();
+
+    /**
+     * Most woken pulls re-reading PostgreSQL at once (the rest queue without a thread), so that a
+     * notification waking many pulls leaves connections for fresh requests. Keep it below the pool
+     * size ({@code quarkus.datasource.jdbc.max-size}, 32).
+     */
+    @WithDefault("16")
+    int maxConcurrentRereads();
   }
 }

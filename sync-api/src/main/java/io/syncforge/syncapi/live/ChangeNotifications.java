@@ -8,21 +8,30 @@ import io.syncforge.protocol.messaging.ChangeNotification;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
 
 /**
  * Listens to {@code sync.changes} (each instance in its own consumer group, from the latest offset)
- * and wakes what waits for it: parked pulls of a tenant, and pushes waiting until
- * change-log-service has committed past the Kafka offsets they produced. Nothing here touches the
- * database, and nothing holds a thread while waiting.
+ * and wakes what waits for it: parked pulls of a tenant whose cursor has not yet seen the notified
+ * offset (and whose collection filter the notification touches, when it names collections), and
+ * pushes waiting until change-log-service has committed past the Kafka offsets they produced.
+ * Nothing here touches the database, and nothing holds a thread while waiting.
+ *
+ * <p>Registration and wake-up of one tenant are atomic with respect to each other (both run inside
+ * {@link ConcurrentHashMap#compute} of the tenant's key), so a registration can never land in a set
+ * a concurrent notification has already taken away. Futures are completed outside the map's lock,
+ * because their callbacks deregister.
  */
 @ApplicationScoped
 public class ChangeNotifications {
@@ -34,8 +43,58 @@ public class ChangeNotifications {
   private static final ObjectMapper MAPPER = Json.newMapper();
   private static final int MAX_PARTITIONS = 256;
 
-  /** Parked pulls by tenant. */
-  private final Map<String, Set<CompletableFuture<Void>>> tenants = new ConcurrentHashMap<>();
+  /**
+   * One parked (or about to park) pull.
+   *
+   * <p>{@code positions} is null until the pull's read has told where its cursor stands: until then
+   * any notification of the tenant wakes it (a notification during the read is never lost).
+   */
+  public static final class Waiter {
+    final CompletableFuture<Void> wake = new CompletableFuture<>();
+    private final List<String> collections;
+    private final boolean receipts;
+    private volatile long[] positions;
+
+    Waiter(List<String> collections, boolean receipts) {
+      this.collections = collections;
+      this.receipts = receipts;
+    }
+
+    /** Where the pull's next read starts, per partition (its cursor after an empty read). */
+    public void positions(long[] next) {
+      this.positions = next;
+    }
+
+    /** Completes when a notification concerns this pull. */
+    public CompletableFuture<Void> future() {
+      return wake;
+    }
+
+    /** Deregisters (a pull that answered, timed out or failed). */
+    public void cancel() {
+      wake.cancel(false);
+    }
+
+    boolean concerns(ChangeNotification n) {
+      long[] at = positions;
+      int p = n.partition();
+      if (at != null && p >= 0 && p < at.length && at[p] > n.lastOffset()) {
+        return false; // the cursor is already past it (e.g. this pull's own read saw it)
+      }
+      if (collections == null || n.collections() == null || receipts) {
+        return true; // no filter, or unknown collections, or receipts (never filtered)
+      }
+      for (String c : n.collections()) {
+        if (collections.contains(c)) {
+          return true;
+        }
+      }
+      return false;
+    }
+  }
+
+  /** Registered pulls by tenant. */
+  private final Map<String, Set<Waiter>> tenants = new ConcurrentHashMap<>();
 
   /** Highest committed offset seen per partition (any tenant), -1 before the first. */
   private final AtomicLongArray watermarks = new AtomicLongArray(MAX_PARTITIONS);
@@ -45,6 +104,8 @@ public class ChangeNotifications {
       new ConcurrentHashMap<>();
 
   private final AtomicInteger waiting = new AtomicInteger();
+  private final AtomicLong woken = new AtomicLong();
+  private final AtomicLong skipped = new AtomicLong();
   private volatile boolean closing;
 
   ChangeNotifications() {
@@ -64,10 +125,24 @@ public class ChangeNotifications {
       return;
     }
     if (n.tenant() != null) {
-      Set<CompletableFuture<Void>> parked = tenants.remove(n.tenant());
-      if (parked != null) {
-        parked.forEach(f -> f.complete(null));
-      }
+      List<Waiter> wake = new ArrayList<>();
+      int[] others = new int[1];
+      tenants.computeIfPresent(
+          n.tenant(),
+          (t, set) -> {
+            for (Waiter w : set) {
+              if (w.concerns(n)) {
+                wake.add(w);
+              } else {
+                others[0]++;
+              }
+            }
+            wake.forEach(set::remove);
+            return set.isEmpty() ? null : set;
+          });
+      woken.addAndGet(wake.size());
+      skipped.addAndGet(others[0]);
+      wake.forEach(w -> w.wake.complete(null));
     }
     int p = n.partition();
     if (p >= 0 && p < MAX_PARTITIONS) {
@@ -82,33 +157,61 @@ public class ChangeNotifications {
   }
 
   /**
-   * Registers interest in the next notification for {@code tenant}. Register BEFORE reading, so a
-   * notification that arrives during the read is not lost: the returned future is then already
-   * complete. Cancel it (or let {@link #park} time out) to deregister.
+   * Registers a pull of {@code tenant} for the next notification that concerns it. Register BEFORE
+   * reading, so a notification that arrives during the read is not lost; then tell the waiter its
+   * cursor ({@link Waiter#positions}). Cancel it (or let {@link #park} end) to deregister.
+   *
+   * @param collections the pull's collection filter, or null for all
+   * @param receipts true when the pull also waits for the caller's receipts
    */
-  public CompletableFuture<Void> register(String tenant) {
-    CompletableFuture<Void> f = new CompletableFuture<>();
-    tenants.computeIfAbsent(tenant, t -> ConcurrentHashMap.newKeySet()).add(f);
-    f.whenComplete(
+  public Waiter register(String tenant, List<String> collections, boolean receipts) {
+    Waiter w = new Waiter(collections, receipts);
+    tenants.compute(
+        tenant,
+        (t, s) -> {
+          Set<Waiter> set = s != null ? s : ConcurrentHashMap.newKeySet();
+          set.add(w);
+          return set;
+        });
+    if (closing) {
+      w.wake.complete(null);
+    }
+    w.wake.whenComplete(
         (v, e) ->
             tenants.computeIfPresent(
                 tenant,
                 (t, s) -> {
-                  s.remove(f);
+                  s.remove(w);
                   return s.isEmpty() ? null : s;
                 }));
-    return f;
+    return w;
+  }
+
+  /** Registers for any notification of {@code tenant}; the future completes on it. */
+  public CompletableFuture<Void> register(String tenant) {
+    return register(tenant, null, true).wake;
+  }
+
+  /** Takes one parked slot if fewer than {@code max} are taken; release it via {@link #park}. */
+  public boolean tryReserve(int max) {
+    while (true) {
+      int now = waiting.get();
+      if (now >= max) {
+        return false;
+      }
+      if (waiting.compareAndSet(now, now + 1)) {
+        return true;
+      }
+    }
   }
 
   /**
-   * Waits, without a thread, until {@code registered} completes or {@code timeout} passes; emits
-   * true if woken, false on timeout. Counted in {@link #waiting()}.
+   * Waits, without a thread, until {@code w} is woken or {@code timeout} passes; emits true if
+   * woken, false on timeout. The slot taken by {@link #tryReserve} is released when it ends.
    */
-  public Uni<Boolean> park(CompletableFuture<Void> registered, Duration timeout) {
+  public Uni<Boolean> park(Waiter w, Duration timeout) {
     return Uni.createFrom()
-        .completionStage(registered)
-        .onSubscription()
-        .invoke(waiting::incrementAndGet)
+        .completionStage(w.wake)
         .map(v -> true)
         .ifNoItem()
         .after(timeout)
@@ -117,7 +220,7 @@ public class ChangeNotifications {
         .invoke(
             () -> {
               waiting.decrementAndGet();
-              registered.cancel(false);
+              w.cancel();
             });
   }
 
@@ -127,7 +230,9 @@ public class ChangeNotifications {
    */
   void onShutdown(@Observes ShutdownEvent event) {
     closing = true;
-    tenants.values().forEach(s -> s.forEach(f -> f.complete(null)));
+    List<Waiter> all = new ArrayList<>();
+    tenants.values().forEach(all::addAll);
+    all.forEach(w -> w.wake.complete(null));
   }
 
   /** True once the instance is shutting down: do not park. */
@@ -143,6 +248,18 @@ public class ChangeNotifications {
   /** Requests parked now. */
   public int waiting() {
     return waiting.get();
+  }
+
+  /** Parked pulls woken so far (each counted once per wake). */
+  public long woken() {
+    return woken.get();
+  }
+
+  /**
+   * Parked pulls of a notified tenant left parked because the notification did not concern them.
+   */
+  public long skipped() {
+    return skipped.get();
   }
 
   /**

@@ -9,8 +9,8 @@ import org.jboss.logging.Logger;
 
 /**
  * Runs read-only work in one REPEATABLE READ transaction: every statement of a pull sees the same
- * snapshot, which is what makes "partition position + entries below it" consistent. A database
- * failure becomes 503 {@code unavailable}.
+ * snapshot, which is what makes "partition position + entries below it" consistent. A transient
+ * database failure becomes 503 {@code unavailable}, any other a logged 500 (see {@link #fault}).
  */
 @ApplicationScoped
 public class ReadTransactions {
@@ -36,9 +36,23 @@ public class ReadTransactions {
     try (Connection c = dataSource.getConnection()) {
       return inSnapshot(c, work);
     } catch (SQLException e) {
-      LOG.warnf("database read failed: %s", e.getMessage());
-      throw ProblemException.unavailable("the database is unavailable", RETRY_AFTER_SECONDS);
+      throw fault(e);
     }
+  }
+
+  /**
+   * The answer to a database failure: transient ones (connection lost or refused, server shutting
+   * down, statement timeout, pool exhausted) are {@code 503} with {@code Retry-After}; anything
+   * else (a missing grant or table, a bug) is logged with a trace id and answered {@code 500}
+   * without the database's words.
+   */
+  public static RuntimeException fault(SQLException e) {
+    if (SqlFaults.isTransient(e)) {
+      LOG.warnf("database unavailable (SQLState %s): %s", e.getSQLState(), e.getMessage());
+      return ProblemException.unavailable("the database is unavailable", RETRY_AFTER_SECONDS);
+    }
+    // The one problem mapper logs it with the trace id it answers (500 internal, no details).
+    return new IllegalStateException("database read failed, SQLState " + e.getSQLState(), e);
   }
 
   /** Runs {@code work} on {@code c} in one read-only repeatable-read transaction. */

@@ -53,8 +53,9 @@ public final class PullReader {
    *
    * @param response the body
    * @param empty true when there were neither changes nor receipts (a live wait may park)
+   * @param next the answered cursor's position per partition (where the next read starts)
    */
-  public record Result(PullResponse response, boolean empty) {}
+  public record Result(PullResponse response, boolean empty, long[] next) {}
 
   private PullReader() {}
 
@@ -118,7 +119,7 @@ public final class PullReader {
     String token = codec.encode(new Cursor(cursor.epoch(), cursor.scopeHash(), next));
     PullResponse response =
         new PullResponse(changes, receipts, token, hasMore, Instant.now(), horizon.horizonTime());
-    return new Result(response, changes.isEmpty() && receipts.isEmpty());
+    return new Result(response, changes.isEmpty() && receipts.isEmpty(), next);
   }
 
   private static Cursor decode(CursorCodec codec, Request request, LogEpoch epoch) {

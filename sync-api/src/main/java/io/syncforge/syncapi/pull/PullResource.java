@@ -11,6 +11,7 @@ import io.syncforge.service.Caller;
 import io.syncforge.syncapi.config.CollectionPolicy;
 import io.syncforge.syncapi.config.Params;
 import io.syncforge.syncapi.config.SyncApiConfig;
+import io.syncforge.syncapi.limit.RateLimits;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.Path;
@@ -34,13 +35,19 @@ public class PullResource {
   private final CollectionPolicy collections;
   private final SyncApiConfig config;
   private final JsonWebToken jwt;
+  private final RateLimits limits;
 
   PullResource(
-      PullService service, CollectionPolicy collections, SyncApiConfig config, JsonWebToken jwt) {
+      PullService service,
+      CollectionPolicy collections,
+      SyncApiConfig config,
+      JsonWebToken jwt,
+      RateLimits limits) {
     this.service = service;
     this.collections = collections;
     this.config = config;
     this.jwt = jwt;
+    this.limits = limits;
   }
 
   @GET
@@ -108,6 +115,7 @@ public class PullResource {
             collections.filter(collectionsParam),
             Params.intIn("limit", limit, 1, max, Math.min(config.pull().defaultLimit(), max)),
             Params.clientId(clientIdHeader, clientIdQuery));
+    limits.request(caller, request.clientId());
     int maxWait = Math.min(config.pull().maxWaitSeconds(), Limits.MAX_WAIT_SECONDS);
     Duration waitFor = Duration.ofSeconds(Params.intIn("wait", wait, 0, maxWait, 0));
     return service.pull(request, waitFor);

@@ -8,17 +8,21 @@ import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.syncforge.protocol.PullResponse;
 import io.syncforge.protocol.cursor.CursorCodec;
+import io.syncforge.service.ProblemException;
 import io.syncforge.syncapi.config.SyncApiConfig;
 import io.syncforge.syncapi.live.ChangeNotifications;
+import io.syncforge.syncapi.live.ReReadLimiter;
 import io.syncforge.syncapi.log.ReadTransactions;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
 
 /**
  * Pull and live wait. A pull with {@code wait > 0} that finds nothing parks without a thread until
- * a {@code sync.changes} notification for the tenant arrives, then reads again (on a worker
- * thread), until something is found or the wait ends.
+ * a {@code sync.changes} notification concerning it arrives (its tenant, an offset its cursor has
+ * not seen, a collection it reads), then reads again, until something is found or the wait ends.
+ * Woken re-reads run through a {@link ReReadLimiter} so a burst never takes the whole pool. When
+ * {@code max-waiting} pulls are parked, a pull that would park is answered {@code 503} with {@code
+ * Retry-After} (a client re-polling at once would otherwise busy-loop on empty answers).
  */
 @ApplicationScoped
 public class PullService {
@@ -27,6 +31,7 @@ public class PullService {
   private final CursorCodec codec;
   private final SyncApiConfig config;
   private final ChangeNotifications notifications;
+  private final ReReadLimiter rereads;
   private final Timer latency;
   private final DistributionSummary rows;
 
@@ -40,44 +45,64 @@ public class PullService {
     this.codec = codec;
     this.config = config;
     this.notifications = notifications;
+    this.rereads =
+        new ReReadLimiter(
+            config.pull().maxConcurrentRereads(), Infrastructure.getDefaultWorkerPool());
     this.latency = Timer.builder("sync.pull.latency").register(registry);
     this.rows = DistributionSummary.builder("sync.pull.rows").register(registry);
     Gauge.builder("sync.pull.waiting", notifications, ChangeNotifications::waiting)
         .description("pull requests parked in a live wait")
         .strongReference(true)
         .register(registry);
+    Gauge.builder("sync.pull.rereads.queued", rereads, ReReadLimiter::queued)
+        .description("woken pulls waiting for a re-read permit")
+        .strongReference(true)
+        .register(registry);
   }
 
   /** Answers a pull; waits up to {@code wait} when nothing is new. Call on a worker thread. */
   public Uni<PullResponse> pull(PullReader.Request request, Duration wait) {
-    if (wait.isZero()
-        || notifications.closing()
-        || notifications.waiting() >= config.pull().maxWaiting()) {
+    if (wait.isZero() || notifications.closing()) {
       return Uni.createFrom().item(read(request).response());
     }
-    return attempt(request, System.nanoTime() + wait.toNanos());
+    return attempt(request, System.nanoTime() + wait.toNanos(), true);
   }
 
-  private Uni<PullResponse> attempt(PullReader.Request request, long deadline) {
+  private Uni<PullResponse> attempt(PullReader.Request request, long deadline, boolean first) {
     // Register before reading: a notification that lands during the read is then not lost.
-    CompletableFuture<Void> wake = notifications.register(request.tenant());
-    PullReader.Result result;
-    try {
-      result = read(request);
-    } catch (RuntimeException e) {
-      wake.cancel(false);
-      throw e;
-    }
-    long remaining = deadline - System.nanoTime();
-    if (!result.empty() || remaining <= 0 || notifications.closing()) {
-      wake.cancel(false);
-      return Uni.createFrom().item(result.response());
-    }
-    return notifications
-        .park(wake, Duration.ofNanos(remaining))
-        .emitOn(Infrastructure.getDefaultWorkerPool())
+    ChangeNotifications.Waiter wake =
+        notifications.register(request.tenant(), request.collections(), request.clientId() != null);
+    Uni<PullReader.Result> reading =
+        first ? Uni.createFrom().item(() -> read(request)) : rereads.run(() -> read(request));
+    return reading
+        .onFailure()
+        .invoke(wake::cancel)
         .chain(
-            woken -> woken ? attempt(request, deadline) : Uni.createFrom().item(result.response()));
+            result -> {
+              long remaining = deadline - System.nanoTime();
+              if (!result.empty() || remaining <= 0 || notifications.closing()) {
+                wake.cancel();
+                return Uni.createFrom().item(result.response());
+              }
+              wake.positions(result.next());
+              if (!notifications.tryReserve(config.pull().maxWaiting())) {
+                wake.cancel();
+                if (!first) {
+                  return Uni.createFrom().item(result.response()); // it did wait once
+                }
+                throw ProblemException.unavailable(
+                    "too many pulls are waiting on this instance; retry after Retry-After",
+                    config.pull().busyRetryAfterSeconds());
+              }
+              return notifications
+                  .park(wake, Duration.ofNanos(remaining))
+                  .chain(
+                      woken ->
+                          // Woken by shutdown: answer what it has (the worker pool is closing).
+                          woken && !notifications.closing()
+                              ? attempt(request, deadline, false)
+                              : Uni.createFrom().item(result.response()));
+            });
   }
 
   private PullReader.Result read(PullReader.Request request) {

@@ -7,6 +7,7 @@ import io.syncforge.protocol.Problem;
 import io.syncforge.protocol.PushRequest;
 import io.syncforge.protocol.PushResponse;
 import io.syncforge.service.Caller;
+import io.syncforge.syncapi.limit.RateLimits;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -26,10 +27,12 @@ public class PushResource {
 
   private final PushService service;
   private final JsonWebToken jwt;
+  private final RateLimits limits;
 
-  PushResource(PushService service, JsonWebToken jwt) {
+  PushResource(PushService service, JsonWebToken jwt, RateLimits limits) {
     this.service = service;
     this.jwt = jwt;
+    this.limits = limits;
   }
 
   @POST
@@ -96,6 +99,9 @@ public class PushResource {
   public Uni<PushResponse> push(byte[] body) {
     // The body is read raw so that its size is checked before any parsing (413 problem+json).
     Caller caller = Caller.of(jwt);
-    return service.push(caller, service.parse(body));
+    PushRequest request = service.parse(body);
+    limits.request(caller, request.clientId());
+    limits.mutations(caller, request.mutations().size());
+    return service.push(caller, request);
   }
 }

@@ -13,6 +13,7 @@ import io.syncforge.protocol.Mutation;
 import io.syncforge.protocol.MutationOutcome;
 import io.syncforge.protocol.PushRequest;
 import io.syncforge.protocol.PushResponse;
+import io.syncforge.protocol.json.StrictJson;
 import io.syncforge.protocol.messaging.MutationEnvelope;
 import io.syncforge.protocol.validation.Ids;
 import io.syncforge.protocol.validation.MutationValidator;
@@ -24,7 +25,6 @@ import io.syncforge.syncapi.live.ChangeNotifications;
 import io.syncforge.syncapi.log.LogQueries;
 import io.syncforge.syncapi.log.ReadTransactions;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -56,6 +56,7 @@ public class PushService {
   private final ReadTransactions tx;
   private final MutationValidator validator;
   private final MeterRegistry registry;
+  private final KafkaGate gate = new KafkaGate();
 
   PushService(
       SyncApiConfig config,
@@ -86,18 +87,19 @@ public class PushService {
     if (body == null || body.length == 0) {
       throw new ProblemException(ErrorCode.INVALID_REQUEST, "a JSON body is required");
     }
-    PushRequest request;
-    try {
-      request = MAPPER.readValue(body, PushRequest.class);
-    } catch (JsonProcessingException e) {
+    // One strict reading (trailing content, duplicate keys, U+0000, numbers, depth): every
+    // violation is listed in one 400 and nothing is produced.
+    StrictJson.Result read = StrictJson.parse(body);
+    if (!read.ok()) {
       throw new ProblemException(
-          ErrorCode.INVALID_REQUEST, "malformed JSON: " + e.getOriginalMessage());
-    } catch (IOException e) {
-      throw new ProblemException(ErrorCode.INVALID_REQUEST, "unreadable body");
+          ErrorCode.INVALID_REQUEST,
+          read.violationCount() + " JSON violation(s); nothing was accepted",
+          read.violations());
     }
-    if (request == null) {
+    if (!read.value().isObject()) {
       throw new ProblemException(ErrorCode.INVALID_REQUEST, "a JSON object body is required");
     }
+    PushRequest request = BodyBinding.bind(MAPPER, read.value(), PushRequest.class);
     int maxMutations = Math.min(config.push().maxMutations(), Limits.MAX_MUTATIONS_PER_PUSH);
     if (request.mutations() != null && request.mutations().size() > maxMutations) {
       throw new ProblemException(
@@ -123,6 +125,7 @@ public class PushService {
         unknownPaths.add("mutations[" + i + "].collection");
       }
     }
+    errors.addAll(duplicateMutationIds(mutations));
     errors.removeIf(e -> unknownPaths.contains(e.path()));
     if (!errors.isEmpty()) {
       throw new ProblemException(
@@ -148,35 +151,50 @@ public class PushService {
     // A retry: outcomes already final need not travel through Kafka again.
     Map<UUID, MutationOutcome> known = lookup(caller.tenant(), clientId, ids);
     Instant receivedAt = Instant.now();
-    List<CompletableFuture<RecordMetadata>> acks = new ArrayList<>();
+    List<MutationEnvelope> toSend = new ArrayList<>();
     for (Mutation m : mutations) {
-      if (known.containsKey(m.mutationId())) {
-        continue;
+      if (!known.containsKey(m.mutationId())) {
+        toSend.add(
+            new MutationEnvelope(
+                caller.tenant(),
+                caller.user(),
+                clientId,
+                m,
+                receivedAt,
+                MutationEnvelope.SOURCE_DEVICE));
       }
-      MutationEnvelope envelope =
-          new MutationEnvelope(
-              caller.tenant(),
-              caller.user(),
-              clientId,
-              m,
-              receivedAt,
-              MutationEnvelope.SOURCE_DEVICE);
-      acks.add(producer.send(envelope.key(), json(envelope)));
     }
-    long sendTimeoutMs = config.push().sendTimeout().toMillis() + 1000;
+    // One deadline for the whole push: sends and acknowledgements together.
+    long deadline = started + config.push().sendTimeout().toNanos();
+    List<CompletableFuture<RecordMetadata>> acks = new ArrayList<>();
+    if (!toSend.isEmpty()) {
+      if (!gate.tryEnter()) {
+        // Kafka is down and another push is probing it: answer now, hold no thread.
+        return Uni.createFrom().failure(unavailable("Kafka is down (a probe is in flight)"));
+      }
+      List<Map.Entry<String, String>> records = new ArrayList<>(toSend.size());
+      for (MutationEnvelope envelope : toSend) {
+        records.add(Map.entry(envelope.key(), json(envelope)));
+      }
+      acks.addAll(producer.sendAll(records, deadline));
+    }
+    long remainingMs = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
     return Uni.createFrom()
         .completionStage(
             CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new))
-                .orTimeout(sendTimeoutMs, TimeUnit.MILLISECONDS))
+                .orTimeout(remainingMs, TimeUnit.MILLISECONDS))
+        .onItem()
+        .invoke(
+            () -> {
+              if (!acks.isEmpty()) {
+                gate.succeeded();
+              }
+            })
         .onFailure()
         .transform(
             e -> {
-              LOG.warnf("push not durable, answering 503: %s", e.toString());
-              registry.counter("sync.push.unavailable").increment();
-              return ProblemException.unavailable(
-                  "the mutation log cannot take the mutations now; retry with the same"
-                      + " mutationIds",
-                  config.push().retryAfterSeconds());
+              gate.failed(System.nanoTime());
+              return unavailable(e.toString());
             })
         .chain(v -> awaitCommitted(acks))
         .emitOn(Infrastructure.getDefaultWorkerPool())
@@ -199,6 +217,19 @@ public class PushService {
                   .record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
               return new PushResponse(answer, Instant.now());
             });
+  }
+
+  private ProblemException unavailable(String why) {
+    LOG.warnf("push not durable, answering 503: %s", why);
+    registry.counter("sync.push.unavailable").increment();
+    return ProblemException.unavailable(
+        "the mutation log cannot take the mutations now; retry with the same mutationIds",
+        config.push().retryAfterSeconds());
+  }
+
+  /** Whether the last push found Kafka down (none succeeded since); for the health detail. */
+  public boolean kafkaDown() {
+    return gate.isDown();
   }
 
   /** Completes when every produced offset is committed, or after the push wait. */
@@ -229,6 +260,26 @@ public class PushService {
       // The database only tells outcomes; without it mutations are still accepted (pending).
       return Map.of();
     }
+  }
+
+  /** A mutationId twice in one push: the second one is refused, naming the first. */
+  static List<FieldError> duplicateMutationIds(List<Mutation> mutations) {
+    Map<UUID, Integer> first = new java.util.HashMap<>();
+    List<FieldError> errors = new ArrayList<>();
+    for (int i = 0; i < mutations.size(); i++) {
+      Mutation m = mutations.get(i);
+      if (m == null || m.mutationId() == null) {
+        continue;
+      }
+      Integer before = first.putIfAbsent(m.mutationId(), i);
+      if (before != null) {
+        errors.add(
+            new FieldError(
+                "mutations[" + i + "].mutationId",
+                "duplicate mutationId (also at mutations[" + before + "])"));
+      }
+    }
+    return errors;
   }
 
   private static boolean validCollection(String name) {

@@ -10,6 +10,7 @@ import io.syncforge.service.Caller;
 import io.syncforge.syncapi.config.CollectionPolicy;
 import io.syncforge.syncapi.config.Params;
 import io.syncforge.syncapi.config.SyncApiConfig;
+import io.syncforge.syncapi.limit.RateLimits;
 import io.syncforge.syncapi.log.ReadTransactions;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -34,18 +35,21 @@ public class SnapshotResource {
   private final CollectionPolicy collections;
   private final SyncApiConfig config;
   private final JsonWebToken jwt;
+  private final RateLimits limits;
 
   SnapshotResource(
       ReadTransactions tx,
       CursorCodec codec,
       CollectionPolicy collections,
       SyncApiConfig config,
-      JsonWebToken jwt) {
+      JsonWebToken jwt,
+      RateLimits limits) {
     this.tx = tx;
     this.codec = codec;
     this.collections = collections;
     this.config = config;
     this.jwt = jwt;
+    this.limits = limits;
   }
 
   @GET
@@ -95,6 +99,7 @@ public class SnapshotResource {
           @QueryParam("pageToken")
           String pageToken) {
     Caller caller = Caller.of(jwt);
+    limits.request(caller, null);
     List<String> filter = collections.filter(collectionsParam);
     int max = Math.min(config.pull().maxLimit(), Limits.MAX_PULL_LIMIT);
     int pageSize =

@@ -1,0 +1,70 @@
+package io.syncforge.syncapi.live;
+
+import static io.syncforge.syncapi.TestSupport.as;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.notNullValue;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.syncforge.devinfra.quarkus.JwtTestResource;
+import io.syncforge.devinfra.quarkus.KafkaTestResource;
+import io.syncforge.devinfra.quarkus.PostgresTestResource;
+import io.syncforge.syncapi.TestSupport;
+import jakarta.inject.Inject;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+
+/** At the parked limit a pull that would park is 503 + Retry-After, not an instant empty 200. */
+@QuarkusTest
+@TestProfile(ParkedLimitTest.OneParked.class)
+@WithTestResource(value = PostgresTestResource.class, scope = TestResourceScope.GLOBAL)
+@WithTestResource(
+    value = KafkaTestResource.class,
+    scope = TestResourceScope.GLOBAL,
+    initArgs = @ResourceArg(name = "topics", value = "sync.mutations:12,sync.changes:3"))
+@WithTestResource(value = JwtTestResource.class, scope = TestResourceScope.GLOBAL)
+class ParkedLimitTest {
+
+  /** One parked pull per instance. */
+  public static class OneParked implements QuarkusTestProfile {
+    @Override
+    public Map<String, String> getConfigOverrides() {
+      return Map.of(
+          "sync.api.pull.max-waiting", "1", "sync.api.pull.busy-retry-after-seconds", "3");
+    }
+  }
+
+  @Inject ChangeNotifications notifications;
+
+  @Test
+  void beyondTheParkedLimitAPullIsToldToComeBack() throws Exception {
+    String tenant = TestSupport.tenant("limit");
+    CompletableFuture<Integer> first =
+        CompletableFuture.supplyAsync(
+            () -> as(tenant).queryParam("wait", 3).get("/v1/sync/pull").statusCode());
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    while (notifications.waiting() == 0 && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    assertEquals(1, notifications.waiting(), "the first pull never parked");
+    as(TestSupport.tenant("limit2"))
+        .queryParam("wait", 3)
+        .get("/v1/sync/pull")
+        .then()
+        .statusCode(503)
+        .contentType("application/problem+json")
+        .header("Retry-After", equalTo("3"))
+        .body("code", equalTo("unavailable"));
+    // A pull without wait is still answered, and so is the parked one, at its timeout.
+    as(tenant).get("/v1/sync/pull").then().statusCode(200).body("cursor", notNullValue());
+    assertEquals(200, first.get());
+    assertTrue(notifications.waiting() == 0);
+  }
+}

@@ -26,16 +26,20 @@ import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Supplier;
 
@@ -89,6 +93,7 @@ public final class Checks {
     c.put("autoscalers", this::autoscalers);
     c.put("grace periods", this::gracePeriods);
     c.put("media storage", this::mediaStorage);
+    c.put("secrets", this::secrets);
     return c;
   }
 
@@ -674,17 +679,122 @@ public final class Checks {
     return m.named(ConfigMap.class, name);
   }
 
-  /** The keys of a Secret, or null when there is no such Secret. */
+  /**
+   * The keys of a Secret, or null when there is no such Secret: one in the set, one an
+   * ExternalSecret creates ({@code spec.target.name}, its {@code data[].secretKey}s), or one an
+   * operator creates: Strimzi's user operator a Secret per SCRAM KafkaUser ({@code password},
+   * {@code sasl.jaas.config}), its cluster operator {@code <kafka>-cluster-ca-cert}.
+   */
   private Set<String> secretKeys(String name) {
-    return m.named(Secret.class, name)
-        .map(
-            s -> {
-              Set<String> keys = new TreeSet<>();
-              keys.addAll(s.getData().keySet());
-              keys.addAll(s.getStringData().keySet());
-              return keys;
-            })
-        .orElse(null);
+    Optional<Set<String>> own =
+        m.named(Secret.class, name)
+            .map(
+                s -> {
+                  Set<String> keys = new TreeSet<>();
+                  keys.addAll(s.getData().keySet());
+                  keys.addAll(s.getStringData().keySet());
+                  return keys;
+                });
+    if (own.isPresent()) {
+      return own.get();
+    }
+    for (JsonNode es : m.custom("ExternalSecret")) {
+      String target = es.path("spec").path("target").path("name").asText("");
+      if (target.isEmpty()) {
+        target = es.path("metadata").path("name").asText();
+      }
+      if (target.equals(name)) {
+        Set<String> keys = new TreeSet<>();
+        es.path("spec").path("data").forEach(d -> keys.add(d.path("secretKey").asText()));
+        return keys;
+      }
+    }
+    for (JsonNode u : m.custom("KafkaUser")) {
+      if (u.path("metadata").path("name").asText().equals(name)
+          && u.path("spec").path("authentication").path("type").asText().equals("scram-sha-512")) {
+        return new TreeSet<>(Set.of("password", "sasl.jaas.config"));
+      }
+    }
+    for (JsonNode k : m.custom("Kafka")) {
+      if ((k.path("metadata").path("name").asText() + "-cluster-ca-cert").equals(name)) {
+        return new TreeSet<>(Set.of("ca.crt", "ca.p12", "ca.password"));
+      }
+    }
+    return null;
+  }
+
+  // --- secrets ------------------------------------------------------------------------------
+
+  /** The label that marks a throw-away Secret of the dev overlay. */
+  static final String DEV_ONLY = "syncforge.io/dev-only";
+
+  /**
+   * Values this repository has shipped as placeholders, or that read as one: never in a Secret that
+   * is not labelled {@link #DEV_ONLY}. The cursor key is the publicly known one of earlier versions
+   * of deploy/k8s.
+   */
+  static final List<String> PLACEHOLDERS =
+      List.of(
+          "change-me",
+          "changeme",
+          "placeholder",
+          "Q0hBTkdFLU1FLXBsYWNlaG9sZGVyLWN1cnNvci1rZXk=",
+          "password",
+          "secret");
+
+  /** No Secret outside dev carries a known placeholder value (plain or base64). */
+  List<String> secrets() {
+    List<String> out = new ArrayList<>();
+    for (Secret s : m.all(Secret.class)) {
+      if ("true".equals(s.getMetadata().getLabels().get(DEV_ONLY))) {
+        continue;
+      }
+      Map<String, String> values = new TreeMap<>(s.getStringData());
+      s.getData()
+          .forEach(
+              (k, v) -> {
+                try {
+                  values.put(k, new String(Base64.getDecoder().decode(v), StandardCharsets.UTF_8));
+                } catch (IllegalArgumentException e) {
+                  values.put(k, v);
+                }
+              });
+      values.forEach(
+          (k, v) -> {
+            String low = v.toLowerCase(Locale.ROOT);
+            for (String p : PLACEHOLDERS) {
+              boolean hit =
+                  p.length() > 20
+                      ? v.equals(p) || decodes(v).contains("placeholder")
+                      : (p.equals("password") || p.equals("secret"))
+                          ? low.equals(p)
+                          : low.contains(p) || decodes(v).toLowerCase(Locale.ROOT).contains(p);
+              if (hit) {
+                out.add(
+                    "Secret "
+                        + name(s)
+                        + ": key "
+                        + k
+                        + " holds a placeholder value ("
+                        + p
+                        + "); provide it from your secret manager (ExternalSecret) or label the"
+                        + " Secret "
+                        + DEV_ONLY
+                        + " in a throw-away overlay");
+                break;
+              }
+            }
+          });
+    }
+    return out;
+  }
+
+  private static String decodes(String v) {
+    try {
+      return new String(Base64.getDecoder().decode(v.trim()), StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      return "";
+    }
   }
 
   private static Container container(Deployment d, String name) {

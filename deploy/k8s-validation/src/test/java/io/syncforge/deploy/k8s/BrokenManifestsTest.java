@@ -49,6 +49,13 @@ class BrokenManifestsTest {
           media-filesystem-scaled | media storage               | scales past 1 with the filesystem store
           missing-secret          | references                  | QUARKUS_DATASOURCE_PASSWORD reads missing sync-pg-nope/password
           no-namespace            | namespaces                  | ConfigMap extra: no namespace
+          strimzi-v1beta2         | typed models and schemas    | unknown kind kafka.strimzi.io/v1beta2/KafkaTopic
+          strimzi-removed-field   | typed models and schemas    | KafkaUser media-service.spec.authorization.acls[0].operation: unknown field
+          strimzi-bad-enum        | typed models and schemas    | listeners[0].type: 'internel' is not one of
+          cnpg-unknown-field      | typed models and schemas    | Pooler sync-pg-pooler-rw: does not load as postgresql.cnpg.io/v1/Pooler
+          cnpg-wrong-type         | typed models and schemas    | Cluster sync-pg: does not load as postgresql.cnpg.io/v1/Cluster
+          placeholder-secret      | secrets                     | Secret extra-credentials: key password holds a placeholder value
+          known-cursor-key        | secrets                     | Secret sync-api-cursor-copy: key cursor-key holds a placeholder value
           """;
 
   static Stream<Arguments> fixtures() {

@@ -26,6 +26,8 @@ import java.util.Set;
 public final class Kustomize {
 
   static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+  private static final com.fasterxml.jackson.databind.node.JsonNodeFactory JSON_NODES =
+      com.fasterxml.jackson.databind.node.JsonNodeFactory.instance;
 
   private static final Set<String> FIELDS =
       Set.of("apiVersion", "kind", "resources", "namespace", "labels", "images", "patches");
@@ -195,23 +197,30 @@ public final class Kustomize {
                 + "' is in both the object and the patch; its strategic-merge"
                 + " semantics are not implemented by this renderer");
       }
-      ArrayNode result = ((ArrayNode) base).deepCopy();
+      // As Kustomize v5 (kyaml) merges: the patch's items first, in the patch's order (merged into
+      // the object's item of the same key, or new), then the object's items the patch does not
+      // name, in their order. RenderTest holds this to `kubectl kustomize`.
+      ArrayNode result = JSON_NODES.arrayNode();
+      List<JsonNode> rest = new ArrayList<>();
+      base.forEach(rest::add);
       for (JsonNode item : patch) {
         if (!item.has(key)) {
           throw new KustomizeException(at + ": an item of '" + field + "' has no " + key);
         }
-        int found = -1;
-        for (int i = 0; i < result.size(); i++) {
-          if (result.get(i).path(key).equals(item.get(key))) {
-            found = i;
+        JsonNode found = null;
+        for (Iterator<JsonNode> it = rest.iterator(); it.hasNext(); ) {
+          JsonNode b = it.next();
+          if (b.path(key).equals(item.get(key))) {
+            found = b;
+            it.remove();
           }
         }
-        if (found < 0) {
-          result.add(stripNulls(item.deepCopy(), at));
-        } else {
-          result.set(found, merge(result.get(found), item, true, "", at));
-        }
+        result.add(
+            found == null
+                ? stripNulls(item.deepCopy(), at)
+                : merge(found.deepCopy(), item, true, "", at));
       }
+      rest.forEach(b -> result.add(b.deepCopy()));
       return result;
     }
     if (patch.isArray()) {

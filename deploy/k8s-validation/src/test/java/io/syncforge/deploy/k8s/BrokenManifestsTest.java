@@ -101,7 +101,7 @@ class BrokenManifestsTest {
     // As the list stood before the S3 store landed (now it is empty).
     Checks checks =
         new Checks(
-            Manifests.of(Kustomize.render(Repo.K8S.resolve("overlays/dev"))),
+            Manifests.of(Render.overlay(Repo.K8S.resolve("overlays/dev"))),
             services,
             Map.of("media-service", Set.of("sync.media.store", "sync.media.s3.bucket")));
     assertTrue(

@@ -94,6 +94,7 @@ public final class Checks {
     c.put("grace periods", this::gracePeriods);
     c.put("media storage", this::mediaStorage);
     c.put("secrets", this::secrets);
+    c.put("config checksum", this::configChecksum);
     return c;
   }
 
@@ -138,6 +139,13 @@ public final class Checks {
         }
         if (v.getSecret() != null && secretKeys(v.getSecret().getSecretName()) == null) {
           out.add(id + ": volume " + v.getName() + " names a missing Secret");
+        }
+        if (v.getPersistentVolumeClaim() != null
+            && m.named(
+                    io.fabric8.kubernetes.api.model.PersistentVolumeClaim.class,
+                    v.getPersistentVolumeClaim().getClaimName())
+                .isEmpty()) {
+          out.add(id + ": volume " + v.getName() + " names a missing PersistentVolumeClaim");
         }
       }
       for (Container c : pod.getContainers()) {
@@ -260,24 +268,39 @@ public final class Checks {
         out.add(id + ": no container named " + svc);
         continue;
       }
+      int mgmt = managementPort(c);
       for (ContainerPort p : c.getPorts()) {
-        if (p.getContainerPort() != port) {
+        if (p.getContainerPort() != port && p.getContainerPort() != mgmt) {
           out.add(
-              id + ": container port " + p.getContainerPort() + ", but " + svc + " serves " + port);
+              id
+                  + ": container port "
+                  + p.getContainerPort()
+                  + ", but "
+                  + svc
+                  + " serves "
+                  + port
+                  + " (and its management interface "
+                  + mgmt
+                  + ")");
         }
       }
-      probe(out, id, d, c.getStartupProbe(), "startupProbe", "/q/health/started", port);
-      probe(out, id, d, c.getLivenessProbe(), "livenessProbe", "/q/health/live", port);
-      probe(out, id, d, c.getReadinessProbe(), "readinessProbe", "/q/health/ready", port);
+      probe(out, id, d, c.getStartupProbe(), "startupProbe", "/q/health/started", mgmt);
+      probe(out, id, d, c.getLivenessProbe(), "livenessProbe", "/q/health/live", mgmt);
+      probe(out, id, d, c.getReadinessProbe(), "readinessProbe", "/q/health/ready", mgmt);
       Optional<ServiceConfig> cfg = services.get(svc);
       if (cfg.isPresent() && !cfg.get().dependsOn("quarkus-smallrye-health")) {
         out.add(id + ": probes on /q/health/*, but " + svc + " has no quarkus-smallrye-health");
       }
       Map<String, String> ann = d.getSpec().getTemplate().getMetadata().getAnnotations();
       if ("true".equals(ann.get("prometheus.io/scrape"))) {
-        if (!String.valueOf(port).equals(ann.get("prometheus.io/port"))
+        if (!String.valueOf(mgmt).equals(ann.get("prometheus.io/port"))
             || !"/q/metrics".equals(ann.get("prometheus.io/path"))) {
-          out.add(id + ": Prometheus must scrape port " + port + " path /q/metrics, not " + ann);
+          out.add(
+              id
+                  + ": Prometheus must scrape the management port "
+                  + mgmt
+                  + " path /q/metrics, not "
+                  + ann);
         }
         if (cfg.isPresent() && !cfg.get().dependsOn("quarkus-micrometer-registry-prometheus")) {
           out.add(id + ": scraped, but " + svc + " has no Prometheus registry");
@@ -309,8 +332,28 @@ public final class Checks {
     Integer resolved = resolvePort(d, get.getPort());
     if (resolved == null || resolved != port) {
       out.add(
-          id + ": " + kind + " port " + text(get.getPort()) + " is not the service's port " + port);
+          id
+              + ": "
+              + kind
+              + " port "
+              + text(get.getPort())
+              + " is not the management port "
+              + port);
     }
+    if (p.getTimeoutSeconds() == null || p.getTimeoutSeconds() < 2) {
+      out.add(id + ": " + kind + " needs its own timeoutSeconds >= 2 (the default is 1 s)");
+    }
+  }
+
+  /**
+   * The port of the management interface: the images are built with {@code
+   * quarkus.management.enabled=true} (a build-time key, so the {@code images} profile of the root
+   * pom sets it, and {@code ImagesTest} checks that); its port is runtime config, 9000 unless
+   * {@code QUARKUS_MANAGEMENT_PORT} says otherwise.
+   */
+  private int managementPort(Container c) {
+    String v = environmentValues(c).get("QUARKUS_MANAGEMENT_PORT");
+    return v == null ? 9000 : Integer.parseInt(v.trim());
   }
 
   /** Requests and limits for CPU and memory, and all three probes, on every container. */
@@ -721,6 +764,76 @@ public final class Checks {
       }
     }
     return null;
+  }
+
+  // --- config checksum ----------------------------------------------------------------------
+
+  /** The pod-template annotation that changes whenever a ConfigMap of the pod changes. */
+  static final String CHECKSUM = "syncforge.io/config-checksum";
+
+  /**
+   * Every Deployment's pod template carries {@link #CHECKSUM} = {@link #checksum} of the ConfigMaps
+   * it uses (envFrom and volumes) as rendered, so that changing one rolls the pods (Kubernetes does
+   * not restart pods for a changed ConfigMap). Kustomize cannot compute it; this check does, and
+   * says the value to set when it is stale.
+   */
+  List<String> configChecksum() {
+    List<String> out = new ArrayList<>();
+    for (Deployment d : m.all(Deployment.class)) {
+      PodSpec pod = d.getSpec().getTemplate().getSpec();
+      Set<String> names = new TreeSet<>();
+      for (Container c : pod.getContainers()) {
+        for (EnvFromSource f : c.getEnvFrom()) {
+          if (f.getConfigMapRef() != null) {
+            names.add(f.getConfigMapRef().getName());
+          }
+        }
+      }
+      for (Volume v : pod.getVolumes()) {
+        if (v.getConfigMap() != null) {
+          names.add(v.getConfigMap().getName());
+        }
+      }
+      String expected =
+          checksum(names.stream().map(this::configMap).flatMap(Optional::stream).toList());
+      String actual =
+          d.getSpec().getTemplate().getMetadata().getAnnotations().getOrDefault(CHECKSUM, "");
+      if (!expected.equals(actual)) {
+        out.add(
+            "Deployment "
+                + name(d)
+                + ": annotation "
+                + CHECKSUM
+                + " is '"
+                + actual
+                + "', but its ConfigMaps "
+                + names
+                + " hash to '"
+                + expected
+                + "' (set it in the pod template of the overlay that changed them)");
+      }
+    }
+    return out;
+  }
+
+  /** SHA-256 (first 16 hex digits) over name, key and value of every entry, sorted. */
+  static String checksum(List<ConfigMap> maps) {
+    try {
+      java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+      maps.stream()
+          .sorted(java.util.Comparator.comparing(cm -> cm.getMetadata().getName()))
+          .forEach(
+              cm ->
+                  new TreeMap<>(cm.getData())
+                      .forEach(
+                          (k, v) ->
+                              md.update(
+                                  (cm.getMetadata().getName() + "\0" + k + "\0" + v + "\0")
+                                      .getBytes(StandardCharsets.UTF_8))));
+      return java.util.HexFormat.of().formatHex(md.digest()).substring(0, 16);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   // --- secrets ------------------------------------------------------------------------------

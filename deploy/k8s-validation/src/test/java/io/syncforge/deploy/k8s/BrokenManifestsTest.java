@@ -36,7 +36,7 @@ class BrokenManifestsTest {
           no-pdb                  | selectors                   | Deployment media-service: no PodDisruptionBudget
           port-not-served         | ports and probes            | container port 8081, but change-log-service serves 9090
           probe-path              | ports and probes            | livenessProbe must GET /q/health/live, not /health
-          probe-port              | ports and probes            | startupProbe port 8080 is not the service's port 8081
+          probe-port              | ports and probes            | startupProbe port 8080 is not the management port 9000
           no-limits               | requests, limits and probes | Deployment media-service container media-service: no memory limit
           no-startup-probe        | requests, limits and probes | Deployment sync-api container sync-api: no startupProbe
           topic-partitions        | topics                      | KafkaTopic sync.mutations has 6 partitions, but change-log-service is configured for 12
@@ -55,6 +55,8 @@ class BrokenManifestsTest {
           cnpg-unknown-field      | typed models and schemas    | Pooler sync-pg-pooler-rw: does not load as postgresql.cnpg.io/v1/Pooler
           cnpg-wrong-type         | typed models and schemas    | Cluster sync-pg: does not load as postgresql.cnpg.io/v1/Cluster
           placeholder-secret      | secrets                     | Secret extra-credentials: key password holds a placeholder value
+          probe-no-timeout        | ports and probes            | Deployment sync-api: readinessProbe needs its own timeoutSeconds >= 2
+          stale-checksum          | config checksum             | Deployment change-log-service: annotation syncforge.io/config-checksum is
           known-cursor-key        | secrets                     | Secret sync-api-cursor-copy: key cursor-key holds a placeholder value
           """;
 

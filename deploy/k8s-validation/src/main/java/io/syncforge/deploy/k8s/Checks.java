@@ -42,6 +42,8 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The checks of a rendered overlay against the services' configuration in the repository. Each
@@ -95,6 +97,7 @@ public final class Checks {
     c.put("media storage", this::mediaStorage);
     c.put("secrets", this::secrets);
     c.put("config checksum", this::configChecksum);
+    c.put("connection budget", this::connectionBudget);
     return c;
   }
 
@@ -764,6 +767,138 @@ public final class Checks {
       }
     }
     return null;
+  }
+
+  // --- connection budget --------------------------------------------------------------------
+
+  /** Connections kept free on every instance: superuser_reserved (3), CloudNativePG, monitoring. */
+  static final int RESERVED_CONNECTIONS = 10;
+
+  /**
+   * What may connect to each PostgreSQL instance at most fits its {@code max_connections}: every
+   * service that connects directly (to {@code <cluster>-rw}, or {@code -ro}/{@code -r}) brings its
+   * pool size ({@code QUARKUS_DATASOURCE_JDBC_MAX_SIZE}, else its properties, else Agroal's 20)
+   * times its most replicas (autoscaler maximum, else {@code replicas}); every Pooler {@code
+   * instances} x {@code max_db_connections} (required: without it PgBouncer's server side is
+   * unbounded). A replica is charged with every read-only client, as if all picked it.
+   */
+  List<String> connectionBudget() {
+    List<String> out = new ArrayList<>();
+    for (JsonNode cluster : m.custom("Cluster")) {
+      String name = cluster.path("metadata").path("name").asText();
+      int max =
+          cluster
+              .path("spec")
+              .path("postgresql")
+              .path("parameters")
+              .path("max_connections")
+              .asInt(100);
+      int primary = RESERVED_CONNECTIONS;
+      int replica = RESERVED_CONNECTIONS;
+      List<String> parts = new ArrayList<>();
+      for (JsonNode pooler : m.custom("Pooler")) {
+        if (!pooler.path("spec").path("cluster").path("name").asText().equals(name)) {
+          continue;
+        }
+        String pn = pooler.path("metadata").path("name").asText();
+        JsonNode limit =
+            pooler.path("spec").path("pgbouncer").path("parameters").path("max_db_connections");
+        if (limit.isMissingNode()) {
+          out.add(
+              "Pooler "
+                  + pn
+                  + ": no pgbouncer max_db_connections, so its connections to "
+                  + name
+                  + " are unbounded");
+          continue;
+        }
+        int n =
+            pooler.path("spec").path("instances").asInt(1)
+                * Integer.parseInt(limit.asText().trim());
+        parts.add("Pooler " + pn + " " + n);
+        if (pooler.path("spec").path("type").asText("rw").equals("rw")) {
+          primary += n;
+        } else {
+          replica += n;
+        }
+      }
+      for (Deployment d : m.all(Deployment.class)) {
+        Container c = container(d, serviceOf(d));
+        if (c == null) {
+          continue;
+        }
+        Map<String, String> env = environmentValues(c);
+        String url = env.getOrDefault("QUARKUS_DATASOURCE_JDBC_URL", "");
+        Matcher host = Pattern.compile("^jdbc:postgresql://([^:/]+)").matcher(url);
+        if (!host.find()) {
+          continue;
+        }
+        String h = host.group(1);
+        boolean rw = h.equals(name + "-rw");
+        boolean ro = h.equals(name + "-ro") || h.equals(name + "-r");
+        if (!rw && !ro) {
+          continue; // through a pooler (counted above) or another database
+        }
+        String size = env.get("QUARKUS_DATASOURCE_JDBC_MAX_SIZE");
+        if (size == null) {
+          size =
+              services
+                  .get(serviceOf(d))
+                  .flatMap(sc -> sc.value("quarkus.datasource.jdbc.max-size"))
+                  .orElse("20");
+        }
+        int n = Integer.parseInt(size.trim()) * maxReplicas(d);
+        parts.add(name(d) + " " + n);
+        if (rw) {
+          primary += n;
+        } else {
+          replica += n;
+        }
+      }
+      if (primary > max) {
+        out.add(
+            "Cluster "
+                + name
+                + ": up to "
+                + primary
+                + " connections to the primary ("
+                + parts
+                + " + "
+                + RESERVED_CONNECTIONS
+                + " reserved) > max_connections "
+                + max);
+      }
+      if (replica > max) {
+        out.add(
+            "Cluster "
+                + name
+                + ": up to "
+                + replica
+                + " connections to a replica ("
+                + parts
+                + " + "
+                + RESERVED_CONNECTIONS
+                + " reserved) > max_connections "
+                + max);
+      }
+    }
+    return out;
+  }
+
+  /** The most replicas a Deployment can have: its autoscaler's maximum, else spec.replicas. */
+  private int maxReplicas(Deployment d) {
+    int max = d.getSpec().getReplicas() == null ? 1 : d.getSpec().getReplicas();
+    for (HorizontalPodAutoscaler h : m.all(HorizontalPodAutoscaler.class)) {
+      if (name(d).equals(h.getSpec().getScaleTargetRef().getName())) {
+        max = Math.max(max, h.getSpec().getMaxReplicas());
+      }
+    }
+    for (JsonNode so : m.custom("ScaledObject")) {
+      if (name(d).equals(so.path("spec").path("scaleTargetRef").path("name").asText())) {
+        max = Math.max(max, so.path("spec").path("maxReplicaCount").asInt(100));
+      }
+    }
+    return max;
   }
 
   // --- config checksum ----------------------------------------------------------------------

@@ -57,6 +57,7 @@ class BrokenManifestsTest {
           placeholder-secret      | secrets                     | Secret extra-credentials: key password holds a placeholder value
           probe-no-timeout        | ports and probes            | Deployment sync-api: readinessProbe needs its own timeoutSeconds >= 2
           stale-checksum          | config checksum             | Deployment change-log-service: annotation syncforge.io/config-checksum is
+          connection-budget       | connection budget           | Cluster sync-pg: up to 292 connections to the primary
           known-cursor-key        | secrets                     | Secret sync-api-cursor-copy: key cursor-key holds a placeholder value
           """;
 

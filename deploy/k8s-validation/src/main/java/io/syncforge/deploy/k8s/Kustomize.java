@@ -269,11 +269,16 @@ public final class Kustomize {
   private static void applyImage(Path file, JsonNode entry, List<ObjectNode> out) {
     for (Iterator<String> it = entry.fieldNames(); it.hasNext(); ) {
       String f = it.next();
-      if (!Set.of("name", "newName", "newTag").contains(f)) {
+      if (!Set.of("name", "newName", "newTag", "digest").contains(f)) {
         throw new KustomizeException(file + ": unsupported images field '" + f + "'");
       }
     }
     String name = entry.path("name").asText();
+    String digest = entry.has("digest") ? entry.get("digest").asText() : null;
+    if (digest != null && !digest.matches("sha256:[0-9a-f]{64}")) {
+      throw new KustomizeException(
+          file + ": images entry '" + name + "': digest is not sha256:<64 hex>");
+    }
     int used = 0;
     for (ObjectNode o : out) {
       JsonNode pod = o.path("spec").path("template").path("spec");
@@ -287,7 +292,13 @@ public final class Kustomize {
           String tag = image.length() > repo.length() ? image.substring(repo.length() + 1) : null;
           String newName = entry.path("newName").asText(repo);
           String newTag = entry.has("newTag") ? entry.get("newTag").asText() : tag;
-          ((ObjectNode) c).put("image", newTag == null ? newName : newName + ":" + newTag);
+          // A release pins by digest; Kustomize then drops the tag.
+          ((ObjectNode) c)
+              .put(
+                  "image",
+                  digest != null
+                      ? newName + "@" + digest
+                      : newTag == null ? newName : newName + ":" + newTag);
           used++;
         }
       }

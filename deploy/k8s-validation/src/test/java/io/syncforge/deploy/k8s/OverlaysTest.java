@@ -123,7 +123,9 @@ class OverlaysTest {
       for (ObjectNode o : Render.overlay(Repo.K8S.resolve("overlays").resolve(overlay))) {
         for (JsonNode c : o.path("spec").path("template").path("spec").path("containers")) {
           assertTrue(
-              c.path("image").asText().matches("registry\\.example\\.com/syncforge/[a-z-]+:.+"),
+              c.path("image")
+                  .asText()
+                  .matches("registry\\.example\\.com/syncforge/[a-z-]+(:.+|@sha256:[0-9a-f]{64})"),
               overlay + ": " + c.path("image").asText());
         }
       }

@@ -55,6 +55,7 @@ class RenderTest {
     for (String o : OverlaysTest.OVERLAYS) {
       dirs.add(Repo.K8S.resolve("overlays").resolve(o));
     }
+    dirs.add(Repo.FIXTURES.resolve("kustomize/release-digest"));
     try (Stream<Path> s = Files.list(Repo.FIXTURES.resolve("broken"))) {
       s.sorted().forEach(dirs::add);
     }

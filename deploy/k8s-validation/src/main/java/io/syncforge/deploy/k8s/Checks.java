@@ -26,18 +26,24 @@ import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The checks of a rendered overlay against the services' configuration in the repository. Each
@@ -89,6 +95,9 @@ public final class Checks {
     c.put("autoscalers", this::autoscalers);
     c.put("grace periods", this::gracePeriods);
     c.put("media storage", this::mediaStorage);
+    c.put("secrets", this::secrets);
+    c.put("config checksum", this::configChecksum);
+    c.put("connection budget", this::connectionBudget);
     return c;
   }
 
@@ -133,6 +142,13 @@ public final class Checks {
         }
         if (v.getSecret() != null && secretKeys(v.getSecret().getSecretName()) == null) {
           out.add(id + ": volume " + v.getName() + " names a missing Secret");
+        }
+        if (v.getPersistentVolumeClaim() != null
+            && m.named(
+                    io.fabric8.kubernetes.api.model.PersistentVolumeClaim.class,
+                    v.getPersistentVolumeClaim().getClaimName())
+                .isEmpty()) {
+          out.add(id + ": volume " + v.getName() + " names a missing PersistentVolumeClaim");
         }
       }
       for (Container c : pod.getContainers()) {
@@ -255,24 +271,39 @@ public final class Checks {
         out.add(id + ": no container named " + svc);
         continue;
       }
+      int mgmt = managementPort(c);
       for (ContainerPort p : c.getPorts()) {
-        if (p.getContainerPort() != port) {
+        if (p.getContainerPort() != port && p.getContainerPort() != mgmt) {
           out.add(
-              id + ": container port " + p.getContainerPort() + ", but " + svc + " serves " + port);
+              id
+                  + ": container port "
+                  + p.getContainerPort()
+                  + ", but "
+                  + svc
+                  + " serves "
+                  + port
+                  + " (and its management interface "
+                  + mgmt
+                  + ")");
         }
       }
-      probe(out, id, d, c.getStartupProbe(), "startupProbe", "/q/health/started", port);
-      probe(out, id, d, c.getLivenessProbe(), "livenessProbe", "/q/health/live", port);
-      probe(out, id, d, c.getReadinessProbe(), "readinessProbe", "/q/health/ready", port);
+      probe(out, id, d, c.getStartupProbe(), "startupProbe", "/q/health/started", mgmt);
+      probe(out, id, d, c.getLivenessProbe(), "livenessProbe", "/q/health/live", mgmt);
+      probe(out, id, d, c.getReadinessProbe(), "readinessProbe", "/q/health/ready", mgmt);
       Optional<ServiceConfig> cfg = services.get(svc);
       if (cfg.isPresent() && !cfg.get().dependsOn("quarkus-smallrye-health")) {
         out.add(id + ": probes on /q/health/*, but " + svc + " has no quarkus-smallrye-health");
       }
       Map<String, String> ann = d.getSpec().getTemplate().getMetadata().getAnnotations();
       if ("true".equals(ann.get("prometheus.io/scrape"))) {
-        if (!String.valueOf(port).equals(ann.get("prometheus.io/port"))
+        if (!String.valueOf(mgmt).equals(ann.get("prometheus.io/port"))
             || !"/q/metrics".equals(ann.get("prometheus.io/path"))) {
-          out.add(id + ": Prometheus must scrape port " + port + " path /q/metrics, not " + ann);
+          out.add(
+              id
+                  + ": Prometheus must scrape the management port "
+                  + mgmt
+                  + " path /q/metrics, not "
+                  + ann);
         }
         if (cfg.isPresent() && !cfg.get().dependsOn("quarkus-micrometer-registry-prometheus")) {
           out.add(id + ": scraped, but " + svc + " has no Prometheus registry");
@@ -304,8 +335,28 @@ public final class Checks {
     Integer resolved = resolvePort(d, get.getPort());
     if (resolved == null || resolved != port) {
       out.add(
-          id + ": " + kind + " port " + text(get.getPort()) + " is not the service's port " + port);
+          id
+              + ": "
+              + kind
+              + " port "
+              + text(get.getPort())
+              + " is not the management port "
+              + port);
     }
+    if (p.getTimeoutSeconds() == null || p.getTimeoutSeconds() < 2) {
+      out.add(id + ": " + kind + " needs its own timeoutSeconds >= 2 (the default is 1 s)");
+    }
+  }
+
+  /**
+   * The port of the management interface: the images are built with {@code
+   * quarkus.management.enabled=true} (a build-time key, so the {@code images} profile of the root
+   * pom sets it, and {@code ImagesTest} checks that); its port is runtime config, 9000 unless
+   * {@code QUARKUS_MANAGEMENT_PORT} says otherwise.
+   */
+  private int managementPort(Container c) {
+    String v = environmentValues(c).get("QUARKUS_MANAGEMENT_PORT");
+    return v == null ? 9000 : Integer.parseInt(v.trim());
   }
 
   /** Requests and limits for CPU and memory, and all three probes, on every container. */
@@ -674,17 +725,324 @@ public final class Checks {
     return m.named(ConfigMap.class, name);
   }
 
-  /** The keys of a Secret, or null when there is no such Secret. */
+  /**
+   * The keys of a Secret, or null when there is no such Secret: one in the set, one an
+   * ExternalSecret creates ({@code spec.target.name}, its {@code data[].secretKey}s), or one an
+   * operator creates: Strimzi's user operator a Secret per SCRAM KafkaUser ({@code password},
+   * {@code sasl.jaas.config}), its cluster operator {@code <kafka>-cluster-ca-cert}.
+   */
   private Set<String> secretKeys(String name) {
-    return m.named(Secret.class, name)
-        .map(
-            s -> {
-              Set<String> keys = new TreeSet<>();
-              keys.addAll(s.getData().keySet());
-              keys.addAll(s.getStringData().keySet());
-              return keys;
-            })
-        .orElse(null);
+    Optional<Set<String>> own =
+        m.named(Secret.class, name)
+            .map(
+                s -> {
+                  Set<String> keys = new TreeSet<>();
+                  keys.addAll(s.getData().keySet());
+                  keys.addAll(s.getStringData().keySet());
+                  return keys;
+                });
+    if (own.isPresent()) {
+      return own.get();
+    }
+    for (JsonNode es : m.custom("ExternalSecret")) {
+      String target = es.path("spec").path("target").path("name").asText("");
+      if (target.isEmpty()) {
+        target = es.path("metadata").path("name").asText();
+      }
+      if (target.equals(name)) {
+        Set<String> keys = new TreeSet<>();
+        es.path("spec").path("data").forEach(d -> keys.add(d.path("secretKey").asText()));
+        return keys;
+      }
+    }
+    for (JsonNode u : m.custom("KafkaUser")) {
+      if (u.path("metadata").path("name").asText().equals(name)
+          && u.path("spec").path("authentication").path("type").asText().equals("scram-sha-512")) {
+        return new TreeSet<>(Set.of("password", "sasl.jaas.config"));
+      }
+    }
+    for (JsonNode k : m.custom("Kafka")) {
+      if ((k.path("metadata").path("name").asText() + "-cluster-ca-cert").equals(name)) {
+        return new TreeSet<>(Set.of("ca.crt", "ca.p12", "ca.password"));
+      }
+    }
+    return null;
+  }
+
+  // --- connection budget --------------------------------------------------------------------
+
+  /** Connections kept free on every instance: superuser_reserved (3), CloudNativePG, monitoring. */
+  static final int RESERVED_CONNECTIONS = 10;
+
+  /**
+   * What may connect to each PostgreSQL instance at most fits its {@code max_connections}: every
+   * service that connects directly (to {@code <cluster>-rw}, or {@code -ro}/{@code -r}) brings its
+   * pool size ({@code QUARKUS_DATASOURCE_JDBC_MAX_SIZE}, else its properties, else Agroal's 20)
+   * times its most replicas (autoscaler maximum, else {@code replicas}); every Pooler {@code
+   * instances} x {@code max_db_connections} (required: without it PgBouncer's server side is
+   * unbounded). A replica is charged with every read-only client, as if all picked it.
+   */
+  List<String> connectionBudget() {
+    List<String> out = new ArrayList<>();
+    for (JsonNode cluster : m.custom("Cluster")) {
+      String name = cluster.path("metadata").path("name").asText();
+      int max =
+          cluster
+              .path("spec")
+              .path("postgresql")
+              .path("parameters")
+              .path("max_connections")
+              .asInt(100);
+      int primary = RESERVED_CONNECTIONS;
+      int replica = RESERVED_CONNECTIONS;
+      List<String> parts = new ArrayList<>();
+      for (JsonNode pooler : m.custom("Pooler")) {
+        if (!pooler.path("spec").path("cluster").path("name").asText().equals(name)) {
+          continue;
+        }
+        String pn = pooler.path("metadata").path("name").asText();
+        JsonNode limit =
+            pooler.path("spec").path("pgbouncer").path("parameters").path("max_db_connections");
+        if (limit.isMissingNode()) {
+          out.add(
+              "Pooler "
+                  + pn
+                  + ": no pgbouncer max_db_connections, so its connections to "
+                  + name
+                  + " are unbounded");
+          continue;
+        }
+        int n =
+            pooler.path("spec").path("instances").asInt(1)
+                * Integer.parseInt(limit.asText().trim());
+        parts.add("Pooler " + pn + " " + n);
+        if (pooler.path("spec").path("type").asText("rw").equals("rw")) {
+          primary += n;
+        } else {
+          replica += n;
+        }
+      }
+      for (Deployment d : m.all(Deployment.class)) {
+        Container c = container(d, serviceOf(d));
+        if (c == null) {
+          continue;
+        }
+        Map<String, String> env = environmentValues(c);
+        String url = env.getOrDefault("QUARKUS_DATASOURCE_JDBC_URL", "");
+        Matcher host = Pattern.compile("^jdbc:postgresql://([^:/]+)").matcher(url);
+        if (!host.find()) {
+          continue;
+        }
+        String h = host.group(1);
+        boolean rw = h.equals(name + "-rw");
+        boolean ro = h.equals(name + "-ro") || h.equals(name + "-r");
+        if (!rw && !ro) {
+          continue; // through a pooler (counted above) or another database
+        }
+        String size = env.get("QUARKUS_DATASOURCE_JDBC_MAX_SIZE");
+        if (size == null) {
+          size =
+              services
+                  .get(serviceOf(d))
+                  .flatMap(sc -> sc.value("quarkus.datasource.jdbc.max-size"))
+                  .orElse("20");
+        }
+        int n = Integer.parseInt(size.trim()) * maxReplicas(d);
+        parts.add(name(d) + " " + n);
+        if (rw) {
+          primary += n;
+        } else {
+          replica += n;
+        }
+      }
+      if (primary > max) {
+        out.add(
+            "Cluster "
+                + name
+                + ": up to "
+                + primary
+                + " connections to the primary ("
+                + parts
+                + " + "
+                + RESERVED_CONNECTIONS
+                + " reserved) > max_connections "
+                + max);
+      }
+      if (replica > max) {
+        out.add(
+            "Cluster "
+                + name
+                + ": up to "
+                + replica
+                + " connections to a replica ("
+                + parts
+                + " + "
+                + RESERVED_CONNECTIONS
+                + " reserved) > max_connections "
+                + max);
+      }
+    }
+    return out;
+  }
+
+  /** The most replicas a Deployment can have: its autoscaler's maximum, else spec.replicas. */
+  private int maxReplicas(Deployment d) {
+    int max = d.getSpec().getReplicas() == null ? 1 : d.getSpec().getReplicas();
+    for (HorizontalPodAutoscaler h : m.all(HorizontalPodAutoscaler.class)) {
+      if (name(d).equals(h.getSpec().getScaleTargetRef().getName())) {
+        max = Math.max(max, h.getSpec().getMaxReplicas());
+      }
+    }
+    for (JsonNode so : m.custom("ScaledObject")) {
+      if (name(d).equals(so.path("spec").path("scaleTargetRef").path("name").asText())) {
+        max = Math.max(max, so.path("spec").path("maxReplicaCount").asInt(100));
+      }
+    }
+    return max;
+  }
+
+  // --- config checksum ----------------------------------------------------------------------
+
+  /** The pod-template annotation that changes whenever a ConfigMap of the pod changes. */
+  static final String CHECKSUM = "syncforge.io/config-checksum";
+
+  /**
+   * Every Deployment's pod template carries {@link #CHECKSUM} = {@link #checksum} of the ConfigMaps
+   * it uses (envFrom and volumes) as rendered, so that changing one rolls the pods (Kubernetes does
+   * not restart pods for a changed ConfigMap). Kustomize cannot compute it; this check does, and
+   * says the value to set when it is stale.
+   */
+  List<String> configChecksum() {
+    List<String> out = new ArrayList<>();
+    for (Deployment d : m.all(Deployment.class)) {
+      PodSpec pod = d.getSpec().getTemplate().getSpec();
+      Set<String> names = new TreeSet<>();
+      for (Container c : pod.getContainers()) {
+        for (EnvFromSource f : c.getEnvFrom()) {
+          if (f.getConfigMapRef() != null) {
+            names.add(f.getConfigMapRef().getName());
+          }
+        }
+      }
+      for (Volume v : pod.getVolumes()) {
+        if (v.getConfigMap() != null) {
+          names.add(v.getConfigMap().getName());
+        }
+      }
+      String expected =
+          checksum(names.stream().map(this::configMap).flatMap(Optional::stream).toList());
+      String actual =
+          d.getSpec().getTemplate().getMetadata().getAnnotations().getOrDefault(CHECKSUM, "");
+      if (!expected.equals(actual)) {
+        out.add(
+            "Deployment "
+                + name(d)
+                + ": annotation "
+                + CHECKSUM
+                + " is '"
+                + actual
+                + "', but its ConfigMaps "
+                + names
+                + " hash to '"
+                + expected
+                + "' (set it in the pod template of the overlay that changed them)");
+      }
+    }
+    return out;
+  }
+
+  /** SHA-256 (first 16 hex digits) over name, key and value of every entry, sorted. */
+  static String checksum(List<ConfigMap> maps) {
+    try {
+      java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+      maps.stream()
+          .sorted(java.util.Comparator.comparing(cm -> cm.getMetadata().getName()))
+          .forEach(
+              cm ->
+                  new TreeMap<>(cm.getData())
+                      .forEach(
+                          (k, v) ->
+                              md.update(
+                                  (cm.getMetadata().getName() + "\0" + k + "\0" + v + "\0")
+                                      .getBytes(StandardCharsets.UTF_8))));
+      return java.util.HexFormat.of().formatHex(md.digest()).substring(0, 16);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  // --- secrets ------------------------------------------------------------------------------
+
+  /** The label that marks a throw-away Secret of the dev overlay. */
+  static final String DEV_ONLY = "syncforge.io/dev-only";
+
+  /**
+   * Values this repository has shipped as placeholders, or that read as one: never in a Secret that
+   * is not labelled {@link #DEV_ONLY}. The cursor key is the publicly known one of earlier versions
+   * of deploy/k8s.
+   */
+  static final List<String> PLACEHOLDERS =
+      List.of(
+          "change-me",
+          "changeme",
+          "placeholder",
+          "Q0hBTkdFLU1FLXBsYWNlaG9sZGVyLWN1cnNvci1rZXk=",
+          "password",
+          "secret");
+
+  /** No Secret outside dev carries a known placeholder value (plain or base64). */
+  List<String> secrets() {
+    List<String> out = new ArrayList<>();
+    for (Secret s : m.all(Secret.class)) {
+      if ("true".equals(s.getMetadata().getLabels().get(DEV_ONLY))) {
+        continue;
+      }
+      Map<String, String> values = new TreeMap<>(s.getStringData());
+      s.getData()
+          .forEach(
+              (k, v) -> {
+                try {
+                  values.put(k, new String(Base64.getDecoder().decode(v), StandardCharsets.UTF_8));
+                } catch (IllegalArgumentException e) {
+                  values.put(k, v);
+                }
+              });
+      values.forEach(
+          (k, v) -> {
+            String low = v.toLowerCase(Locale.ROOT);
+            for (String p : PLACEHOLDERS) {
+              boolean hit =
+                  p.length() > 20
+                      ? v.equals(p) || decodes(v).contains("placeholder")
+                      : (p.equals("password") || p.equals("secret"))
+                          ? low.equals(p)
+                          : low.contains(p) || decodes(v).toLowerCase(Locale.ROOT).contains(p);
+              if (hit) {
+                out.add(
+                    "Secret "
+                        + name(s)
+                        + ": key "
+                        + k
+                        + " holds a placeholder value ("
+                        + p
+                        + "); provide it from your secret manager (ExternalSecret) or label the"
+                        + " Secret "
+                        + DEV_ONLY
+                        + " in a throw-away overlay");
+                break;
+              }
+            }
+          });
+    }
+    return out;
+  }
+
+  private static String decodes(String v) {
+    try {
+      return new String(Base64.getDecoder().decode(v.trim()), StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      return "";
+    }
   }
 
   private static Container container(Deployment d, String name) {

@@ -26,6 +26,8 @@ import java.util.Set;
 public final class Kustomize {
 
   static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+  private static final com.fasterxml.jackson.databind.node.JsonNodeFactory JSON_NODES =
+      com.fasterxml.jackson.databind.node.JsonNodeFactory.instance;
 
   private static final Set<String> FIELDS =
       Set.of("apiVersion", "kind", "resources", "namespace", "labels", "images", "patches");
@@ -195,23 +197,30 @@ public final class Kustomize {
                 + "' is in both the object and the patch; its strategic-merge"
                 + " semantics are not implemented by this renderer");
       }
-      ArrayNode result = ((ArrayNode) base).deepCopy();
+      // As Kustomize v5 (kyaml) merges: the patch's items first, in the patch's order (merged into
+      // the object's item of the same key, or new), then the object's items the patch does not
+      // name, in their order. RenderTest holds this to `kubectl kustomize`.
+      ArrayNode result = JSON_NODES.arrayNode();
+      List<JsonNode> rest = new ArrayList<>();
+      base.forEach(rest::add);
       for (JsonNode item : patch) {
         if (!item.has(key)) {
           throw new KustomizeException(at + ": an item of '" + field + "' has no " + key);
         }
-        int found = -1;
-        for (int i = 0; i < result.size(); i++) {
-          if (result.get(i).path(key).equals(item.get(key))) {
-            found = i;
+        JsonNode found = null;
+        for (Iterator<JsonNode> it = rest.iterator(); it.hasNext(); ) {
+          JsonNode b = it.next();
+          if (b.path(key).equals(item.get(key))) {
+            found = b;
+            it.remove();
           }
         }
-        if (found < 0) {
-          result.add(stripNulls(item.deepCopy(), at));
-        } else {
-          result.set(found, merge(result.get(found), item, true, "", at));
-        }
+        result.add(
+            found == null
+                ? stripNulls(item.deepCopy(), at)
+                : merge(found.deepCopy(), item, true, "", at));
       }
+      rest.forEach(b -> result.add(b.deepCopy()));
       return result;
     }
     if (patch.isArray()) {
@@ -260,11 +269,16 @@ public final class Kustomize {
   private static void applyImage(Path file, JsonNode entry, List<ObjectNode> out) {
     for (Iterator<String> it = entry.fieldNames(); it.hasNext(); ) {
       String f = it.next();
-      if (!Set.of("name", "newName", "newTag").contains(f)) {
+      if (!Set.of("name", "newName", "newTag", "digest").contains(f)) {
         throw new KustomizeException(file + ": unsupported images field '" + f + "'");
       }
     }
     String name = entry.path("name").asText();
+    String digest = entry.has("digest") ? entry.get("digest").asText() : null;
+    if (digest != null && !digest.matches("sha256:[0-9a-f]{64}")) {
+      throw new KustomizeException(
+          file + ": images entry '" + name + "': digest is not sha256:<64 hex>");
+    }
     int used = 0;
     for (ObjectNode o : out) {
       JsonNode pod = o.path("spec").path("template").path("spec");
@@ -278,7 +292,13 @@ public final class Kustomize {
           String tag = image.length() > repo.length() ? image.substring(repo.length() + 1) : null;
           String newName = entry.path("newName").asText(repo);
           String newTag = entry.has("newTag") ? entry.get("newTag").asText() : tag;
-          ((ObjectNode) c).put("image", newTag == null ? newName : newName + ":" + newTag);
+          // A release pins by digest; Kustomize then drops the tag.
+          ((ObjectNode) c)
+              .put(
+                  "image",
+                  digest != null
+                      ? newName + "@" + digest
+                      : newTag == null ? newName : newName + ":" + newTag);
           used++;
         }
       }

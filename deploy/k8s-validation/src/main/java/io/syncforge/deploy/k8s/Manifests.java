@@ -2,12 +2,18 @@ package io.syncforge.deploy.k8s;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.type.LogicalType;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
@@ -20,6 +26,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
+import java.lang.reflect.RecordComponent;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Iterator;
@@ -44,10 +51,29 @@ public final class Manifests {
           "v1/Secret", Secret.class,
           "v1/Service", Service.class,
           "v1/ServiceAccount", ServiceAccount.class,
+          "v1/PersistentVolumeClaim", PersistentVolumeClaim.class,
           "apps/v1/Deployment", Deployment.class,
           "policy/v1/PodDisruptionBudget", PodDisruptionBudget.class,
           "networking.k8s.io/v1/NetworkPolicy", NetworkPolicy.class,
           "autoscaling/v2/HorizontalPodAutoscaler", HorizontalPodAutoscaler.class);
+
+  /**
+   * CloudNativePG's resources, typed by {@link CloudNativePg130}. Strimzi's ({@code
+   * kafka.strimzi.io/v1}) go to {@link StrimziModel}, Strimzi's own API model. A resource of
+   * another version of these groups (e.g. the removed {@code kafka.strimzi.io/v1beta2}) is an
+   * unknown kind.
+   */
+  private static final Map<String, Class<?>> OPERATORS =
+      Map.of(
+          "postgresql.cnpg.io/v1/Cluster", CloudNativePg130.Cluster.class,
+          "postgresql.cnpg.io/v1/Pooler", CloudNativePg130.Pooler.class,
+          "postgresql.cnpg.io/v1/ScheduledBackup", CloudNativePg130.ScheduledBackup.class,
+          "barmancloud.cnpg.io/v1/ObjectStore", CloudNativePg130.ObjectStore.class);
+
+  /** Strict: unknown fields fail, and so does a quoted number or a number where text belongs. */
+  private static final ObjectMapper STRICT = strictMapper();
+
+  private static final StrimziModel STRIMZI = new StrimziModel(JSON);
 
   private static final JsonNode CRD_SCHEMAS = loadSchemas();
 
@@ -68,6 +94,20 @@ public final class Manifests {
           typed.add(m);
         } catch (IOException e) {
           violations.add(id + ": does not load as " + type.getSimpleName() + ": " + e.getMessage());
+        }
+      } else if (gvk.startsWith("kafka.strimzi.io/v1/")
+          && StrimziModel.KINDS.containsKey(o.path("kind").asText())) {
+        STRIMZI.validate(o, o.path("kind").asText(), id, violations);
+      } else if (OPERATORS.containsKey(gvk)) {
+        try {
+          unknownFields(STRICT.treeToValue(o, OPERATORS.get(gvk)), id, violations, 0);
+        } catch (IOException e) {
+          violations.add(
+              id
+                  + ": does not load as "
+                  + gvk
+                  + " of the pinned operator release: "
+                  + e.getMessage().lines().findFirst().orElse(""));
         }
       } else if (CRD_SCHEMAS.has(gvk)) {
         validateCustom(o, CRD_SCHEMAS.get(gvk), id, violations);
@@ -132,7 +172,18 @@ public final class Manifests {
       }
       return;
     }
-    if (!o.getClass().getName().startsWith("io.fabric8.")) {
+    if (o instanceof Record r) {
+      for (RecordComponent rc : r.getClass().getRecordComponents()) {
+        try {
+          unknownFields(rc.getAccessor().invoke(r), path + "." + rc.getName(), out, depth + 1);
+        } catch (IllegalAccessException | InvocationTargetException e) {
+          throw new IllegalStateException(e);
+        }
+      }
+      return;
+    }
+    String cls = o.getClass().getName();
+    if (!cls.startsWith("io.fabric8.") && !cls.startsWith("io.strimzi.")) {
       return;
     }
     for (Method m : o.getClass().getMethods()) {
@@ -222,6 +273,26 @@ public final class Manifests {
         out.add(path + ": expected " + schema.asText() + ", got " + node);
       }
     }
+  }
+
+  private static ObjectMapper strictMapper() {
+    ObjectMapper m =
+        JsonMapper.builder()
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+            .build();
+    for (LogicalType t : List.of(LogicalType.Textual, LogicalType.Integer, LogicalType.Boolean)) {
+      m.coercionConfigFor(t)
+          .setCoercion(
+              CoercionInputShape.Integer,
+              t == LogicalType.Integer ? CoercionAction.TryConvert : CoercionAction.Fail)
+          .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+          .setCoercion(
+              CoercionInputShape.Boolean,
+              t == LogicalType.Boolean ? CoercionAction.TryConvert : CoercionAction.Fail);
+    }
+    return m;
   }
 
   private static JsonNode loadSchemas() {

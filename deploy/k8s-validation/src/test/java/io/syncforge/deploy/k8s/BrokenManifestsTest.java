@@ -36,7 +36,7 @@ class BrokenManifestsTest {
           no-pdb                  | selectors                   | Deployment media-service: no PodDisruptionBudget
           port-not-served         | ports and probes            | container port 8081, but change-log-service serves 9090
           probe-path              | ports and probes            | livenessProbe must GET /q/health/live, not /health
-          probe-port              | ports and probes            | startupProbe port 8080 is not the service's port 8081
+          probe-port              | ports and probes            | startupProbe port 8080 is not the management port 9000
           no-limits               | requests, limits and probes | Deployment media-service container media-service: no memory limit
           no-startup-probe        | requests, limits and probes | Deployment sync-api container sync-api: no startupProbe
           topic-partitions        | topics                      | KafkaTopic sync.mutations has 6 partitions, but change-log-service is configured for 12
@@ -49,6 +49,16 @@ class BrokenManifestsTest {
           media-filesystem-scaled | media storage               | scales past 1 with the filesystem store
           missing-secret          | references                  | QUARKUS_DATASOURCE_PASSWORD reads missing sync-pg-nope/password
           no-namespace            | namespaces                  | ConfigMap extra: no namespace
+          strimzi-v1beta2         | typed models and schemas    | unknown kind kafka.strimzi.io/v1beta2/KafkaTopic
+          strimzi-removed-field   | typed models and schemas    | KafkaUser media-service.spec.authorization.acls[0].operation: unknown field
+          strimzi-bad-enum        | typed models and schemas    | listeners[0].type: 'internel' is not one of
+          cnpg-unknown-field      | typed models and schemas    | Pooler sync-pg-pooler-rw: does not load as postgresql.cnpg.io/v1/Pooler
+          cnpg-wrong-type         | typed models and schemas    | Cluster sync-pg: does not load as postgresql.cnpg.io/v1/Cluster
+          placeholder-secret      | secrets                     | Secret extra-credentials: key password holds a placeholder value
+          probe-no-timeout        | ports and probes            | Deployment sync-api: readinessProbe needs its own timeoutSeconds >= 2
+          stale-checksum          | config checksum             | Deployment change-log-service: annotation syncforge.io/config-checksum is
+          connection-budget       | connection budget           | Cluster sync-pg: up to 292 connections to the primary
+          known-cursor-key        | secrets                     | Secret sync-api-cursor-copy: key cursor-key holds a placeholder value
           """;
 
   static Stream<Arguments> fixtures() {
@@ -94,7 +104,7 @@ class BrokenManifestsTest {
     // As the list stood before the S3 store landed (now it is empty).
     Checks checks =
         new Checks(
-            Manifests.of(Kustomize.render(Repo.K8S.resolve("overlays/dev"))),
+            Manifests.of(Render.overlay(Repo.K8S.resolve("overlays/dev"))),
             services,
             Map.of("media-service", Set.of("sync.media.store", "sync.media.s3.bucket")));
     assertTrue(

@@ -66,8 +66,10 @@ class KustomizeTest {
     JsonNode merged = Kustomize.merge(base, patch, true, "", "test");
     JsonNode a = merged.path("spec").path("containers").get(0);
     assertEquals("x", a.path("image").asText());
+    // Kustomize v5's order (checked with kubectl kustomize): the patch's items first, then the
+    // object's items the patch does not name.
     assertEquals(
-        "[{\"name\":\"A\",\"value\":\"1\"},{\"name\":\"B\",\"value\":\"3\"},{\"name\":\"C\",\"value\":\"4\"}]",
+        "[{\"name\":\"B\",\"value\":\"3\"},{\"name\":\"C\",\"value\":\"4\"},{\"name\":\"A\",\"value\":\"1\"}]",
         a.path("env").toString());
     assertTrue(a.path("startupProbe").isMissingNode());
     assertEquals(2, merged.path("spec").path("containers").size());

@@ -70,7 +70,7 @@ class OverlaysTest {
 
   @Test
   void devRunsOneReplicaOfEachServiceAndNoAutoscaler() {
-    Manifests m = Manifests.of(Kustomize.render(Repo.K8S.resolve("overlays/dev")));
+    Manifests m = Manifests.of(Render.overlay(Repo.K8S.resolve("overlays/dev")));
     assertEquals(3, m.all(Deployment.class).size());
     m.all(Deployment.class)
         .forEach(d -> assertEquals(1, d.getSpec().getReplicas(), d.getMetadata().getName()));
@@ -80,7 +80,7 @@ class OverlaysTest {
 
   @Test
   void prodHasAnAutoscalerPerServiceAndSpreadsPods() {
-    Manifests m = Manifests.of(Kustomize.render(Repo.K8S.resolve("overlays/prod")));
+    Manifests m = Manifests.of(Render.overlay(Repo.K8S.resolve("overlays/prod")));
     assertEquals(
         List.of("change-log-service", "media-service", "sync-api"),
         m.all(HorizontalPodAutoscaler.class).stream()
@@ -99,7 +99,7 @@ class OverlaysTest {
 
   @Test
   void prodKedaReplacesTheCpuAutoscalerOfChangeLogService() {
-    Manifests m = Manifests.of(Kustomize.render(Repo.K8S.resolve("overlays/prod-keda")));
+    Manifests m = Manifests.of(Render.overlay(Repo.K8S.resolve("overlays/prod-keda")));
     assertEquals(
         List.of("media-service", "sync-api"),
         m.all(HorizontalPodAutoscaler.class).stream()
@@ -120,10 +120,12 @@ class OverlaysTest {
       assertTrue(!k.has("images"), overlay + " repeats images: they belong in base only");
     }
     for (String overlay : OVERLAYS) {
-      for (ObjectNode o : Kustomize.render(Repo.K8S.resolve("overlays").resolve(overlay))) {
+      for (ObjectNode o : Render.overlay(Repo.K8S.resolve("overlays").resolve(overlay))) {
         for (JsonNode c : o.path("spec").path("template").path("spec").path("containers")) {
           assertTrue(
-              c.path("image").asText().matches("registry\\.example\\.com/syncforge/[a-z-]+:.+"),
+              c.path("image")
+                  .asText()
+                  .matches("registry\\.example\\.com/syncforge/[a-z-]+(:.+|@sha256:[0-9a-f]{64})"),
               overlay + ": " + c.path("image").asText());
         }
       }

@@ -32,7 +32,7 @@ final class Repo {
   }
 
   static Checks checks(Path kustomization) {
-    return new Checks(Manifests.of(Kustomize.render(kustomization)), services());
+    return new Checks(Manifests.of(Render.overlay(kustomization)), services());
   }
 
   private static Path findRoot() {

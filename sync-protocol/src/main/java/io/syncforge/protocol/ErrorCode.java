@@ -45,7 +45,18 @@ public enum ErrorCode {
   /** A dependency (Kafka, PostgreSQL, storage) is unavailable. Retry with backoff. */
   UNAVAILABLE("unavailable", 503, "Service unavailable"),
   /** An unexpected server error. Details are in the server log under {@code traceId}. */
-  INTERNAL("internal", 500, "Internal error");
+  INTERNAL("internal", 500, "Internal error"),
+
+  // --- issue 14 (media-service) ---
+  /** The tenant's media storage quota cannot take this content. Delete media or ask for more. */
+  QUOTA_EXCEEDED("quota_exceeded", 507, "Insufficient storage"),
+  /**
+   * The upload sent too little for too long (below the minimum transfer rate or idle past the
+   * timeout) and was ended; nothing was kept. Resume (tus) or send again.
+   */
+  UPLOAD_TOO_SLOW("upload_too_slow", 408, "Request timeout"),
+  /** A tus {@code Upload-Offset} differs from the server's offset. {@code HEAD} the upload. */
+  UPLOAD_OFFSET_MISMATCH("upload_offset_mismatch", 409, "Conflict");
 
   /** Prefix of the problem {@code type} URI; the code is appended. */
   public static final String TYPE_PREFIX = "https://syncforge.io/problems/";

@@ -8,8 +8,10 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Consumer;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
@@ -27,6 +29,7 @@ import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
  * Blobs as objects in one S3 bucket (AWS or any S3-compatible server), key {@code ab/cd/<sha256>}
@@ -150,6 +153,31 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
       throw new IOException("cannot store " + key + " in " + bucket + ": " + e.getMessage(), e);
     }
     Files.deleteIfExists(verifiedTempFile);
+  }
+
+  @Override
+  public boolean placesTempFile() {
+    return false;
+  }
+
+  @Override
+  public void scan(Instant cutoff, Consumer<String> found) throws IOException {
+    try {
+      for (S3Object o :
+          client.listObjectsV2Paginator(b -> b.bucket(bucket).maxKeys(1000)).contents()) {
+        String key = o.key();
+        int slash = key.lastIndexOf('/');
+        String name = key.substring(slash + 1);
+        if (Ids.isSha256Hex(name)
+            && keyOf(name).equals(key)
+            && o.lastModified() != null
+            && o.lastModified().isBefore(cutoff)) {
+          found.accept(name);
+        }
+      }
+    } catch (SdkException e) {
+      throw new IOException("cannot list " + bucket + ": " + e.getMessage(), e);
+    }
   }
 
   @Override

@@ -39,6 +39,14 @@ public interface BlobStore {
    */
   void scan(Instant cutoff, Consumer<String> found) throws IOException;
 
+  /**
+   * The local file of the content when this store keeps it as one (the filesystem store), so a
+   * download can be sent with {@code sendfile(2)}; empty for remote stores.
+   */
+  default java.util.Optional<Path> localFile(String sha256) {
+    return java.util.Optional.empty();
+  }
+
   /** Whether content with this hash is stored. */
   boolean exists(String sha256) throws IOException;
 

@@ -130,6 +130,11 @@ public class FileSystemBlobStore implements BlobStore {
   }
 
   @Override
+  public java.util.Optional<Path> localFile(String sha256) {
+    return java.util.Optional.of(pathOf(sha256));
+  }
+
+  @Override
   public boolean exists(String sha256) {
     return Files.isRegularFile(pathOf(sha256));
   }

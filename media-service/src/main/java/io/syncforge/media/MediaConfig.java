@@ -77,6 +77,13 @@ public interface MediaConfig {
     /** The bucket; required with {@code sync.media.store=s3}, created at start if missing. */
     Optional<String> bucket();
 
+    /**
+     * Whether the service creates a missing bucket at start (in {@link #region()}); {@code false}
+     * for a provisioned bucket: the start then only checks it exists and fails if not.
+     */
+    @WithDefault("true")
+    boolean createBucket();
+
     /** Region used for signing (S3-compatible servers usually accept any). */
     @WithDefault("us-east-1")
     String region();

@@ -113,7 +113,23 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
     return sha256.substring(0, 2) + "/" + sha256.substring(2, 4) + "/" + sha256;
   }
 
-  /** Creates the bucket unless it exists (owned by these credentials). */
+  /**
+   * Checks that the bucket exists and is reachable with these credentials, without creating it (for
+   * buckets provisioned outside the service, {@code sync.media.s3.create-bucket=false}).
+   */
+  public void requireBucket() throws IOException {
+    try {
+      client.headBucket(b -> b.bucket(bucket));
+    } catch (SdkException e) {
+      throw new IOException(
+          "bucket " + bucket + " is missing or not reachable: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Creates the bucket unless it exists (owned by these credentials), in the client's region (a
+   * location constraint outside {@code us-east-1}).
+   */
   public void createBucketIfMissing() throws IOException {
     try {
       client.headBucket(b -> b.bucket(bucket));
@@ -127,8 +143,16 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
     } catch (SdkException e) {
       throw new IOException("cannot check bucket " + bucket + ": " + e.getMessage(), e);
     }
+    // Outside us-east-1 S3 refuses a CreateBucket without the region as location constraint.
+    Region region = client.serviceClientConfiguration().region();
     try {
-      client.createBucket(b -> b.bucket(bucket));
+      client.createBucket(
+          b -> {
+            b.bucket(bucket);
+            if (region != null && !Region.US_EAST_1.equals(region)) {
+              b.createBucketConfiguration(c -> c.locationConstraint(region.id()));
+            }
+          });
     } catch (BucketAlreadyOwnedByYouException e) {
       // created meanwhile by another replica
     } catch (SdkException e) {

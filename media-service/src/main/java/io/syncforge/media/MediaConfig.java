@@ -47,6 +47,22 @@ public interface MediaConfig {
   /** Garbage collection of content no tenant references any more. */
   Gc gc();
 
+  /** Bounds on uploads: quota, concurrency, minimum transfer rate (issue 14). */
+  Limits limits();
+
+  /** Resumable (tus 1.0) uploads. */
+  Resumable resumable();
+
+  /** Resumable upload settings. */
+  interface Resumable {
+    /**
+     * An unfinished upload that received nothing for this long is removed (row and bytes); the
+     * {@code Upload-Expires} a client sees. Default one day.
+     */
+    @WithDefault("PT24H")
+    Duration expiry();
+  }
+
   /** Publishing of {@code _media} mutations from the outbox table to Kafka. */
   Outbox outbox();
 
@@ -61,6 +77,13 @@ public interface MediaConfig {
     /** The bucket; required with {@code sync.media.store=s3}, created at start if missing. */
     Optional<String> bucket();
 
+    /**
+     * Whether the service creates a missing bucket at start (in {@link #region()}); {@code false}
+     * for a provisioned bucket: the start then only checks it exists and fails if not.
+     */
+    @WithDefault("true")
+    boolean createBucket();
+
     /** Region used for signing (S3-compatible servers usually accept any). */
     @WithDefault("us-east-1")
     String region();
@@ -70,6 +93,43 @@ public interface MediaConfig {
 
     /** Secret access key; set together with {@link #accessKeyId()}. */
     Optional<String> secretAccessKey();
+  }
+
+  /** Upload bounds. Each refusal is problem+json with a stable code. */
+  interface Limits {
+    /**
+     * Bytes of distinct content one tenant may hold (sum of its media sizes; content shared by
+     * several users of the tenant counts once); {@code 0} = unlimited. Beyond: {@code 507
+     * quota_exceeded}. Default 10 GiB.
+     */
+    @WithDefault("10737418240")
+    long tenantQuota();
+
+    /** Uploads running at once in this pod; one more is {@code 429 too_many_requests}. */
+    @WithDefault("64")
+    int uploadsPerPod();
+
+    /**
+     * Uploads running at once per device (tenant, user and {@code X-Client-Id}; without that header
+     * per user); one more is {@code 429 too_many_requests}.
+     */
+    @WithDefault("4")
+    int uploadsPerDevice();
+
+    /** An upload that receives nothing for this long is ended with {@code 408 upload_too_slow}. */
+    @WithDefault("PT30S")
+    Duration idleTimeout();
+
+    /**
+     * Minimum transfer rate in bytes per second, measured over {@link #rateWindow()}; a slower
+     * upload is ended with {@code 408 upload_too_slow} (slow-loris protection).
+     */
+    @WithDefault("4096")
+    long minBytesPerSecond();
+
+    /** The window over which {@link #minBytesPerSecond()} is measured. */
+    @WithDefault("PT30S")
+    Duration rateWindow();
   }
 
   /** Garbage collection settings. */
@@ -88,6 +148,14 @@ public interface MediaConfig {
     /** Most blobs removed in one run. */
     @WithDefault("500")
     int batchSize();
+
+    /**
+     * How often stored bytes without a blob row (left by a crash or an older version) are looked
+     * for and removed once older than {@link #grace()}; lists the whole store (a directory walk or
+     * S3 ListObjectsV2). {@code off} disables it.
+     */
+    @WithDefault("6h")
+    String orphanSweepEvery();
   }
 
   /** Outbox publisher settings. */

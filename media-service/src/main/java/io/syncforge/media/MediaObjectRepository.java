@@ -13,6 +13,15 @@ public class MediaObjectRepository implements PanacheRepository<MediaObject> {
     return find("tenant = ?1 and sha256 = ?2", tenant, sha256).firstResultOptional();
   }
 
+  /** Bytes of distinct content the tenant holds (its quota use). */
+  public long bytesOf(String tenant) {
+    return getEntityManager()
+        .createQuery(
+            "select coalesce(sum(o.size), 0) from MediaObject o where o.tenant = ?1", Long.class)
+        .setParameter(1, tenant)
+        .getSingleResult();
+  }
+
   /** Whether any tenant still references the content. */
   public boolean isReferenced(String sha256) {
     return count("sha256", sha256) > 0;

@@ -55,6 +55,12 @@ public class ProblemException extends RuntimeException {
         ErrorCode.TOO_MANY_REQUESTS, detail, List.of(), null, retryAfterSeconds);
   }
 
+  /** A problem with a {@code Retry-After} header (e.g. {@code 429 too_many_requests}). */
+  public static ProblemException withRetryAfter(
+      ErrorCode code, String detail, int retryAfterSeconds) {
+    return new ProblemException(code, detail, List.of(), null, retryAfterSeconds);
+  }
+
   /** The stable code. */
   public ErrorCode code() {
     return code;

@@ -64,7 +64,19 @@ public enum ErrorCode {
    * dead-lettered and counted so that every other mutation goes on. Remedy: report it with the
    * mutationId (the operator finds it in the dead-letter topic); do not resend unchanged.
    */
-  INTERNAL_REJECTION("internal_rejection", 500, "Internal rejection");
+  INTERNAL_REJECTION("internal_rejection", 500, "Internal rejection"),
+
+
+  // --- issue 14 (media-service) ---
+  /** The tenant's media storage quota cannot take this content. Delete media or ask for more. */
+  QUOTA_EXCEEDED("quota_exceeded", 507, "Insufficient storage"),
+  /**
+   * The upload sent too little for too long (below the minimum transfer rate or idle past the
+   * timeout) and was ended; nothing was kept. Resume (tus) or send again.
+   */
+  UPLOAD_TOO_SLOW("upload_too_slow", 408, "Request timeout"),
+  /** A tus {@code Upload-Offset} differs from the server's offset. {@code HEAD} the upload. */
+  UPLOAD_OFFSET_MISMATCH("upload_offset_mismatch", 409, "Conflict");
 
   /** Prefix of the problem {@code type} URI; the code is appended. */
   public static final String TYPE_PREFIX = "https://syncforge.io/problems/";

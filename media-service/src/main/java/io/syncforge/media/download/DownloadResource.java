@@ -24,6 +24,7 @@ import java.io.UncheckedIOException;
 import java.util.UUID;
 import org.eclipse.microprofile.jwt.JsonWebToken;
 import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.PathPart;
 
 /**
  * {@code GET | HEAD /v1/media/{sha256}}: the bytes, streamed from the blob store, with entity tag,
@@ -74,11 +75,12 @@ public class DownloadResource {
     Caller caller = Caller.of(jwt);
     MediaObject media = catalog.get(caller, MediaIds.requireSha256(sha256));
     long size = media.size;
-    if (!exists(sha256)) {
-      // Metadata without bytes must not happen (GC and upload share a lock); say so loudly.
-      LOG.errorf(
-          "media %s has metadata for tenant %s but no stored bytes", sha256, caller.tenant());
-      throw ProblemException.unavailable("the content is temporarily unavailable", 30);
+    java.util.Optional<java.nio.file.Path> local = store.localFile(sha256);
+    // A remote store is asked once, by the GET that streams the body (no HEAD before it).
+    boolean checkedLater = withBody && local.isEmpty();
+    if (!checkedLater
+        && !(local.isPresent() ? java.nio.file.Files.isRegularFile(local.get()) : exists(sha256))) {
+      throw missingBytes(sha256, caller);
     }
     String etag = EntityTags.of(sha256);
     if (EntityTags.noneMatchHits(ifNoneMatch, sha256)) {
@@ -118,9 +120,31 @@ public class DownloadResource {
         .header("Content-Security-Policy", "default-src 'none'; sandbox")
         .header(HttpHeaders.CONTENT_LENGTH, length);
     if (withBody) {
-      response.entity(stream(sha256, offset, length));
+      if (local.isPresent()) {
+        // Zero-copy: Quarkus REST hands a PathPart to Vert.x sendFile.
+        response.entity(new PathPart(local.get(), offset, length));
+      } else {
+        InputStream in = openRemote(sha256, offset, length, caller);
+        response.entity(stream(in));
+      }
     }
     return response.build();
+  }
+
+  private static ProblemException missingBytes(String sha256, Caller caller) {
+    // Metadata without bytes must not happen (GC and upload share a lock); say so loudly.
+    LOG.errorf("media %s has metadata for tenant %s but no stored bytes", sha256, caller.tenant());
+    return ProblemException.unavailable("the content is temporarily unavailable", 30);
+  }
+
+  private InputStream openRemote(String sha256, long offset, long length, Caller caller) {
+    try {
+      return store.open(sha256, offset, length);
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw missingBytes(sha256, caller);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot reach the blob store", e);
+    }
   }
 
   private boolean exists(String sha256) {
@@ -131,9 +155,9 @@ public class DownloadResource {
     }
   }
 
-  private StreamingOutput stream(String sha256, long offset, long length) {
+  private static StreamingOutput stream(InputStream opened) {
     return out -> {
-      try (InputStream in = store.open(sha256, offset, length)) {
+      try (InputStream in = opened) {
         byte[] buffer = new byte[BUFFER];
         int n;
         while ((n = in.read(buffer)) >= 0) {

@@ -10,7 +10,11 @@ import io.syncforge.media.store.BlobStore;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
 import org.jboss.logging.Logger;
 
 /**
@@ -26,7 +30,12 @@ import org.jboss.logging.Logger;
  * </ul>
  *
  * A crash between the file deletion and the commit leaves a row without a file that the next run
- * deletes ({@link BlobStore#delete} tolerates a missing file).
+ * deletes ({@link BlobStore#delete} tolerates a missing file). A blob whose deletion fails is
+ * retried later with a growing delay and does not stop the others.
+ *
+ * <p>The orphan sweep ({@link #sweepOrphans}) removes stored bytes that have no blob row at all and
+ * are older than the grace (an older version, a restore, a lost row). It takes the content's
+ * advisory lock that an upload's reservation takes, so it never removes bytes being placed.
  */
 @ApplicationScoped
 public class BlobCollector {
@@ -55,10 +64,84 @@ public class BlobCollector {
   void onTimer() {
     try {
       collect(Instant.now().minus(config.gc().grace()));
-      store.deleteStaleTempFiles(config.gc().grace());
-    } catch (RuntimeException | IOException e) {
+    } catch (RuntimeException e) {
       LOG.warnf("media GC run failed, will retry: %s", e.toString());
     }
+    try {
+      store.deleteStaleTempFiles(config.gc().grace());
+    } catch (RuntimeException | IOException e) {
+      LOG.warnf("stale temp file sweep failed, will retry: %s", e.toString());
+    }
+  }
+
+  @Scheduled(
+      every = "${sync.media.gc.orphan-sweep-every}",
+      delayed = "5m",
+      concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+      skipExecutionIf = Scheduled.ApplicationNotRunning.class)
+  void onSweepTimer() {
+    try {
+      sweepOrphans(Instant.now().minus(config.gc().grace()));
+    } catch (RuntimeException | IOException e) {
+      LOG.warnf("media orphan sweep failed, will retry: %s", e.toString());
+    }
+  }
+
+  /**
+   * Removes stored content without a blob row that was last written before {@code cutoff}.
+   *
+   * @return the number removed
+   */
+  public int sweepOrphans(Instant cutoff) throws IOException {
+    List<String> batch = new ArrayList<>();
+    int[] removed = {0};
+    store.scan(
+        cutoff,
+        sha -> {
+          batch.add(sha);
+          if (batch.size() >= 500) {
+            removed[0] += sweepBatch(batch);
+            batch.clear();
+          }
+        });
+    removed[0] += sweepBatch(batch);
+    return removed[0];
+  }
+
+  private int sweepBatch(List<String> candidates) {
+    Set<String> withRows =
+        QuarkusTransaction.requiringNew().call(() -> blobs.existing(List.copyOf(candidates)));
+    int removed = 0;
+    for (String sha256 : candidates) {
+      if (withRows.contains(sha256)) {
+        continue;
+      }
+      try {
+        if (QuarkusTransaction.requiringNew().call(() -> sweepOne(sha256))) {
+          removed++;
+        }
+      } catch (RuntimeException e) {
+        LOG.warnf(
+            "cannot remove orphaned content %s, next sweep retries: %s", sha256, e.toString());
+      }
+    }
+    if (removed > 0) {
+      LOG.infof("removed %d stored content(s) without metadata", removed);
+    }
+    return removed;
+  }
+
+  private boolean sweepOne(String sha256) {
+    blobs.lockContent(sha256);
+    if (blobs.findByIdOptional(sha256).isPresent()) {
+      return false;
+    }
+    try {
+      store.delete(sha256);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot delete orphan " + sha256, e);
+    }
+    return true;
   }
 
   /**
@@ -71,11 +154,31 @@ public class BlobCollector {
     for (String sha256 :
         QuarkusTransaction.requiringNew()
             .call(() -> blobs.collectable(cutoff, config.gc().batchSize()))) {
-      if (QuarkusTransaction.requiringNew().call(() -> collectOne(sha256, cutoff))) {
-        removed++;
+      try {
+        if (QuarkusTransaction.requiringNew().call(() -> collectOne(sha256, cutoff))) {
+          removed++;
+        }
+      } catch (RuntimeException e) {
+        // One content that cannot be removed (storage refuses, a bad row) must not stop the rest.
+        LOG.warnf("cannot collect %s, will retry later: %s", sha256, e.toString());
+        try {
+          QuarkusTransaction.requiringNew().run(() -> postpone(sha256));
+        } catch (RuntimeException e2) {
+          LOG.warnf("cannot postpone %s: %s", sha256, e2.toString());
+        }
       }
     }
     return removed;
+  }
+
+  /** After a failed attempt: retried after 1, 2, 4 … minutes, at most a day. */
+  void postpone(String sha256) {
+    BlobEntry blob = blobs.lock(sha256).orElse(null);
+    if (blob != null) {
+      blob.gcFailures++;
+      long minutes = Math.min(24 * 60, 1L << Math.min(blob.gcFailures - 1, 11));
+      blob.gcRetryAt = Instant.now().plus(Duration.ofMinutes(minutes));
+    }
   }
 
   /**

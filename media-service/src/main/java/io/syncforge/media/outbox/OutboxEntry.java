@@ -30,4 +30,16 @@ public class OutboxEntry {
 
   @Column(name = "created_at", nullable = false)
   public Instant createdAt;
+
+  /** Failed sends so far (Kafka refused this record while others of its batch went through). */
+  @Column(nullable = false)
+  public int attempts;
+
+  /** After a failed send: not sent again before this; later rows of its key wait too. */
+  @Column(name = "next_attempt_at")
+  public Instant nextAttemptAt;
+
+  /** Why the last send failed, for operators. */
+  @Column(name = "last_error")
+  public String lastError;
 }

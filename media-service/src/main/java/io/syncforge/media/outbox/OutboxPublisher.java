@@ -10,15 +10,19 @@ import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.event.TransactionPhase;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
+import org.apache.kafka.common.errors.RetriableException;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.jboss.logging.Logger;
 
@@ -126,27 +130,82 @@ public class OutboxPublisher {
     if (batch.isEmpty()) {
       return 0;
     }
-    List<Long> ids = batch.stream().map(e -> e.id).toList();
     // Sent with the transaction suspended: context propagation would otherwise carry it to the
     // Kafka callback threads, and Narayana refuses to commit a transaction active on two threads.
     // The row and advisory locks stay held meanwhile.
-    QuarkusTransaction.suspendingExisting().call(() -> sendAndAwaitAcks(batch));
-    outbox.delete("id in ?1", ids);
-    return batch.size();
+    List<Throwable> failures =
+        QuarkusTransaction.suspendingExisting().call(() -> sendAndAwaitAcks(batch));
+    List<Long> sent = new ArrayList<>();
+    List<OutboxEntry> refused = new ArrayList<>();
+    boolean systemic = true;
+    for (int i = 0; i < batch.size(); i++) {
+      Throwable f = failures.get(i);
+      if (f == null) {
+        sent.add(batch.get(i).id);
+        systemic = false;
+      } else {
+        refused.add(batch.get(i));
+        if (!(f instanceof TimeoutException) && !(f instanceof RetriableException)) {
+          systemic = false;
+        }
+      }
+    }
+    if (!sent.isEmpty()) {
+      outbox.delete("id in ?1", sent);
+    }
+    if (!refused.isEmpty()) {
+      if (systemic) {
+        // Kafka down or slow for all of them: keep them as they are, the timer retries.
+        throw new IllegalStateException(
+            "Kafka did not acknowledge the outbox batch: " + failures.get(0));
+      }
+      // Refused while others went through: this record is the problem; retry it later, alone,
+      // and let the rest of the outbox go on.
+      for (OutboxEntry e : refused) {
+        Throwable f = failures.get(batch.indexOf(e));
+        e.attempts++;
+        long seconds = Math.min(600, 1L << Math.min(e.attempts, 10));
+        e.nextAttemptAt = Instant.now().plusSeconds(seconds);
+        String reason = String.valueOf(f);
+        e.lastError = reason.length() > 500 ? reason.substring(0, 500) : reason;
+        LOG.warnf(
+            "outbox entry %d (key %s) refused %d time(s), retry in %d s: %s",
+            e.id, e.messageKey, e.attempts, seconds, reason);
+      }
+    }
+    return sent.size();
   }
 
-  private Void sendAndAwaitAcks(List<OutboxEntry> batch) throws Exception {
+  /** Sends the batch and waits for every ack; per entry null (acknowledged) or the failure. */
+  private List<Throwable> sendAndAwaitAcks(List<OutboxEntry> batch) {
     List<CompletableFuture<Void>> acks = new ArrayList<>(batch.size());
     for (OutboxEntry e : batch) {
       // Subscribed in order; the idempotent producer keeps that order within a partition.
-      acks.add(
-          emitter
-              .sendMessage(KafkaRecord.of(e.messageKey, e.payload))
-              .subscribeAsCompletionStage());
+      try {
+        acks.add(
+            emitter
+                .sendMessage(KafkaRecord.of(e.messageKey, e.payload))
+                .subscribeAsCompletionStage());
+      } catch (RuntimeException ex) {
+        acks.add(CompletableFuture.failedFuture(ex));
+      }
     }
-    CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new))
-        .get(config.outbox().sendTimeout().toMillis(), TimeUnit.MILLISECONDS);
-    return null;
+    long deadline = System.nanoTime() + config.outbox().sendTimeout().toNanos();
+    List<Throwable> failures = new ArrayList<>(batch.size());
+    for (CompletableFuture<Void> ack : acks) {
+      try {
+        ack.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        failures.add(null);
+      } catch (ExecutionException ex) {
+        failures.add(ex.getCause() == null ? ex : ex.getCause());
+      } catch (TimeoutException ex) {
+        failures.add(ex);
+      } catch (InterruptedException ex) {
+        Thread.currentThread().interrupt();
+        failures.add(new TimeoutException("interrupted"));
+      }
+    }
+    return failures;
   }
 
   @PreDestroy

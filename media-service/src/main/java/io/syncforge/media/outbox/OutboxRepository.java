@@ -25,8 +25,21 @@ public class OutboxRepository implements PanacheRepository<OutboxEntry> {
     return Boolean.TRUE.equals(locked);
   }
 
-  /** The oldest entries. */
+  /**
+   * The oldest sendable entries: per key only the first (so a key's records keep their order even
+   * when one is refused and retried later), and not one waiting for its retry time.
+   */
+  @SuppressWarnings("unchecked")
   public List<OutboxEntry> oldest(int limit) {
-    return find("order by id").page(0, limit).list();
+    return getEntityManager()
+        .createNativeQuery(
+            "SELECT o.* FROM media.outbox o"
+                + " WHERE (o.next_attempt_at IS NULL OR o.next_attempt_at <= now())"
+                + " AND NOT EXISTS (SELECT 1 FROM media.outbox p"
+                + " WHERE p.message_key = o.message_key AND p.id < o.id)"
+                + " ORDER BY o.id LIMIT ?1",
+            OutboxEntry.class)
+        .setParameter(1, limit)
+        .getResultList();
   }
 }

@@ -25,4 +25,12 @@ public class BlobEntry {
   /** When the last tenant's metadata went; null while referenced. */
   @Column(name = "unreferenced_since")
   public Instant unreferencedSince;
+
+  /** Failed collection attempts in a row (reset when the blob is referenced again). */
+  @Column(name = "gc_failures", nullable = false)
+  public int gcFailures;
+
+  /** After a failed collection: not tried again before this. */
+  @Column(name = "gc_retry_at")
+  public Instant gcRetryAt;
 }

@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.function.Consumer;
 
 /**
  * Where the bytes live, addressed by SHA-256. Callers verify the hash before {@link #put}; the
@@ -23,6 +25,27 @@ public interface BlobStore {
    * afterwards). Idempotent: storing the same hash again replaces the bytes with identical ones.
    */
   void put(String sha256, Path verifiedTempFile) throws IOException;
+
+  /**
+   * Whether {@link #put} makes the temp file itself the stored file (a rename), so the upload must
+   * fsync it first; false where put copies it elsewhere and deletes it (S3).
+   */
+  boolean placesTempFile();
+
+  /**
+   * Calls {@code found} with the hash of every stored content last written before {@code cutoff}
+   * (the orphan sweep compares them with the blob rows). Entries that are not content of this store
+   * are skipped.
+   */
+  void scan(Instant cutoff, Consumer<String> found) throws IOException;
+
+  /**
+   * The local file of the content when this store keeps it as one (the filesystem store), so a
+   * download can be sent with {@code sendfile(2)}; empty for remote stores.
+   */
+  default java.util.Optional<Path> localFile(String sha256) {
+    return java.util.Optional.empty();
+  }
 
   /** Whether content with this hash is stored. */
   boolean exists(String sha256) throws IOException;

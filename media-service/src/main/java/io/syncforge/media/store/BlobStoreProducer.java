@@ -58,7 +58,11 @@ public class BlobStoreProducer {
             bucket,
             Path.of(config.root()).resolve("tmp"));
     try {
-      store.createBucketIfMissing();
+      if (s3.createBucket()) {
+        store.createBucketIfMissing();
+      } else {
+        store.requireBucket();
+      }
     } catch (IOException e) {
       store.close();
       throw new UncheckedIOException(e);

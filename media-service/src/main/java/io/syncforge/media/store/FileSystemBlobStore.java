@@ -7,11 +7,15 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.function.Consumer;
 
 /**
  * Blobs as files: {@code <root>/ab/cd/<sha256>}, temp files in {@code <root>/tmp}. Content is
@@ -53,11 +57,81 @@ public class FileSystemBlobStore implements BlobStore {
   }
 
   @Override
+  public boolean placesTempFile() {
+    return true;
+  }
+
+  /**
+   * Renames the (already fsynced) temp file into place and fsyncs the directories the rename and
+   * any new directory changed, so the file survives a power loss once the metadata commits.
+   */
+  @Override
   public void put(String sha256, Path verifiedTempFile) throws IOException {
     Path target = pathOf(sha256);
-    Files.createDirectories(target.getParent());
+    Path dir = target.getParent();
+    if (!Files.isDirectory(dir)) {
+      Files.createDirectories(dir);
+      fsyncDirectory(dir.getParent());
+      fsyncDirectory(root);
+    }
     // rename(2): atomic, and replaces an existing file of the same (identical) content.
     Files.move(verifiedTempFile, target, StandardCopyOption.ATOMIC_MOVE);
+    fsyncDirectory(dir);
+  }
+
+  /** fsync(2) of a directory: makes its entries (a rename, a new file) durable. */
+  static void fsyncDirectory(Path dir) throws IOException {
+    try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+      channel.force(true);
+    }
+  }
+
+  @Override
+  public void scan(Instant cutoff, Consumer<String> found) throws IOException {
+    if (!Files.isDirectory(root)) {
+      return;
+    }
+    FileTime before = FileTime.from(cutoff);
+    try (DirectoryStream<Path> level1 =
+        Files.newDirectoryStream(root, FileSystemBlobStore::hexPair)) {
+      for (Path d1 : level1) {
+        try (DirectoryStream<Path> level2 =
+            Files.newDirectoryStream(d1, FileSystemBlobStore::hexPair)) {
+          for (Path d2 : level2) {
+            try (DirectoryStream<Path> files = Files.newDirectoryStream(d2)) {
+              for (Path f : files) {
+                String name = f.getFileName().toString();
+                if (Ids.isSha256Hex(name)
+                    && pathOf(name).equals(f)
+                    && lastModified(f).compareTo(before) < 0) {
+                  found.accept(name);
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  private static boolean hexPair(Path p) {
+    String n = p.getFileName().toString();
+    return n.length() == 2
+        && n.chars().allMatch(c -> (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'));
+  }
+
+  private static FileTime lastModified(Path f) {
+    try {
+      return Files.getLastModifiedTime(f);
+    } catch (IOException e) {
+      // gone meanwhile: never older than any cutoff
+      return FileTime.from(Instant.MAX);
+    }
+  }
+
+  @Override
+  public java.util.Optional<Path> localFile(String sha256) {
+    return java.util.Optional.of(pathOf(sha256));
   }
 
   @Override

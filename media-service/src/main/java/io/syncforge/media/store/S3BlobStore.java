@@ -8,8 +8,10 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Consumer;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
@@ -27,6 +29,7 @@ import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
  * Blobs as objects in one S3 bucket (AWS or any S3-compatible server), key {@code ab/cd/<sha256>}
@@ -110,7 +113,23 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
     return sha256.substring(0, 2) + "/" + sha256.substring(2, 4) + "/" + sha256;
   }
 
-  /** Creates the bucket unless it exists (owned by these credentials). */
+  /**
+   * Checks that the bucket exists and is reachable with these credentials, without creating it (for
+   * buckets provisioned outside the service, {@code sync.media.s3.create-bucket=false}).
+   */
+  public void requireBucket() throws IOException {
+    try {
+      client.headBucket(b -> b.bucket(bucket));
+    } catch (SdkException e) {
+      throw new IOException(
+          "bucket " + bucket + " is missing or not reachable: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Creates the bucket unless it exists (owned by these credentials), in the client's region (a
+   * location constraint outside {@code us-east-1}).
+   */
   public void createBucketIfMissing() throws IOException {
     try {
       client.headBucket(b -> b.bucket(bucket));
@@ -124,8 +143,16 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
     } catch (SdkException e) {
       throw new IOException("cannot check bucket " + bucket + ": " + e.getMessage(), e);
     }
+    // Outside us-east-1 S3 refuses a CreateBucket without the region as location constraint.
+    Region region = client.serviceClientConfiguration().region();
     try {
-      client.createBucket(b -> b.bucket(bucket));
+      client.createBucket(
+          b -> {
+            b.bucket(bucket);
+            if (region != null && !Region.US_EAST_1.equals(region)) {
+              b.createBucketConfiguration(c -> c.locationConstraint(region.id()));
+            }
+          });
     } catch (BucketAlreadyOwnedByYouException e) {
       // created meanwhile by another replica
     } catch (SdkException e) {
@@ -150,6 +177,31 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
       throw new IOException("cannot store " + key + " in " + bucket + ": " + e.getMessage(), e);
     }
     Files.deleteIfExists(verifiedTempFile);
+  }
+
+  @Override
+  public boolean placesTempFile() {
+    return false;
+  }
+
+  @Override
+  public void scan(Instant cutoff, Consumer<String> found) throws IOException {
+    try {
+      for (S3Object o :
+          client.listObjectsV2Paginator(b -> b.bucket(bucket).maxKeys(1000)).contents()) {
+        String key = o.key();
+        int slash = key.lastIndexOf('/');
+        String name = key.substring(slash + 1);
+        if (Ids.isSha256Hex(name)
+            && keyOf(name).equals(key)
+            && o.lastModified() != null
+            && o.lastModified().isBefore(cutoff)) {
+          found.accept(name);
+        }
+      }
+    } catch (SdkException e) {
+      throw new IOException("cannot list " + bucket + ": " + e.getMessage(), e);
+    }
   }
 
   @Override

@@ -1,5 +1,6 @@
 package io.syncforge.media.upload;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.security.Authenticated;
 import io.smallrye.common.annotation.Blocking;
 import io.syncforge.media.MediaConfig;
@@ -7,19 +8,24 @@ import io.syncforge.media.MediaMetadataMapper;
 import io.syncforge.media.meta.MediaCatalog;
 import io.syncforge.protocol.ErrorCode;
 import io.syncforge.protocol.Headers;
+import io.syncforge.protocol.Problem;
 import io.syncforge.protocol.validation.Ids;
 import io.syncforge.service.Caller;
 import io.syncforge.service.ProblemException;
+import io.syncforge.service.ProblemMapper;
+import io.vertx.core.http.HttpServerRequest;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.io.InputStream;
 import java.net.URI;
+import java.util.UUID;
 import org.eclipse.microprofile.jwt.JsonWebToken;
 
 /**
@@ -34,11 +40,14 @@ public class UploadResource {
   private final UploadService uploads;
   private final MediaConfig config;
   private final JsonWebToken jwt;
+  private final ObjectMapper mapper;
 
-  public UploadResource(UploadService uploads, MediaConfig config, JsonWebToken jwt) {
+  public UploadResource(
+      UploadService uploads, MediaConfig config, JsonWebToken jwt, ObjectMapper mapper) {
     this.uploads = uploads;
     this.config = config;
     this.jwt = jwt;
+    this.mapper = mapper;
   }
 
   @POST
@@ -50,6 +59,8 @@ public class UploadResource {
       @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentTypeHeader,
       @HeaderParam(Headers.FILE_NAME) String fileNameHeader,
       @HeaderParam(HttpHeaders.CONTENT_LENGTH) String contentLengthHeader,
+      @HeaderParam(Headers.CLIENT_ID) String clientId,
+      @Context HttpServerRequest request,
       InputStream body) {
     Caller caller = Caller.of(jwt);
     if (sha256 == null || sha256.isEmpty()) {
@@ -77,10 +88,68 @@ public class UploadResource {
     }
     MediaCatalog.Registered r =
         uploads.upload(
-            caller, sha256, contentType, FileNames.sanitize(fileNameHeader), contentLength, body);
+            caller,
+            device(caller, clientId),
+            sha256,
+            contentType,
+            FileNames.sanitize(fileNameHeader),
+            contentLength,
+            body,
+            () -> abortTooSlow(request, mapper, config));
     Response.ResponseBuilder response =
         r.created() ? Response.created(URI.create(MediaMetadataMapper.url(sha256))) : Response.ok();
     return response.entity(MediaMetadataMapper.toDto(r.media())).build();
+  }
+
+  /** The per-device limit's key: tenant, user and (when sent) the client id. */
+  public static String device(Caller caller, String clientId) {
+    String client = clientId == null || clientId.isBlank() ? "" : clientId.strip();
+    return caller.tenant() + "/" + caller.user() + "/" + client;
+  }
+
+  /**
+   * Ends a too slow upload from the watch's thread: answers {@code 408 upload_too_slow} right away
+   * (the blocked worker cannot) and closes the connection, which makes the worker's read fail so it
+   * deletes its temp file and releases its permits.
+   */
+  public static void abortTooSlow(
+      HttpServerRequest request, ObjectMapper mapper, MediaConfig config) {
+    ErrorCode code = ErrorCode.UPLOAD_TOO_SLOW;
+    String body;
+    try {
+      body =
+          mapper.writeValueAsString(
+              new Problem(
+                  code.type(),
+                  code.title(),
+                  code.status(),
+                  "the upload was ended: slower than "
+                      + config.limits().minBytesPerSecond()
+                      + " bytes/s or idle for "
+                      + config.limits().idleTimeout().toSeconds()
+                      + " s",
+                  code.code(),
+                  UUID.randomUUID().toString(),
+                  null,
+                  null));
+    } catch (Exception e) {
+      body = "{\"code\":\"" + code.code() + "\"}";
+    }
+    var response = request.response();
+    try {
+      if (!response.ended() && !response.headWritten()) {
+        response
+            .setStatusCode(code.status())
+            .putHeader(HttpHeaders.CONTENT_TYPE, ProblemMapper.PROBLEM_JSON)
+            .putHeader("Connection", "close")
+            .end(body)
+            .onComplete(done -> request.connection().close());
+        return;
+      }
+    } catch (RuntimeException e) {
+      // answered meanwhile: just close
+    }
+    request.connection().close();
   }
 
   private static Long parseLength(String header) {

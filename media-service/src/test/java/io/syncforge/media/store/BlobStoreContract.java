@@ -65,6 +65,22 @@ abstract class BlobStoreContract {
     assertArrayEquals(content, read(sha, 0, content.length));
   }
 
+  /** The orphan sweep's listing: stored content written before the cutoff, by hash. */
+  @Test
+  void scanListsStoredContentWrittenBeforeTheCutoff() throws IOException {
+    String sha = put(random(500));
+    java.util.Set<String> later = new java.util.HashSet<>();
+    store().scan(Instant.now().plusSeconds(60), later::add);
+    assertTrue(later.contains(sha), "listed with a cutoff after the write");
+    java.util.Set<String> earlier = new java.util.HashSet<>();
+    store().scan(Instant.now().minusSeconds(3600), earlier::add);
+    assertFalse(earlier.contains(sha), "listed although written after the cutoff");
+    store().delete(sha);
+    java.util.Set<String> gone = new java.util.HashSet<>();
+    store().scan(Instant.now().plusSeconds(60), gone::add);
+    assertFalse(gone.contains(sha));
+  }
+
   @Test
   void deleteRemovesAndIsIdempotent() throws IOException {
     byte[] content = random(500);

@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Supplier;
 
 /** The sync-api and media-service endpoints over a {@link Transport}, with error classification. */
@@ -146,6 +147,121 @@ public final class ApiClient {
     } catch (IOException e) {
       throw ApiException.network("POST /v1/media failed: " + describe(e), e);
     }
+  }
+
+  /**
+   * tus creation ({@code POST /v1/media/uploads}) for a file whose hash is known.
+   *
+   * @return the upload's absolute URL, or empty when the server offers no resumable uploads
+   *     (404/405: an older media-service), so the caller falls back to {@link #uploadMedia}
+   */
+  public Optional<URI> createResumableUpload(
+      String sha256, long length, String contentType, String fileName) throws ApiException {
+    Map<String, String> headers = headers();
+    headers.put("Tus-Resumable", "1.0.0");
+    headers.put("Upload-Length", Long.toString(length));
+    headers.put(Headers.CONTENT_SHA256, sha256);
+    StringBuilder metadata =
+        new StringBuilder("filetype ")
+            .append(b64(contentType == null ? "application/octet-stream" : contentType));
+    if (fileName != null) {
+      metadata.append(",filename ").append(b64(fileName));
+    }
+    headers.put("Upload-Metadata", metadata.toString());
+    URI uri = URI.create(mediaUrl + "/v1/media/uploads");
+    try (Transport.Response response = send(new Transport.Request("POST", uri, headers, null))) {
+      if (response.status() == 404 || response.status() == 405) {
+        return Optional.empty();
+      }
+      if (response.status() != 201) {
+        throw failure(response);
+      }
+      String location =
+          response
+              .header("Location")
+              .orElseThrow(() -> ApiException.network("tus creation answered no Location", null));
+      return Optional.of(uri.resolve(location));
+    } catch (IOException e) {
+      throw ApiException.network("POST /v1/media/uploads failed: " + describe(e), e);
+    }
+  }
+
+  /**
+   * tus {@code HEAD}: how many bytes of the upload the server has.
+   *
+   * @return the offset, or -1 when the upload is gone (completed, expired, terminated)
+   */
+  public long resumableOffset(URI upload) throws ApiException {
+    Map<String, String> headers = headers();
+    headers.put("Tus-Resumable", "1.0.0");
+    try (Transport.Response response = send(new Transport.Request("HEAD", upload, headers, null))) {
+      if (response.status() == 404 || response.status() == 410) {
+        return -1;
+      }
+      if (response.status() / 100 != 2) {
+        throw failure(response);
+      }
+      return parseOffset(response);
+    } catch (IOException e) {
+      throw ApiException.network("HEAD " + upload.getPath() + " failed: " + describe(e), e);
+    }
+  }
+
+  /**
+   * tus {@code PATCH}: sends the file from {@code offset} to its end.
+   *
+   * @return the server's offset afterwards (the file's length once the upload is complete)
+   */
+  public long appendResumable(URI upload, Path file, long offset) throws ApiException {
+    Map<String, String> headers = headers();
+    headers.put("Tus-Resumable", "1.0.0");
+    headers.put("Upload-Offset", Long.toString(offset));
+    headers.put("Content-Type", "application/offset+octet-stream");
+    long length;
+    try {
+      length = Files.size(file) - offset;
+    } catch (IOException e) {
+      throw ApiException.network("cannot read " + file + ": " + e.getMessage(), e);
+    }
+    Transport.BodySource body =
+        new Transport.BodySource() {
+          @Override
+          public InputStream open() throws IOException {
+            java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file);
+            ch.position(offset);
+            return java.nio.channels.Channels.newInputStream(ch);
+          }
+
+          @Override
+          public long length() {
+            return length;
+          }
+        };
+    try (Transport.Response response =
+        send(new Transport.Request("PATCH", upload, headers, body))) {
+      if (response.status() != 204 && response.status() != 200) {
+        throw failure(response);
+      }
+      return parseOffset(response);
+    } catch (IOException e) {
+      throw ApiException.network("PATCH " + upload.getPath() + " failed: " + describe(e), e);
+    }
+  }
+
+  private static long parseOffset(Transport.Response response) throws ApiException {
+    String value =
+        response
+            .header("Upload-Offset")
+            .orElseThrow(() -> ApiException.network("tus answer without Upload-Offset", null));
+    try {
+      return Long.parseLong(value.strip());
+    } catch (NumberFormatException e) {
+      throw ApiException.network("tus answer with a bad Upload-Offset: " + value, e);
+    }
+  }
+
+  private static String b64(String s) {
+    return java.util.Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
   }
 
   /**

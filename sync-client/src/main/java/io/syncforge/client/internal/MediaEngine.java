@@ -41,13 +41,27 @@ public final class MediaEngine {
   private final Path dir;
   private final Path partialDir;
   private final ExecutorService downloads;
+  private final long resumableFrom;
+
+  /** Files from this size on are uploaded resumably (tus), smaller ones in one request. */
+  public static final long DEFAULT_RESUMABLE_FROM = 8L * 1024 * 1024;
 
   public MediaEngine(LocalStore store, ApiClient api, Path dir, ExecutorService downloads) {
+    this(store, api, dir, downloads, DEFAULT_RESUMABLE_FROM);
+  }
+
+  /**
+   * @param resumableFrom files of at least this many bytes go through a resumable (tus) upload that
+   *     a later run continues from the server's offset
+   */
+  public MediaEngine(
+      LocalStore store, ApiClient api, Path dir, ExecutorService downloads, long resumableFrom) {
     this.store = store;
     this.api = api;
     this.dir = dir;
     this.partialDir = dir.resolve(".partial");
     this.downloads = downloads;
+    this.resumableFrom = resumableFrom;
   }
 
   /** Where the verified file of {@code sha256} lives (whether present or not). */
@@ -103,6 +117,67 @@ public final class MediaEngine {
   }
 
   /**
+   * Uploads one file: small ones in one request; large ones resumably, continuing an upload a
+   * previous run began (its URL is kept in {@code .partial/<sha256>.upload}) from the offset the
+   * server reports, so a lost link costs only the bytes in flight.
+   */
+  private void upload(LocalStore.MediaRow row, Path p) throws ApiException {
+    long size;
+    try {
+      size = Files.size(p);
+    } catch (IOException e) {
+      throw ApiException.network("cannot read " + p + ": " + e.getMessage(), e);
+    }
+    if (size < resumableFrom) {
+      api.uploadMedia(p, row.sha256(), row.contentType(), row.fileName());
+      return;
+    }
+    Path marker = partialDir.resolve(row.sha256() + ".upload");
+    java.net.URI upload = readMarker(marker);
+    long offset = upload == null ? -1 : api.resumableOffset(upload);
+    if (offset < 0) {
+      Optional<java.net.URI> created =
+          api.createResumableUpload(row.sha256(), size, row.contentType(), row.fileName());
+      if (created.isEmpty()) {
+        api.uploadMedia(p, row.sha256(), row.contentType(), row.fileName());
+        return;
+      }
+      upload = created.get();
+      writeMarker(marker, upload);
+      offset = 0;
+    }
+    long done = offset < size ? api.appendResumable(upload, p, offset) : offset;
+    if (done < size) {
+      throw ApiException.network(
+          "resumable upload of " + row.sha256() + " stopped at " + done + " of " + size, null);
+    }
+    try {
+      Files.deleteIfExists(marker);
+    } catch (IOException e) {
+      // a stale marker only costs a HEAD that answers 404 next time
+    }
+  }
+
+  private static java.net.URI readMarker(Path marker) {
+    try {
+      return Files.isRegularFile(marker)
+          ? java.net.URI.create(Files.readString(marker).strip())
+          : null;
+    } catch (IOException | IllegalArgumentException e) {
+      return null;
+    }
+  }
+
+  private void writeMarker(Path marker, java.net.URI upload) {
+    try {
+      Files.createDirectories(partialDir);
+      Files.writeString(marker, upload.toString());
+    } catch (IOException e) {
+      // without the marker the next run starts a new upload; this one expires on the server
+    }
+  }
+
+  /**
    * Uploads queued files, then downloads missing or mismatched ones. One run at a time (a sync's
    * media step and {@code media().sync()} never write the same partial file at once).
    */
@@ -112,7 +187,7 @@ public final class MediaEngine {
     for (LocalStore.MediaRow row : store.mediaUploads()) {
       Path p = dir.resolve(row.sha256());
       try {
-        api.uploadMedia(p, row.sha256(), row.contentType(), row.fileName());
+        upload(row, p);
         store.mediaUploaded(row.sha256());
         uploaded++;
       } catch (ApiException e) {

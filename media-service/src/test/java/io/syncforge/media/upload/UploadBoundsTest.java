@@ -1,0 +1,250 @@
+package io.syncforge.media.upload;
+
+import static io.restassured.RestAssured.given;
+import static io.syncforge.media.MediaTestSupport.content;
+import static io.syncforge.media.MediaTestSupport.newTenant;
+import static io.syncforge.media.MediaTestSupport.sha256;
+import static io.syncforge.media.MediaTestSupport.tempFiles;
+import static io.syncforge.media.MediaTestSupport.token;
+import static io.syncforge.media.MediaTestSupport.upload;
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.common.TestResourceScope;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
+import io.syncforge.devinfra.quarkus.JwtTestResource;
+import io.syncforge.devinfra.quarkus.KafkaTestResource;
+import io.syncforge.devinfra.quarkus.PostgresTestResource;
+import io.syncforge.protocol.Headers;
+import jakarta.inject.Inject;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue 14, item 4: quota, concurrency and slow clients. The test profile sets a 10 MiB tenant
+ * quota, 4 uploads per device, and ends uploads idle for 3 s or below 16 KiB/s over 3 s.
+ */
+@QuarkusTest
+@WithTestResource(value = PostgresTestResource.class, scope = TestResourceScope.GLOBAL)
+@WithTestResource(
+    value = KafkaTestResource.class,
+    scope = TestResourceScope.GLOBAL,
+    initArgs = @ResourceArg(name = "topics", value = "sync.mutations:12"))
+@WithTestResource(value = JwtTestResource.class, scope = TestResourceScope.GLOBAL)
+class UploadBoundsTest {
+
+  private static final int MAX = 4 * 1024 * 1024;
+
+  @Inject UploadGuard guard;
+
+  @Test
+  void tenantQuotaIs507AndCountsSharedContentOnce() throws Exception {
+    String tenant = newTenant();
+    byte[] a = content(MAX);
+    byte[] b = content(MAX);
+    upload(token(tenant, "alice"), a).then().statusCode(201);
+    upload(token(tenant, "bob"), a).then().statusCode(200); // same content: no extra quota
+    upload(token(tenant, "alice"), b).then().statusCode(201);
+    byte[] c = content(MAX);
+    upload(token(tenant, "carol"), c)
+        .then()
+        .statusCode(507)
+        .contentType("application/problem+json")
+        .body("code", equalTo("quota_exceeded"));
+    given()
+        .auth()
+        .oauth2(token(tenant, "carol"))
+        .get("/v1/media/" + sha256(c))
+        .then()
+        .statusCode(404);
+    // Another tenant is not affected; freeing space lets it in.
+    upload(token(newTenant(), "dave"), c).then().statusCode(201);
+    given()
+        .auth()
+        .oauth2(token(tenant, "alice"))
+        .delete("/v1/media/" + sha256(b))
+        .then()
+        .statusCode(204);
+    upload(token(tenant, "carol"), c).then().statusCode(201);
+    assertEquals(0, tempFiles());
+  }
+
+  /** Chunked bodies are checked against the quota too, once their size is known. */
+  @Test
+  void chunkedUploadOverTheQuotaIs507() {
+    String tenant = newTenant();
+    upload(token(tenant, "alice"), content(MAX)).then().statusCode(201);
+    upload(token(tenant, "alice"), content(MAX)).then().statusCode(201);
+    byte[] c = content(MAX);
+    given()
+        .auth()
+        .oauth2(token(tenant, "alice"))
+        .contentType("image/png")
+        .header(Headers.CONTENT_SHA256, sha256(c))
+        .body(new java.io.ByteArrayInputStream(c))
+        .post("/v1/media")
+        .then()
+        .statusCode(507)
+        .body("code", equalTo("quota_exceeded"));
+  }
+
+  @Test
+  void slowLorisUploadIsEndedWith408AndEverybodyElseGoesOn() throws Exception {
+    String token = token(newTenant(), "slow");
+    try (Socket socket = open(token, "dev-slow", 1_000_000)) {
+      OutputStream out = socket.getOutputStream();
+      Thread drip =
+          new Thread(
+              () -> {
+                try {
+                  for (int i = 0; i < 200; i++) {
+                    out.write(new byte[100]); // ~300 B/s, far below 16 KiB/s
+                    out.flush();
+                    Thread.sleep(300);
+                  }
+                } catch (Exception e) {
+                  // closed by the server
+                }
+              });
+      drip.setDaemon(true);
+      drip.start();
+      String response = readResponse(socket);
+      assertTrue(response.startsWith("HTTP/1.1 408"), response);
+      assertTrue(response.contains("upload_too_slow"), response);
+    }
+    awaitIdle();
+    upload(token(newTenant(), "fresh"), content(1000)).then().statusCode(201);
+  }
+
+  @Test
+  void idleUploadIsEndedWith408() throws Exception {
+    String token = token(newTenant(), "idle");
+    try (Socket socket = open(token, "dev-idle", 1_000_000)) {
+      socket.getOutputStream().write(new byte[100_000]);
+      socket.getOutputStream().flush();
+      String response = readResponse(socket);
+      assertTrue(response.startsWith("HTTP/1.1 408"), response);
+    }
+    awaitIdle();
+  }
+
+  @Test
+  void fifthConcurrentUploadOfADeviceIs429() throws Exception {
+    String tenant = newTenant();
+    String token = token(tenant, "busy");
+    List<Socket> stalled = new ArrayList<>();
+    try {
+      for (int i = 0; i < 4; i++) {
+        Socket s = open(token, "dev-busy", 1_000_000);
+        s.getOutputStream().write(new byte[100_000]);
+        s.getOutputStream().flush();
+        stalled.add(s);
+      }
+      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      while (guard.limits().running() < 4 && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      byte[] bytes = content(1000);
+      given()
+          .auth()
+          .oauth2(token)
+          .header(Headers.CLIENT_ID, "dev-busy")
+          .contentType("image/png")
+          .header(Headers.CONTENT_SHA256, sha256(bytes))
+          .body(bytes)
+          .post("/v1/media")
+          .then()
+          .statusCode(429)
+          .header("Retry-After", "1")
+          .body("code", equalTo("too_many_requests"));
+      // Another device of the same user is not limited by this one.
+      given()
+          .auth()
+          .oauth2(token)
+          .header(Headers.CLIENT_ID, "dev-other")
+          .contentType("image/png")
+          .header(Headers.CONTENT_SHA256, sha256(bytes))
+          .body(bytes)
+          .post("/v1/media")
+          .then()
+          .statusCode(201);
+    } finally {
+      for (Socket s : stalled) {
+        s.close();
+      }
+    }
+    awaitIdle();
+    byte[] again = content(1000);
+    given()
+        .auth()
+        .oauth2(token)
+        .header(Headers.CLIENT_ID, "dev-busy")
+        .contentType("image/png")
+        .header(Headers.CONTENT_SHA256, sha256(again))
+        .body(again)
+        .post("/v1/media")
+        .then()
+        .statusCode(201);
+  }
+
+  private static Socket open(String token, String clientId, long contentLength) throws Exception {
+    Socket socket = new Socket("localhost", RestAssured.port);
+    socket.setSoTimeout(30_000);
+    String head =
+        "POST /v1/media HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer "
+            + token
+            + "\r\nContent-Type: image/png\r\n"
+            + Headers.CONTENT_SHA256
+            + ": "
+            + sha256(new byte[1])
+            + "\r\n"
+            + Headers.CLIENT_ID
+            + ": "
+            + clientId
+            + "\r\nContent-Length: "
+            + contentLength
+            + "\r\n\r\n";
+    socket.getOutputStream().write(head.getBytes(StandardCharsets.ISO_8859_1));
+    socket.getOutputStream().flush();
+    return socket;
+  }
+
+  /** Everything the server sends until it closes (or 30 s). */
+  private static String readResponse(Socket socket) throws Exception {
+    InputStream in = socket.getInputStream();
+    StringBuilder sb = new StringBuilder();
+    byte[] buf = new byte[4096];
+    int n;
+    try {
+      while ((n = in.read(buf)) >= 0) {
+        sb.append(new String(buf, 0, n, StandardCharsets.ISO_8859_1));
+        if (sb.indexOf("}") > 0) {
+          break;
+        }
+      }
+    } catch (java.net.SocketException e) {
+      // reset after the answer
+    }
+    return sb.toString();
+  }
+
+  /** The server released every permit and temp file of the ended uploads. */
+  private void awaitIdle() throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    while ((guard.limits().running() > 0 || tempFiles() > 0) && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    assertEquals(0, guard.limits().running(), "upload permits not released");
+    assertEquals(0, tempFiles(), "upload temp files left");
+  }
+}

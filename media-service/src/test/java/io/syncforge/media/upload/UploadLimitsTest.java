@@ -1,0 +1,79 @@
+package io.syncforge.media.upload;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.syncforge.protocol.ErrorCode;
+import io.syncforge.service.ProblemException;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+class UploadLimitsTest {
+
+  private final AtomicLong now = new AtomicLong();
+  private final UploadLimits limits =
+      new UploadLimits(3, 2, Duration.ofSeconds(10), 1000, Duration.ofSeconds(5), now::get);
+
+  @Test
+  void perDeviceAndPerPodLimitsRefuseWith429AndFreeTheirPermitsOnClose() {
+    UploadLimits.Transfer a1 = limits.start("a", () -> {});
+    UploadLimits.Transfer a2 = limits.start("a", () -> {});
+    ProblemException device =
+        assertThrows(ProblemException.class, () -> limits.start("a", () -> {}));
+    assertEquals(ErrorCode.TOO_MANY_REQUESTS, device.code());
+    assertEquals(1, device.retryAfterSeconds());
+    UploadLimits.Transfer b1 = limits.start("b", () -> {});
+    ProblemException pod = assertThrows(ProblemException.class, () -> limits.start("c", () -> {}));
+    assertEquals(ErrorCode.TOO_MANY_REQUESTS, pod.code());
+    assertEquals(3, limits.running());
+
+    a1.close();
+    a1.close(); // twice frees once
+    UploadLimits.Transfer a3 = limits.start("a", () -> {});
+    assertThrows(ProblemException.class, () -> limits.start("c", () -> {}));
+    a2.close();
+    a3.close();
+    b1.close();
+    assertEquals(0, limits.running());
+    // All permits back: three at once again.
+    limits.start("x", () -> {});
+    limits.start("y", () -> {});
+    limits.start("z", () -> {});
+  }
+
+  @Test
+  void slowAndIdleTransfersAreEndedOnceFastOnesRun() {
+    AtomicInteger slowAborts = new AtomicInteger();
+    AtomicInteger idleAborts = new AtomicInteger();
+    AtomicInteger fastAborts = new AtomicInteger();
+    UploadLimits.Transfer slow = limits.start("s", slowAborts::incrementAndGet);
+    UploadLimits.Transfer idle = limits.start("i", idleAborts::incrementAndGet);
+    UploadLimits.Transfer fast = limits.start("f", fastAborts::incrementAndGet);
+    for (int second = 1; second <= 6; second++) {
+      now.addAndGet(Duration.ofSeconds(1).toNanos());
+      slow.received(100); // 100 B/s, below 1000
+      fast.received(10_000);
+      if (second <= 2) {
+        idle.received(50_000); // fast at first, then silent
+      }
+      limits.check();
+    }
+    assertEquals(1, slowAborts.get());
+    assertTrue(slow.aborted());
+    assertFalse(fast.aborted());
+    assertEquals(0, fastAborts.get());
+    assertEquals(0, idleAborts.get(), "idle for 4 s of 10");
+    for (int second = 7; second <= 14; second++) {
+      now.addAndGet(Duration.ofSeconds(1).toNanos());
+      fast.received(10_000);
+      limits.check();
+    }
+    assertEquals(1, idleAborts.get());
+    assertEquals(1, slowAborts.get(), "ended once");
+    assertEquals(0, fastAborts.get());
+  }
+}

@@ -460,9 +460,12 @@ public final class LocalStore implements AutoCloseable {
             }
             default -> throw new IllegalArgumentException("op " + op);
           }
-          // The local copy is based on the newest server version it reflects: the pulled one, or
-          // the version a final outcome of our own edit produced.
-          Long baseVersion = row == null ? null : maxOf(row.serverVersion, row.expectVersion);
+          // The base is the newest server version whose state this device has actually applied
+          // (pulled, or adopted from an own outcome nothing could have come between). Never the
+          // version an own outcome merely announced: the versions between it and the last pull
+          // may hold other devices' edits this device never saw (issue 12; the writer does not
+          // count the device's own later edits as conflicts).
+          Long baseVersion = row == null ? null : row.serverVersion;
           Instant now = clock.instant();
           Mutation m =
               new Mutation(UUID.randomUUID(), collection, id, op, baseVersion, payload, now);
@@ -522,13 +525,6 @@ public final class LocalStore implements AutoCloseable {
           }
           return new WriteResult(next == null ? null : recordOf(collection, id), true);
         });
-  }
-
-  private static Long maxOf(Long a, Long b) {
-    if (a == null) {
-      return b;
-    }
-    return b == null ? a : Math.max(a, b);
   }
 
   /** The record's last queued mutation if it was never sent (so it may still be rewritten). */
@@ -646,6 +642,60 @@ public final class LocalStore implements AutoCloseable {
         });
   }
 
+  /**
+   * Settles {@code m} as rejected on the device: the server refused every request that carried it
+   * (alone) as a whole, so no outcome will ever come. Same effects as a server rejection.
+   */
+  public synchronized Effects rejectLocally(Mutation m, String code, String message) {
+    return applyOutcomes(
+        List.of(
+            MutationOutcome.rejected(
+                m, new io.syncforge.protocol.ErrorDetail(code, message == null ? code : message))));
+  }
+
+  /** A queued mutation with its delivery state, for the app to inspect. */
+  public record QueuedDetail(
+      Mutation mutation, Instant createdAt, int attempts, String state, String lastError) {}
+
+  /** The whole queue with delivery state, oldest first. */
+  public synchronized List<QueuedDetail> queueDetails() {
+    return queryList(
+        "SELECT mutation, created_at, attempts, state, last_error FROM pending_mutations"
+            + " ORDER BY seq",
+        rs ->
+            new QueuedDetail(
+                mutation(rs.getString(1)),
+                Instant.ofEpochMilli(rs.getLong(2)),
+                rs.getInt(3),
+                rs.getString(4),
+                rs.getString(5)));
+  }
+
+  /**
+   * Drops a queued mutation on the app's request and shows the record without it. Returns the
+   * affected record key, or null if no such mutation is queued. A mutation already sent may still
+   * be applied by the server; the device then receives it like any other change.
+   */
+  public synchronized Effects discard(UUID mutationId) {
+    return inTx(
+        () -> {
+          Mutation m =
+              query(
+                  "SELECT mutation FROM pending_mutations WHERE mutation_id = ?",
+                  rs -> mutation(rs.getString(1)),
+                  null,
+                  mutationId.toString());
+          if (m == null) {
+            return null;
+          }
+          update("DELETE FROM pending_mutations WHERE mutation_id = ?", mutationId.toString());
+          Effects fx = new Effects();
+          fx.touch(m.collection(), m.recordId());
+          recompute(m.collection(), m.recordId(), true, fx);
+          return fx;
+        });
+  }
+
   /** Records why the upload of {@code ids} failed. */
   public synchronized void markFailed(List<UUID> ids, String error) {
     inTx(
@@ -697,19 +747,19 @@ public final class LocalStore implements AutoCloseable {
   }
 
   private void settle(MutationOutcome o, Effects fx) throws SQLException {
-    String[] key =
+    Mutation settledMutation =
         query(
-            "SELECT collection, record_id FROM pending_mutations WHERE mutation_id = ?",
-            rs -> new String[] {rs.getString(1), rs.getString(2)},
+            "SELECT mutation FROM pending_mutations WHERE mutation_id = ?",
+            rs -> mutation(rs.getString(1)),
             null,
             o.mutationId().toString());
-    if (key == null) {
+    if (settledMutation == null) {
       return; // Already settled (e.g. by push, then again as a receipt).
     }
     update("DELETE FROM pending_mutations WHERE mutation_id = ?", o.mutationId().toString());
     fx.settled++;
-    String collection = key[0];
-    String id = key[1];
+    String collection = settledMutation.collection();
+    String id = settledMutation.recordId();
     if (o.status() == OutcomeStatus.REJECTED) {
       fx.rejected.add(o);
       recompute(collection, id, true, fx);
@@ -722,9 +772,9 @@ public final class LocalStore implements AutoCloseable {
           o.version(),
           collection,
           id);
-    }
-    if (o.version() != null) {
-      rebase(collection, id, o.version());
+      if (o.status() == OutcomeStatus.APPLIED) {
+        adoptIfNothingBetween(settledMutation, o.version());
+      }
     }
     if (o.status() == OutcomeStatus.MERGED) {
       fx.merged.add(o);
@@ -735,32 +785,69 @@ public final class LocalStore implements AutoCloseable {
   }
 
   /**
-   * Later mutations of the record that were never sent were made on top of the settled one, so they
-   * are based on the version it produced, not on the older pulled version (which would make the
-   * server see our own edit as a conflicting change).
+   * An own {@code applied} outcome counts as seen only when nothing can have come between: its
+   * version is the stored server version + 1 (a record's version rises by one per change). Then the
+   * server state at that version is exactly the stored state with this mutation applied, so it is
+   * adopted as the device's server state, and later never-sent mutations based on the old version
+   * (made on top of this one) are based on the new one. Any other gap may hold another device's
+   * edit this device never applied: the base stays, and the writer's rule that a device never
+   * conflicts with itself keeps the device's own edits from counting against it.
    */
-  private void rebase(String collection, String id, long version) throws SQLException {
+  private void adoptIfNothingBetween(Mutation m, long version) throws SQLException {
+    Row row = loadRow(m.collection(), m.recordId());
+    if (row == null) {
+      return;
+    }
+    long stored = row.serverVersion == null ? 0 : row.serverVersion;
+    if (version != stored + 1) {
+      return;
+    }
+    ObjectNode serverData = row.serverData;
+    boolean serverDeleted;
+    switch (m.op()) {
+      case UPSERT -> {
+        serverData = m.data().deepCopy();
+        serverDeleted = false;
+      }
+      case PATCH -> {
+        serverData =
+            Replay.merge(serverData == null ? mapper.createObjectNode() : serverData, m.data());
+        serverDeleted = false;
+      }
+      case DELETE -> serverDeleted = true; // the last live fields stay, as for a pulled tombstone
+      default -> {
+        return;
+      }
+    }
+    update(
+        "UPDATE records SET server_data = ?, server_version = ?, server_deleted = ?"
+            + " WHERE collection = ? AND id = ?",
+        json(serverData),
+        version,
+        serverDeleted,
+        m.collection(),
+        m.recordId());
     List<Queued> later =
         queryList(
             "SELECT seq, mutation, attempts, state FROM pending_mutations"
                 + " WHERE collection = ? AND record_id = ? AND attempts = 0 ORDER BY seq",
             rs -> new Queued(rs.getLong(1), mutation(rs.getString(2)), 0, rs.getString(4)),
-            collection,
-            id);
+            m.collection(),
+            m.recordId());
     for (Queued q : later) {
-      Mutation m = q.mutation();
-      if (m.baseVersion() != null && m.baseVersion() >= version) {
+      Mutation next = q.mutation();
+      if (!java.util.Objects.equals(next.baseVersion(), row.serverVersion)) {
         continue;
       }
       Mutation rebased =
           new Mutation(
-              m.mutationId(),
-              m.collection(),
-              m.recordId(),
-              m.op(),
+              next.mutationId(),
+              next.collection(),
+              next.recordId(),
+              next.op(),
               version,
-              m.data(),
-              m.clientTime());
+              next.data(),
+              next.clientTime());
       update(
           "UPDATE pending_mutations SET base_version = ?, mutation = ? WHERE seq = ?",
           version,

@@ -33,6 +33,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -64,6 +65,7 @@ public final class SyncClient implements AutoCloseable {
   private final SyncScheduler scheduler;
   private final ExecutorService syncExecutor;
   private final ExecutorService mediaExecutor;
+  private final ExecutorService prefetchExecutor;
   private final ScheduledExecutorService timerExecutor;
   private final ExecutorService ownedCallbackExecutor;
   private static final ThreadLocal<SyncClient> ON_SYNC_THREAD = new ThreadLocal<>();
@@ -118,6 +120,7 @@ public final class SyncClient implements AutoCloseable {
     this.mediaExecutor =
         Executors.newFixedThreadPool(b.mediaConcurrency, daemon("syncforge-media"));
     this.timerExecutor = Executors.newSingleThreadScheduledExecutor(daemon("syncforge-timer"));
+    this.prefetchExecutor = Executors.newSingleThreadExecutor(daemon("syncforge-prefetch"));
     MediaEngine mediaEngine = new MediaEngine(store, api, mediaDir, mediaExecutor);
     List<String> scope = new ArrayList<>(b.collections);
     if (!scope.isEmpty() && !scope.contains(MediaCollection.NAME)) {
@@ -134,7 +137,8 @@ public final class SyncClient implements AutoCloseable {
             listeners,
             b.mediaDuringSync ? mediaEngine : null,
             b.clock,
-            syncExecutor);
+            syncExecutor,
+            prefetchExecutor);
     this.media = new MediaSync(this, mediaEngine);
     NetworkMonitor monitor = b.networkMonitor;
     this.scheduler =
@@ -233,6 +237,38 @@ public final class SyncClient implements AutoCloseable {
     return store.clientId();
   }
 
+  /** The upload queue, oldest first: what this device has not had settled by the server yet. */
+  public List<PendingMutation> pendingMutations() {
+    checkOpen();
+    return store.queueDetails().stream()
+        .map(
+            q ->
+                new PendingMutation(
+                    q.mutation(), q.createdAt(), q.attempts(), q.state(), q.lastError()))
+        .toList();
+  }
+
+  /**
+   * Drops the queued mutation {@code mutationId} (e.g. one the app cannot fix) and shows the record
+   * without it; change listeners are told. A mutation that was already uploaded may still be
+   * applied by the server, and then arrives with a later pull like anyone else's change.
+   *
+   * @return false if no such mutation is queued (already settled or discarded)
+   */
+  public boolean discard(java.util.UUID mutationId) {
+    if (mutationId == null) {
+      throw new NullPointerException("mutationId == null");
+    }
+    checkOpen();
+    LocalStore.Effects fx = store.discard(mutationId);
+    if (fx == null) {
+      return false;
+    }
+    listeners.effects(fx);
+    engine.publish();
+    return true;
+  }
+
   /** Replaces the bearer token (e.g. after a refresh) and resumes syncing after an auth error. */
   public void setToken(String token) {
     if (token == null) {
@@ -304,30 +340,59 @@ public final class SyncClient implements AutoCloseable {
   }
 
   /**
-   * Stops the scheduler, waits for a running sync to finish (a few seconds at most), and closes the
-   * database. Nothing runs afterwards.
+   * How long {@link #close()} waits for the sync worker after cancelling it. A cancelled run stops
+   * at its next network call or between two local transactions, so this is rarely reached.
+   */
+  public static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
+
+  /**
+   * Stops syncing and releases the database and every thread. It stops the scheduler, cancels the
+   * sync in progress (its HTTP request is interrupted and no further request starts), waits for the
+   * sync worker for at most {@link #CLOSE_TIMEOUT} (plus the local transaction it may be in, which
+   * it finishes first), then closes the database. A {@link #sync()} waiting on the cancelled run
+   * returns a {@code ServerError} with code {@code closed}; no listener is called after close()
+   * returns (one already running on an app-supplied executor finishes). Idempotent.
    */
   @Override
   public void close() {
-    if (closed) {
-      return;
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
     }
-    closed = true;
     scheduler.close();
     timerExecutor.shutdownNow();
-    syncExecutor.shutdown();
-    mediaExecutor.shutdown();
-    try {
-      syncExecutor.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    syncExecutor.shutdownNow();
+    engine.close();
+    syncExecutor.shutdownNow(); // interrupts the running sync (and its HTTP call)
+    prefetchExecutor.shutdownNow();
     mediaExecutor.shutdownNow();
-    if (ownedCallbackExecutor != null) {
-      ownedCallbackExecutor.shutdown();
+    long deadline = System.nanoTime() + CLOSE_TIMEOUT.toNanos();
+    boolean interrupted = false;
+    try {
+      syncExecutor.awaitTermination(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      prefetchExecutor.awaitTermination(
+          Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+    } catch (InterruptedException e) {
+      interrupted = true;
     }
-    store.close();
+    engine.abandonRun(); // nobody waits for a run that did not stop in time
+    listeners.close();
+    if (ownedCallbackExecutor != null) {
+      ownedCallbackExecutor.shutdownNow();
+      try {
+        ownedCallbackExecutor.awaitTermination(1, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    try {
+      store.close();
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 
   /**

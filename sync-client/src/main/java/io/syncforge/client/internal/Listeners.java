@@ -47,10 +47,23 @@ public final class Listeners {
     changes.removeIf(e -> e.getValue() == l);
   }
 
+  private volatile boolean closed;
+
+  /** From now on nothing is delivered, including events already handed to the executor. */
+  public void close() {
+    closed = true;
+  }
+
   private void run(Runnable r) {
+    if (closed) {
+      return;
+    }
     try {
       executor.execute(
           () -> {
+            if (closed) {
+              return;
+            }
             try {
               r.run();
             } catch (RuntimeException ignored) {

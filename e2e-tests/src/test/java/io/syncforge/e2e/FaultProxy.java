@@ -36,6 +36,12 @@ final class FaultProxy implements AutoCloseable {
   /** Forward, let the server do the work, then answer {@code status}: a lost response. */
   record LoseResponse(int status) implements Fault {}
 
+  /**
+   * Answer {@code status} with problem {@code code} when the request body contains {@code needle}
+   * (e.g. a deployment that refuses a collection); other requests are forwarded and the rule stays.
+   */
+  record RefuseBody(String needle, int status, String code) implements Fault {}
+
   /** Hold the request until {@link FaultProxy#releaseHeld()} (or close), then drop it. */
   record Hold() implements Fault {}
 
@@ -120,9 +126,18 @@ final class FaultProxy implements AutoCloseable {
     return forwarded.get();
   }
 
-  private Fault take(String path) {
+  private Fault take(String path, byte[] body) {
     for (Rule r : rules) {
-      if (path.startsWith(r.pathPrefix()) && rules.removeFirstOccurrence(r)) {
+      if (!path.startsWith(r.pathPrefix())) {
+        continue;
+      }
+      if (r.fault() instanceof RefuseBody rb) {
+        if (new String(body, StandardCharsets.UTF_8).contains(rb.needle())) {
+          return rb;
+        }
+        continue;
+      }
+      if (rules.removeFirstOccurrence(r)) {
         return r.fault();
       }
     }
@@ -132,7 +147,12 @@ final class FaultProxy implements AutoCloseable {
   private void handle(HttpExchange ex) throws IOException {
     try {
       byte[] body = ex.getRequestBody().readAllBytes();
-      Fault fault = take(ex.getRequestURI().getPath());
+      Fault fault = take(ex.getRequestURI().getPath(), body);
+      if (fault instanceof RefuseBody rb) {
+        faultsInjected.incrementAndGet();
+        problem(ex, rb.status(), rb.code());
+        return;
+      }
       if (fault instanceof Answer a) {
         faultsInjected.incrementAndGet();
         if (a.retryAfter() != null) {
@@ -207,11 +227,15 @@ final class FaultProxy implements AutoCloseable {
   }
 
   private static void problem(HttpExchange ex, int status) throws IOException {
+    problem(ex, status, status == 503 ? "unavailable" : "injected");
+  }
+
+  private static void problem(HttpExchange ex, int status, String code) throws IOException {
     byte[] p =
         ("{\"type\":\"about:blank\",\"title\":\"injected\",\"status\":"
                 + status
                 + ",\"detail\":\"injected by the e2e fault proxy\",\"code\":\""
-                + (status == 503 ? "unavailable" : "injected")
+                + code
                 + "\",\"traceId\":\"fault-proxy\"}")
             .getBytes(StandardCharsets.UTF_8);
     ex.getResponseHeaders().set("Content-Type", "application/problem+json");

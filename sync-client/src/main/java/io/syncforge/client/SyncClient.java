@@ -3,7 +3,9 @@ package io.syncforge.client;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.syncforge.client.internal.ApiClient;
 import io.syncforge.client.internal.Backoff;
+import io.syncforge.client.internal.Identity;
 import io.syncforge.client.internal.Listeners;
+import io.syncforge.client.internal.LiveLoop;
 import io.syncforge.client.internal.LocalStore;
 import io.syncforge.client.internal.MediaEngine;
 import io.syncforge.client.internal.SyncEngine;
@@ -72,6 +74,12 @@ public final class SyncClient implements AutoCloseable {
   private final Map<String, Collection> collections = new ConcurrentHashMap<>();
   private volatile String token;
   private volatile boolean closed;
+  private final LiveLoop live;
+  private final Duration uploadDebounce;
+  private java.util.concurrent.ScheduledFuture<?> pendingUpload; // guarded by this
+  private final String baseUrl;
+  private final String explicitTenant;
+  private final String explicitUser;
 
   private SyncClient(Builder b) {
     this.mapper = Json.newMapper();
@@ -91,6 +99,15 @@ public final class SyncClient implements AutoCloseable {
       listeners.addConflict(b.conflictListener);
     }
     this.store = new LocalStore(b.database, mapper, b.clock);
+    this.baseUrl = b.baseUrl;
+    this.explicitTenant = b.tenant;
+    this.explicitUser = b.user;
+    try {
+      bindIdentity(b.database, Identity.of(b.baseUrl, b.tenant, b.user, b.token, mapper));
+    } catch (RuntimeException e) {
+      store.close();
+      throw e;
+    }
     Path mediaDir =
         b.mediaDir != null
             ? b.mediaDir
@@ -151,7 +168,96 @@ public final class SyncClient implements AutoCloseable {
             new Backoff(b.backoffBase, b.backoffMax, b.random),
             b.syncInterval,
             b.foregroundThreshold);
+    this.live =
+        new LiveLoop(
+            engine::syncAsync,
+            engine,
+            new Backoff(Duration.ofMillis(500), Duration.ofSeconds(30), b.random),
+            b.liveWait);
+    this.uploadDebounce = b.uploadDebounce;
     store.clientId();
+  }
+
+  /**
+   * Live mode, for while the app is in the foreground: the client keeps a long-poll pull open (the
+   * server holds it up to 30 s) and syncs as soon as anything changes on the server, and uploads
+   * local writes after {@link Builder#uploadDebounce(Duration) a short debounce}. Errors back off
+   * (500 ms doubling to 30 s, with jitter). The scheduler's triggers stay as they are. Idempotent;
+   * {@link #stopLive()} or {@link #close()} ends it.
+   */
+  public void startLive() {
+    checkOpen();
+    live.start();
+  }
+
+  /** Ends live mode (the open long-poll is cancelled); waits at most {@link #CLOSE_TIMEOUT}. */
+  public void stopLive() {
+    live.stop(CLOSE_TIMEOUT);
+    synchronized (this) {
+      if (pendingUpload != null) {
+        pendingUpload.cancel(false);
+        pendingUpload = null;
+      }
+    }
+  }
+
+  /** True between {@link #startLive()} and {@link #stopLive()}. */
+  public boolean isLive() {
+    return live.isRunning();
+  }
+
+  /**
+   * Binds the database to {@code id} on first use; refuses another tenant or user. Unknown parts
+   * (an opaque token) match anything and are filled in once known. Another server URL for the same
+   * account (a domain move, a dev stack on a new port) is not refused: the queue is the account's
+   * own and stays; the server state is re-read from a snapshot, because cursors and versions of one
+   * deployment mean nothing to another.
+   */
+  private void bindIdentity(Path database, Identity id) {
+    synchronized (store) {
+      Identity bound = store.meta(LocalStore.META_IDENTITY).map(Identity::decode).orElse(null);
+      if (bound != null && !bound.sameAccount(id)) {
+        throw new IdentityMismatchException(database, bound.encode(), id.encode());
+      }
+      Identity merged = bound == null ? id : bound.merge(id);
+      if (bound != null && !bound.server().equals(id.server())) {
+        store.setMeta(LocalStore.META_NEEDS_SNAPSHOT, "server_changed");
+      }
+      if (bound == null || !merged.equals(bound)) {
+        store.setMeta(LocalStore.META_IDENTITY, merged.encode());
+      }
+    }
+  }
+
+  /**
+   * Deletes a local database (and its WAL files and the default media directory {@code
+   * <database>.media}) so it can be used by another identity. Every client of the file must be
+   * closed first. Unsynced edits in it are lost.
+   *
+   * @return true if anything was deleted
+   */
+  public static boolean wipe(Path database) {
+    if (database == null) {
+      throw new NullPointerException("database == null");
+    }
+    boolean any = false;
+    try {
+      for (String suffix : new String[] {"", "-wal", "-shm", "-journal"}) {
+        any |= Files.deleteIfExists(database.resolveSibling(database.getFileName() + suffix));
+      }
+      Path media = database.toAbsolutePath().resolveSibling(database.getFileName() + ".media");
+      if (Files.isDirectory(media)) {
+        try (var walk = Files.walk(media)) {
+          for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+            Files.deleteIfExists(p);
+          }
+        }
+        any = true;
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot wipe " + database, e);
+    }
+    return any;
   }
 
   private static void validCollection(String name) {
@@ -232,6 +338,17 @@ public final class SyncClient implements AutoCloseable {
     return scheduler;
   }
 
+  /**
+   * The collection {@code name} with records as {@code type}, converted by Jackson: {@code
+   * client.collection("notes", Note.class)}.
+   */
+  public <T> TypedCollection<T> collection(String name, Class<T> type) {
+    if (type == null) {
+      throw new NullPointerException("type == null");
+    }
+    return new TypedCollection<>(collection(name), type, mapper);
+  }
+
   /** This installation's client id (generated once, stored in the database). */
   public String clientId() {
     return store.clientId();
@@ -274,6 +391,12 @@ public final class SyncClient implements AutoCloseable {
     if (token == null) {
       throw new NullPointerException("token == null");
     }
+    checkOpen();
+    // A refreshed token of the same account is fine; another account's token is refused (its
+    // owner would otherwise push this account's queue).
+    bindIdentity(
+        Path.of("(open database)"),
+        Identity.of(baseUrl, explicitTenant, explicitUser, token, mapper));
     this.token = token;
     scheduler.onTokenUpdated();
   }
@@ -337,6 +460,32 @@ public final class SyncClient implements AutoCloseable {
     ids.add(id);
     listeners.changed(Map.of(collection, ids));
     engine.publish();
+    if (live.isRunning()) {
+      scheduleUpload();
+    }
+  }
+
+  /** Live mode: an upload after the debounce; writes within it extend it (one upload for all). */
+  private synchronized void scheduleUpload() {
+    if (closed) {
+      return;
+    }
+    if (pendingUpload != null) {
+      pendingUpload.cancel(false);
+    }
+    try {
+      pendingUpload =
+          timerExecutor.schedule(
+              () -> {
+                if (!closed) {
+                  engine.syncAsync();
+                }
+              },
+              uploadDebounce.toMillis(),
+              TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // closing
+    }
   }
 
   /**
@@ -364,6 +513,7 @@ public final class SyncClient implements AutoCloseable {
     scheduler.close();
     timerExecutor.shutdownNow();
     engine.close();
+    live.stop(Duration.ZERO); // interrupted now, awaited with the sync worker below
     syncExecutor.shutdownNow(); // interrupts the running sync (and its HTTP call)
     prefetchExecutor.shutdownNow();
     mediaExecutor.shutdownNow();
@@ -405,6 +555,8 @@ public final class SyncClient implements AutoCloseable {
     private Path database;
     private Path mediaDir;
     private String token;
+    private String tenant;
+    private String user;
     private Transport transport;
     private Executor callbackExecutor;
     private Clock clock = Clock.systemUTC();
@@ -421,6 +573,8 @@ public final class SyncClient implements AutoCloseable {
     private Duration foregroundThreshold = Duration.ofMinutes(5);
     private Duration backoffBase = Duration.ofSeconds(2);
     private Duration backoffMax = Duration.ofMinutes(10);
+    private Duration liveWait = Duration.ofSeconds(Limits.MAX_WAIT_SECONDS);
+    private Duration uploadDebounce = Duration.ofMillis(300);
 
     private Builder() {}
 
@@ -457,6 +611,24 @@ public final class SyncClient implements AutoCloseable {
         throw new NullPointerException("mediaDir == null");
       }
       this.mediaDir = mediaDir;
+      return this;
+    }
+
+    /**
+     * The account this client syncs for, when the token does not say (an opaque token) or to be
+     * explicit. Default: the token's {@code tenant} and {@code sub} claims. The database is bound
+     * to (server, tenant, user) on first use; another identity gets {@link
+     * IdentityMismatchException}.
+     */
+    public Builder identity(String tenant, String user) {
+      if (tenant == null) {
+        throw new NullPointerException("tenant == null");
+      }
+      if (user == null) {
+        throw new NullPointerException("user == null");
+      }
+      this.tenant = tenant;
+      this.user = user;
       return this;
     }
 
@@ -614,6 +786,30 @@ public final class SyncClient implements AutoCloseable {
       }
       this.backoffBase = base;
       this.backoffMax = max;
+      return this;
+    }
+
+    /** Live mode's long-poll wait, 1..30 s (default 30 s, the server's maximum). */
+    public Builder liveWait(Duration wait) {
+      if (wait == null) {
+        throw new NullPointerException("wait == null");
+      }
+      if (wait.toSeconds() < 1 || wait.toSeconds() > Limits.MAX_WAIT_SECONDS) {
+        throw new IllegalArgumentException("liveWait must be 1.." + Limits.MAX_WAIT_SECONDS + " s");
+      }
+      this.liveWait = wait;
+      return this;
+    }
+
+    /** In live mode, how long after a local write the upload starts (default 300 ms). */
+    public Builder uploadDebounce(Duration debounce) {
+      if (debounce == null) {
+        throw new NullPointerException("debounce == null");
+      }
+      if (debounce.isNegative()) {
+        throw new IllegalArgumentException("debounce < 0");
+      }
+      this.uploadDebounce = debounce;
       return this;
     }
 

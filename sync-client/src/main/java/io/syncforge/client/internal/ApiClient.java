@@ -68,7 +68,17 @@ public final class ApiClient {
   /** {@code GET /v1/sync/pull}. */
   public PullResponse pull(String cursor, int limit, List<String> collections, String clientId)
       throws ApiException {
+    return pull(cursor, limit, collections, clientId, 0);
+  }
+
+  /** {@code GET /v1/sync/pull} with live wait: the server holds it up to {@code waitSeconds}. */
+  public PullResponse pull(
+      String cursor, int limit, List<String> collections, String clientId, int waitSeconds)
+      throws ApiException {
     StringBuilder q = new StringBuilder("/v1/sync/pull?limit=").append(limit);
+    if (waitSeconds > 0) {
+      q.append("&wait=").append(waitSeconds);
+    }
     if (cursor != null) {
       q.append("&cursor=").append(enc(cursor));
     }

@@ -54,7 +54,8 @@ public final class Listeners {
     closed = true;
   }
 
-  private void run(Runnable r) {
+  /** Runs {@code r} on the callback executor (unless closed); a failure is contained. */
+  public void run(Runnable r) {
     if (closed) {
       return;
     }

@@ -53,6 +53,10 @@ public final class LocalStore implements AutoCloseable {
   public static final String META_SNAPSHOT_GEN = "snapshot_gen";
   public static final String META_LAST_ERROR = "last_error";
   public static final String META_LAST_ERROR_CLASS = "last_error_class";
+  public static final String META_IDENTITY = "identity";
+
+  /** {@code <scope key>\n<page token>} of the next snapshot page, stored with the page before. */
+  public static final String META_SNAPSHOT_RESUME = "snapshot_resume";
 
   /** Schema migrations, applied in order; index + 1 is the schema version. Append only. */
   private static final List<String[]> MIGRATIONS =
@@ -1060,8 +1064,26 @@ public final class LocalStore implements AutoCloseable {
   /** Starts a snapshot: a new generation marks which records the snapshot has seen. */
   public synchronized long beginSnapshot() {
     long gen = currentSnapGen() + 1;
-    setMeta(META_SNAPSHOT_GEN, Long.toString(gen));
+    inTx(
+        () -> {
+          putMeta(META_SNAPSHOT_GEN, Long.toString(gen));
+          putMeta(META_SNAPSHOT_RESUME, null);
+          return null;
+        });
     return gen;
+  }
+
+  /** The generation of the current (or last) snapshot. */
+  public synchronized long snapshotGen() {
+    return currentSnapGen();
+  }
+
+  /** The page token to resume an interrupted snapshot of {@code scopeKey} from, if any. */
+  public synchronized Optional<String> snapshotResumeToken(String scopeKey) {
+    return meta(META_SNAPSHOT_RESUME)
+        .filter(v -> v.startsWith(scopeKey + "\n"))
+        .map(v -> v.substring(scopeKey.length() + 1))
+        .filter(t -> !t.isEmpty());
   }
 
   /**
@@ -1071,12 +1093,22 @@ public final class LocalStore implements AutoCloseable {
    */
   public synchronized Effects applySnapshotPage(
       SnapshotPage page, long gen, boolean last, List<String> scope) {
+    return applySnapshotPage(page, gen, last, scope, null);
+  }
+
+  /**
+   * As {@link #applySnapshotPage(SnapshotPage, long, boolean, List)}; with a {@code scopeKey}, the
+   * next page's token is stored in the same transaction, so a killed snapshot resumes after the
+   * last page it stored.
+   */
+  public synchronized Effects applySnapshotPage(
+      SnapshotPage page, long gen, boolean last, List<String> scope, String scopeKey) {
     // A page is re-readable from the server: it need not wait for the disk (synchronous=NORMAL
     // in WAL mode may lose the last pages on power loss, never split a page from its cursor).
     // Local writes keep synchronous=FULL.
     pragma("PRAGMA synchronous=NORMAL");
     try {
-      return applySnapshotPageInTx(page, gen, last, scope);
+      return applySnapshotPageInTx(page, gen, last, scope, scopeKey);
     } finally {
       pragma("PRAGMA synchronous=FULL");
     }
@@ -1091,10 +1123,17 @@ public final class LocalStore implements AutoCloseable {
   }
 
   private Effects applySnapshotPageInTx(
-      SnapshotPage page, long gen, boolean last, List<String> scope) {
+      SnapshotPage page, long gen, boolean last, List<String> scope, String scopeKey) {
     return inTx(
         () -> {
           Effects fx = new Effects();
+          if (scopeKey != null) {
+            putMeta(
+                META_SNAPSHOT_RESUME,
+                last || page.nextPageToken() == null
+                    ? null
+                    : scopeKey + "\n" + page.nextPageToken());
+          }
           if (page.records() != null) {
             for (Change c : page.records()) {
               storeServerState(c, true, gen);

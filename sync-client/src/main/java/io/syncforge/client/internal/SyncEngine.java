@@ -39,8 +39,9 @@ public final class SyncEngine {
   private final ApiClient api;
   private final ObjectMapper mapper;
   private final List<String> scope;
-  private final int pullLimit;
-  private final int snapshotPageSize;
+  // Page sizes, lowered (halved) when the server refuses them as out of its limits.
+  private volatile int pullLimit;
+  private volatile int snapshotPageSize;
   private final Listeners listeners;
   private final MediaEngine media;
   private final Clock clock;
@@ -468,6 +469,10 @@ public final class SyncEngine {
         checkOpen();
         page = api.pull(cursor, pullLimit, scope, clientId);
       } catch (ApiException e) {
+        if (isLimitRefused(e) && pullLimit > 1) {
+          pullLimit = Math.max(1, pullLimit / 2); // the server's maximum is lower: adapt
+          continue;
+        }
         if (e.kind() == ApiException.Kind.RESET && resets < MAX_RESETS_PER_RUN) {
           resets++;
           // Persist the need first: an interrupted reset resumes as a reset, never as a pull.
@@ -490,18 +495,51 @@ public final class SyncEngine {
     }
   }
 
+  /**
+   * Live mode's long-poll: one pull from the stored cursor that the server holds up to {@code
+   * waitSeconds} while nothing is new. Applies nothing (a sync run does, single-flight with
+   * everything else); returns true when there is something to fetch.
+   *
+   * @throws InterruptedException when the loop is stopped during the wait
+   */
+  public boolean waitForChanges(int waitSeconds) throws ApiException, InterruptedException {
+    checkOpen();
+    String cursor = store.meta(LocalStore.META_CURSOR).orElse(null);
+    if (cursor == null) {
+      return true; // no first sync yet: a run does it
+    }
+    PullResponse page = api.pull(cursor, 1, scope, store.clientId(), waitSeconds);
+    if (Thread.interrupted()) {
+      throw new InterruptedException("live mode stopped");
+    }
+    return page.hasMore()
+        || (page.changes() != null && !page.changes().isEmpty())
+        || (page.receipts() != null && !page.receipts().isEmpty());
+  }
+
+  /** A 400 invalid_request on a paged read: taken as "limit above this server's maximum". */
+  private static boolean isLimitRefused(ApiException e) {
+    return e.kind() == ApiException.Kind.HTTP
+        && e.status() == 400
+        && io.syncforge.protocol.ErrorCode.INVALID_REQUEST.code().equals(e.code());
+  }
+
   private void snapshot(Run run) throws ApiException {
     run.reset = true;
-    long gen = store.beginSnapshot();
+    // A snapshot killed mid-way resumes from the page token stored with its last stored page (same
+    // generation, so the pages already stored count as seen by it).
+    String resume = store.snapshotResumeToken(scopeKey()).orElse(null);
+    long gen = resume != null ? store.snapshotGen() : store.beginSnapshot();
+    long already = resume != null ? store.countSnapGen(gen) : 0;
     synchronized (this) {
       firstSyncInProgress = true;
-      firstSyncRecords = 0;
+      firstSyncRecords = already;
     }
     publish();
     boolean restarted = false;
     // The next page is fetched while this one is stored: the two take similar time.
-    String requested = null;
-    java.util.concurrent.CompletableFuture<SnapshotPage> next = fetchSnapshotPage(null);
+    String requested = resume;
+    java.util.concurrent.CompletableFuture<SnapshotPage> next = fetchSnapshotPage(resume);
     while (true) {
       String token = requested;
       SnapshotPage page;
@@ -509,6 +547,11 @@ public final class SyncEngine {
         checkOpen();
         page = await(next);
       } catch (ApiException e) {
+        if (isLimitRefused(e) && snapshotPageSize > 1) {
+          snapshotPageSize = Math.max(1, snapshotPageSize / 2); // adapt to the server's maximum
+          next = fetchSnapshotPage(token);
+          continue;
+        }
         if (e.kind() == ApiException.Kind.RESET && token != null && !restarted) {
           // The page token's epoch is gone (410 log_epoch_changed) or the key rotated (400
           // cursor_invalid): start the snapshot again, once per run.
@@ -533,7 +576,7 @@ public final class SyncEngine {
       }
       LocalStore.Effects fx;
       try {
-        fx = store.applySnapshotPage(page, gen, last, scope);
+        fx = store.applySnapshotPage(page, gen, last, scope, scopeKey());
       } catch (RuntimeException e) {
         next.cancel(true);
         throw e;

@@ -58,6 +58,47 @@ class DeviceResilienceIT {
   }
 
   @Test
+  void aFirstSyncKilledMidWayResumesWhereItStopped() throws Exception {
+    String tenant = "t-resume";
+    try (Device b = new Device(stack, tenant, "b")) {
+      for (int i = 0; i < 60; i++) {
+        b.client.collection("notes").put(String.format("n%02d", i), Map.of("i", i));
+      }
+      b.syncUntilSettled();
+    }
+    java.nio.file.Path db =
+        java.nio.file.Files.createTempDirectory(java.nio.file.Path.of("target"), "resume-")
+            .resolve("c.db");
+    try (FaultProxy proxy = new FaultProxy(stack.apiUrl())) {
+      proxy.inject("/v1/sync/snapshot", new FaultProxy.Pass(), 3);
+      proxy.inject("/v1/sync/snapshot", new FaultProxy.Answer(503, null), 1);
+      try (SyncClient c = resumeClient(proxy, db)) {
+        assertFalse(c.sync() instanceof SyncResult.Success, "killed at page 4 of 6");
+        assertEquals(30, c.collection("notes").list().size(), "three pages stored");
+      }
+      int forwardedBefore = proxy.forwarded();
+      try (SyncClient c = resumeClient(proxy, db)) { // the app starts again
+        SyncResult r = c.sync();
+        assertTrue(r instanceof SyncResult.Success, r.toString());
+        assertEquals(60, c.collection("notes").list().size());
+        assertEquals(60, c.status().firstSyncRecords());
+        // pages 4..6 and the pull after the snapshot: never page 1 again
+        assertEquals(4, proxy.forwarded() - forwardedBefore, "resumed at page 4");
+      }
+    }
+  }
+
+  private SyncClient resumeClient(FaultProxy proxy, java.nio.file.Path db) {
+    return SyncClient.builder()
+        .baseUrl(proxy.url())
+        .database(db)
+        .token(stack.token("t-resume", "c"))
+        .snapshotPageSize(10)
+        .mediaDuringSync(false)
+        .build();
+  }
+
+  @Test
   void closeDuringAHangingPullReturnsWithinItsBoundAndSyncNeverHangs() throws Exception {
     String tenant = "t-close";
     try (FaultProxy proxy = new FaultProxy(stack.apiUrl())) {

@@ -42,6 +42,9 @@ final class FaultProxy implements AutoCloseable {
    */
   record RefuseBody(String needle, int status, String code) implements Fault {}
 
+  /** Forward normally (to let the first requests of a sequence through before a fault). */
+  record Pass() implements Fault {}
+
   /** Hold the request until {@link FaultProxy#releaseHeld()} (or close), then drop it. */
   record Hold() implements Fault {}
 

@@ -291,11 +291,22 @@ public final class ApiClient {
     return new ApiException(kind, status, code, detail, retryAfter);
   }
 
-  private static Duration parseRetryAfter(String value) {
+  static Duration parseRetryAfter(String value) {
+    String v = value.trim();
     try {
-      return Duration.ofSeconds(Long.parseLong(value.trim()));
+      long seconds = Long.parseLong(v);
+      return seconds < 0 ? null : Duration.ofSeconds(seconds);
     } catch (NumberFormatException e) {
-      return null; // HTTP-date form: fall back to the client's backoff.
+      // The HTTP-date form (RFC 9110): the time left until then, never negative.
+      try {
+        java.time.Instant at =
+            java.time.ZonedDateTime.parse(v, java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME)
+                .toInstant();
+        Duration d = Duration.between(java.time.Instant.now(), at);
+        return d.isNegative() ? Duration.ZERO : d;
+      } catch (java.time.format.DateTimeParseException unreadable) {
+        return null; // unreadable: the client's own backoff applies
+      }
     }
   }
 }

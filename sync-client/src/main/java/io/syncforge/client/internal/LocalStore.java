@@ -37,9 +37,10 @@ import java.util.UUID;
 
 /**
  * The local SQLite database (WAL): records with server state and visible state, the pending
- * mutation queue, sync metadata and the media index. One connection, every method synchronized:
- * correctness first. A local write and its queue entry commit in one transaction; a pulled page and
- * its cursor commit in one transaction.
+ * mutation queue, sync metadata and the media index. One writer connection (every writing method
+ * synchronized on the store) and one query-only reader connection for the app's reads, which
+ * therefore never wait for a sync's transactions (WAL). A local write and its queue entry commit in
+ * one transaction; a pulled page and its cursor commit in one transaction.
  */
 public final class LocalStore implements AutoCloseable {
 
@@ -108,6 +109,16 @@ public final class LocalStore implements AutoCloseable {
           });
 
   private final Connection conn;
+
+  /**
+   * A second, query-only connection for the app's reads ({@link #get}, {@link #list}, queue
+   * counts). In WAL mode it reads the last committed state without waiting for the writer, so a UI
+   * read never queues behind a 5,000-record snapshot transaction. Guarded by {@link #readLock},
+   * never by the store's monitor.
+   */
+  private final Connection reader;
+
+  private final Object readLock = new Object();
   private final ObjectMapper mapper;
   private final Clock clock;
   private final MutationValidator validator = new MutationValidator();
@@ -125,6 +136,11 @@ public final class LocalStore implements AutoCloseable {
         s.execute("PRAGMA foreign_keys=ON");
       }
       migrate();
+      reader = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
+      try (Statement s = reader.createStatement()) {
+        s.execute("PRAGMA busy_timeout=10000");
+        s.execute("PRAGMA query_only=ON");
+      }
     } catch (SQLException e) {
       throw new StoreException("cannot open local database " + file + ": " + e.getMessage(), e);
     }
@@ -395,10 +411,33 @@ public final class LocalStore implements AutoCloseable {
         rs.getInt("pending") != 0);
   }
 
-  /** The visible record, if present and not deleted. */
-  public synchronized Optional<SyncRecord> get(String collection, String id) {
+  /** A query on the reader connection (never waits for the writer's lock). */
+  private <T> List<T> readList(String sql, RowMapper<T> mapperFn, Object... args) {
+    synchronized (readLock) {
+      try (PreparedStatement p = reader.prepareStatement(sql)) {
+        bind(p, args);
+        List<T> out = new ArrayList<>();
+        try (ResultSet rs = p.executeQuery()) {
+          while (rs.next()) {
+            out.add(mapperFn.map(rs));
+          }
+        }
+        return out;
+      } catch (SQLException e) {
+        throw new StoreException("local database error: " + e.getMessage(), e);
+      }
+    }
+  }
+
+  private <T> T read(String sql, RowMapper<T> mapperFn, T empty, Object... args) {
+    List<T> l = readList(sql, mapperFn, args);
+    return l.isEmpty() ? empty : l.get(0);
+  }
+
+  /** The visible record, if present and not deleted. Reads on the reader connection. */
+  public Optional<SyncRecord> get(String collection, String id) {
     return Optional.ofNullable(
-        query(
+        read(
             "SELECT "
                 + RECORD_COLS
                 + " FROM records r WHERE collection = ? AND id = ?"
@@ -409,9 +448,9 @@ public final class LocalStore implements AutoCloseable {
             id));
   }
 
-  /** Every visible record of {@code collection}, ordered by id. */
-  public synchronized List<SyncRecord> list(String collection) {
-    return queryList(
+  /** Every visible record of {@code collection}, ordered by id. Reads on the reader connection. */
+  public List<SyncRecord> list(String collection) {
+    return readList(
         "SELECT "
             + RECORD_COLS
             + " FROM records r WHERE collection = ? AND deleted = 0"
@@ -602,14 +641,15 @@ public final class LocalStore implements AutoCloseable {
         rs -> new Queued(rs.getLong(1), mutation(rs.getString(2)), rs.getInt(3), rs.getString(4)));
   }
 
-  public synchronized long pendingCount() {
-    return query("SELECT COUNT(*) FROM pending_mutations", rs -> rs.getLong(1), 0L);
+  /** The queue length (reader connection). */
+  public long pendingCount() {
+    return read("SELECT COUNT(*) FROM pending_mutations", rs -> rs.getLong(1), 0L);
   }
 
-  /** Creation time of the oldest queued mutation, if any. */
-  public synchronized Optional<Instant> oldestPending() {
+  /** Creation time of the oldest queued mutation, if any (reader connection). */
+  public Optional<Instant> oldestPending() {
     return Optional.ofNullable(
-        query(
+        read(
             "SELECT MIN(created_at) FROM pending_mutations",
             rs -> {
               long v = rs.getLong(1);
@@ -661,9 +701,9 @@ public final class LocalStore implements AutoCloseable {
   public record QueuedDetail(
       Mutation mutation, Instant createdAt, int attempts, String state, String lastError) {}
 
-  /** The whole queue with delivery state, oldest first. */
-  public synchronized List<QueuedDetail> queueDetails() {
-    return queryList(
+  /** The whole queue with delivery state, oldest first (reader connection). */
+  public List<QueuedDetail> queueDetails() {
+    return readList(
         "SELECT mutation, created_at, attempts, state, last_error FROM pending_mutations"
             + " ORDER BY seq",
         rs ->
@@ -1285,6 +1325,9 @@ public final class LocalStore implements AutoCloseable {
       }
       statements.clear();
       conn.close();
+      synchronized (readLock) {
+        reader.close();
+      }
     } catch (SQLException e) {
       throw new StoreException("cannot close local database: " + e.getMessage(), e);
     }

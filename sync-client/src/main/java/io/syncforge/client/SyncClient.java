@@ -523,6 +523,7 @@ public final class SyncClient implements AutoCloseable {
       syncExecutor.awaitTermination(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
       prefetchExecutor.awaitTermination(
           Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      live.await(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
     } catch (InterruptedException e) {
       interrupted = true;
     }

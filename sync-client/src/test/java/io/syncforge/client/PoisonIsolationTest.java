@@ -57,13 +57,7 @@ class PoisonIsolationTest {
             .token("tok")
             .transport(Transport.jdk(Duration.ofSeconds(5), Duration.ofSeconds(30)))
             .callbackExecutor(Runnable::run)
-            .conflictListener(
-                new ConflictListener() {
-                  @Override
-                  public void onRejected(MutationOutcome outcome) {
-                    rejected.add(outcome);
-                  }
-                })
+            .conflictListener(ConflictListener.onRejected(rejected::add))
             .build();
   }
 

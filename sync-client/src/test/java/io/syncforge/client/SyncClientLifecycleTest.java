@@ -143,6 +143,21 @@ class SyncClientLifecycleTest {
   }
 
   @Test
+  void closeWhileLiveReturnsWithinItsBoundAndStopsTheLiveThread() throws Exception {
+    server.setDefault("/v1/sync/pull", hang()); // a long-poll the server holds
+    SyncClient client = client("live");
+    client.startLive();
+    awaitRequest("/v1/sync/pull");
+    assertTimeoutPreemptively(CLOSE_BOUND, client::close);
+    Thread.sleep(200);
+    boolean alive =
+        Thread.getAllStackTraces().keySet().stream()
+            .anyMatch(t -> t.isAlive() && t.getName().equals("syncforge-live"));
+    assertFalse(alive, "the live thread stopped with the client");
+    assertThrows(IllegalStateException.class, client::startLive);
+  }
+
+  @Test
   void aCleanCloseAfterASyncLeavesNoThreadBehind() throws Exception {
     SyncClient client = client("clean");
     client.collection("tasks").put("t-1", Map.of("title", "a"));

@@ -53,7 +53,8 @@ public final class LiveLoop {
   }
 
   /**
-   * Stops the loop: the open long-poll is interrupted; waits for the thread at most {@code bound}.
+   * Stops the loop: the open long-poll is interrupted; waits for the thread at most {@code bound}
+   * (not at all for a zero bound; see {@link #await(Duration)}).
    */
   public void stop(Duration bound) {
     Thread t;
@@ -61,14 +62,30 @@ public final class LiveLoop {
       running = false;
       t = thread;
       thread = null;
+      stopped = t;
     }
     if (t != null) {
       t.interrupt();
-      try {
-        t.join(bound.toMillis());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
+      await(bound);
+    }
+  }
+
+  private Thread stopped; // guarded by this: the last thread stopped, for await()
+
+  /** Waits at most {@code bound} for the last stopped loop thread to end. Never waits forever. */
+  public void await(Duration bound) {
+    Thread t;
+    synchronized (this) {
+      t = stopped;
+    }
+    long millis = bound.toMillis();
+    if (t == null || millis <= 0) {
+      return; // Thread.join(0) would wait forever
+    }
+    try {
+      t.join(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 

@@ -45,7 +45,26 @@ public enum ErrorCode {
   /** A dependency (Kafka, PostgreSQL, storage) is unavailable. Retry with backoff. */
   UNAVAILABLE("unavailable", 503, "Service unavailable"),
   /** An unexpected server error. Details are in the server log under {@code traceId}. */
-  INTERNAL("internal", 500, "Internal error");
+  INTERNAL("internal", 500, "Internal error"),
+
+  // --- Issue 11: final rejections by the writer (outcome error codes, never retried as is). ---
+  /**
+   * PostgreSQL refused to store the mutation's data (for example {@code \u0000} in a string value
+   * or a field name, or a number outside its range). Remedy: fix the value on the device and send
+   * it as a new mutation; resending the same mutationId returns the same receipt.
+   */
+  UNSTORABLE_VALUE("unstorable_value", 422, "Unstorable value"),
+  /**
+   * The record after this mutation (a patch merged into the stored record) would exceed the record
+   * size limit. Remedy: remove fields or move large content to media, then send a new mutation.
+   */
+  RECORD_TOO_LARGE("record_too_large", 413, "Record too large"),
+  /**
+   * The writer failed on this one mutation for a reason the rules did not foresee; it was isolated,
+   * dead-lettered and counted so that every other mutation goes on. Remedy: report it with the
+   * mutationId (the operator finds it in the dead-letter topic); do not resend unchanged.
+   */
+  INTERNAL_REJECTION("internal_rejection", 500, "Internal rejection");
 
   /** Prefix of the problem {@code type} URI; the code is appended. */
   public static final String TYPE_PREFIX = "https://syncforge.io/problems/";

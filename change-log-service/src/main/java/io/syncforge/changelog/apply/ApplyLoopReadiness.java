@@ -6,9 +6,10 @@ import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
 
 /**
- * Ready when the apply loop has joined the consumer group (with zero or more partitions: an
- * instance beyond the partition count is a ready standby) and its last batch committed. PostgreSQL
- * readiness comes from the datasource's own check.
+ * Ready when the instance can serve: the apply loop runs and has joined the consumer group (with
+ * zero or more partitions: an instance beyond the partition count is a ready standby), and no
+ * partition is refused for its topology. A transient fault does not make it unready: the loop
+ * retries it by itself. PostgreSQL readiness comes from the datasource's own check.
  */
 @Readiness
 @ApplicationScoped
@@ -22,9 +23,13 @@ public class ApplyLoopReadiness implements HealthCheck {
 
   @Override
   public HealthCheckResponse call() {
+    boolean topologyOk =
+        consumer.refusedPartitions().isEmpty() && consumer.topologyProblem() == null;
     return HealthCheckResponse.named("apply-loop")
-        .status(consumer.healthy())
+        .status(!consumer.enabled() || (consumer.healthy() && topologyOk))
         .withData("partitions", consumer.assignedPartitions().toString())
+        .withData("refused", consumer.refusedPartitions().toString())
+        .withData("topology", String.valueOf(consumer.topologyProblem()))
         .withData("lastFailure", String.valueOf(consumer.lastFailure()))
         .build();
   }

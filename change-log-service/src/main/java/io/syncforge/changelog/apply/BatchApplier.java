@@ -47,6 +47,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 public class BatchApplier {
 
   private static final ObjectMapper JSON = Json.newMapper();
+  private static final org.jboss.logging.Logger LOG =
+      org.jboss.logging.Logger.getLogger(BatchApplier.class);
 
   private final DataSource dataSource;
   private final ChangeLogRepository repository;
@@ -81,7 +83,36 @@ public class BatchApplier {
       List<Instant> receivedTimes,
       long readNanos,
       long resolveNanos,
-      long writeNanos) {}
+      long writeNanos) {
+
+    static BatchResult empty(Map<Integer, Long> next, int skipped) {
+      return new BatchResult(next, Map.of(), 0, 0, 0, 0, 0, skipped, List.of(), 0, 0, 0);
+    }
+
+    /** Both results, as if one batch (the second applied after the first). */
+    BatchResult plus(BatchResult o) {
+      Map<Integer, Long> n = new HashMap<>(nextOffsets);
+      o.nextOffsets.forEach((p, v) -> n.merge(p, v, Math::max));
+      Map<String, Set<Integer>> tp = new HashMap<>();
+      tenantPartitions.forEach((t, ps) -> tp.computeIfAbsent(t, x -> new TreeSet<>()).addAll(ps));
+      o.tenantPartitions.forEach((t, ps) -> tp.computeIfAbsent(t, x -> new TreeSet<>()).addAll(ps));
+      List<Instant> times = new ArrayList<>(receivedTimes);
+      times.addAll(o.receivedTimes);
+      return new BatchResult(
+          n,
+          tp,
+          applied + o.applied,
+          merged + o.merged,
+          rejected + o.rejected,
+          duplicates + o.duplicates,
+          deadLettered + o.deadLettered,
+          skipped + o.skipped,
+          times,
+          readNanos + o.readNanos,
+          resolveNanos + o.resolveNanos,
+          writeNanos + o.writeNanos);
+    }
+  }
 
   /** A record read from Kafka: its envelope, or why it could not be read. */
   private record Parsed(
@@ -92,7 +123,7 @@ public class BatchApplier {
    *
    * @throws SQLException on a database failure; the transaction rolls back and nothing is stored
    */
-  @Transactional
+  @Transactional(rollbackOn = Exception.class)
   public BatchResult apply(List<ConsumerRecord<String, byte[]>> records) throws SQLException {
     Instant now = Instant.now();
     try (Connection c = dataSource.getConnection()) {
@@ -129,6 +160,8 @@ public class BatchApplier {
       long t0 = System.nanoTime();
       Map<MutationRef, MutationOutcome> done = repository.findOutcomes(c, refs);
       Map<RecordKey, RecordState> state = repository.findRecords(c, keys);
+      List<RecordKey> missing = keys.stream().filter(k -> !state.containsKey(k)).toList();
+      Map<List<String>, Long> floors = repository.findFloors(c, missing);
       long t1 = System.nanoTime();
 
       Map<RecordKey, RecordRow> recordRows = new LinkedHashMap<>();
@@ -160,7 +193,21 @@ public class BatchApplier {
           RecordKey key = key(env);
           Decision d =
               resolver.resolve(
-                  state.get(key), m, config.policyFor(m.collection()), receivedAt(env, now));
+                  state.get(key),
+                  m,
+                  config.policyFor(m.collection()),
+                  receivedAt(env, now),
+                  env.clientId(),
+                  floors.getOrDefault(List.of(key.tenant(), key.collection()), 0L));
+          if (d instanceof Decision.Accept a && a.changed() && tooLarge(a.state())) {
+            // The limit holds for the merged record, not only for what one mutation carries.
+            d =
+                new Decision.Reject(
+                    ErrorCode.RECORD_TOO_LARGE,
+                    "the record would exceed "
+                        + config.maxRecordBytes()
+                        + " bytes after this mutation");
+          }
           if (d instanceof Decision.Reject r) {
             outcome = MutationOutcome.rejected(m, new ErrorDetail(r.code().code(), r.message()));
           } else {
@@ -215,6 +262,82 @@ public class BatchApplier {
           t1 - t0,
           t2 - t1,
           t3 - t2);
+    }
+  }
+
+  private boolean tooLarge(RecordState s) {
+    if (s.deleted()) {
+      return false;
+    }
+    try {
+      return JSON.writeValueAsBytes(s.data()).length > config.maxRecordBytes();
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot serialize a record", e);
+    }
+  }
+
+  /**
+   * Gives ONE record that could not be applied a final answer, in its own transaction: a {@code
+   * rejected} receipt with {@code code} (unless the mutation already has a receipt), a dead letter
+   * with the reason, and the partition's position moved past it. An unreadable record only gets the
+   * dead letter and the position.
+   *
+   * @throws SQLException when even that cannot be stored (the caller retries: a transient fault)
+   */
+  @Transactional(rollbackOn = Exception.class)
+  public BatchResult reject(ConsumerRecord<String, byte[]> r, ErrorCode code, String reason)
+      throws SQLException {
+    Instant now = Instant.now();
+    try (Connection c = dataSource.getConnection()) {
+      Map<Integer, Long> stored = repository.lockPositions(c, List.of(r.partition()));
+      Map<Integer, Long> next = new HashMap<>(stored);
+      if (r.offset() < stored.get(r.partition())) {
+        return BatchResult.empty(next, 1); // Applied meanwhile by another owner.
+      }
+      next.put(r.partition(), r.offset() + 1);
+      Parsed p = parse(r);
+      Map<String, Set<Integer>> tenantPartitions = new HashMap<>();
+      int rejectedCount = 0;
+      int duplicates = 0;
+      List<Instant> receivedTimes = new ArrayList<>();
+      String text = Poison.clean(reason);
+      if (p.envelope() != null) {
+        MutationEnvelope env = p.envelope();
+        MutationRef ref = ref(env);
+        tenantPartitions.computeIfAbsent(env.tenant(), t -> new TreeSet<>()).add(r.partition());
+        if (repository.findOutcomes(c, List.of(ref)).containsKey(ref)) {
+          duplicates++;
+        } else {
+          Mutation m = env.mutation();
+          // The receipt must be storable whatever the mutation held: ids PostgreSQL would refuse
+          // are left out (the device matches receipts by mutationId).
+          MutationOutcome outcome =
+              new MutationOutcome(
+                  m.mutationId(),
+                  Poison.storableOrNull(m.collection()),
+                  Poison.storableOrNull(m.recordId()),
+                  io.syncforge.protocol.OutcomeStatus.REJECTED,
+                  null,
+                  null,
+                  new ErrorDetail(code.code(), text));
+          repository.insertOutcomes(
+              c, List.of(new OutcomeRow(ref, r.partition(), r.offset(), outcome, now)));
+          rejectedCount++;
+          receivedTimes.add(receivedAt(env, now));
+        }
+      }
+      try {
+        deadLetters.sendAll(List.of(new DeadLetters.Letter(r, code.code() + ": " + text)));
+      } catch (RuntimeException e) {
+        if (Faults.isTransient(e)) {
+          throw e;
+        }
+        // The broker refuses this very record (e.g. too large): the receipt and the log stand.
+        LOG.errorf(e, "dead letter for %d:%d refused; rejected anyway", r.partition(), r.offset());
+      }
+      repository.savePositions(c, next, now);
+      return new BatchResult(
+          next, tenantPartitions, 0, 0, rejectedCount, duplicates, 1, 0, receivedTimes, 0, 0, 0);
     }
   }
 

@@ -36,6 +36,7 @@ public class ChangeLogRepository {
   private static final ObjectMapper JSON = Json.newMapper();
   private static final TypeReference<Map<String, Long>> LONG_MAP = new TypeReference<>() {};
   private static final TypeReference<List<Conflict>> CONFLICTS = new TypeReference<>() {};
+  private static final TypeReference<Map<String, String>> STRING_MAP = new TypeReference<>() {};
 
   /** The identity of one record. */
   public record RecordKey(String tenant, String collection, String recordId) {}
@@ -199,7 +200,7 @@ public class ChangeLogRepository {
     try (PreparedStatement ps =
         c.prepareStatement(
             "SELECT record_id, version, data, deleted, field_versions, field_times, state_version,"
-                + " state_time FROM records"
+                + " state_time, field_writers, state_writer FROM records"
                 + " WHERE tenant = ? AND collection = ? AND record_id = ANY(?)")) {
       for (Map.Entry<List<String>, List<String>> g : groups.entrySet()) {
         String tenant = g.getKey().get(0);
@@ -218,7 +219,9 @@ public class ChangeLogRepository {
                     JSON.readValue(rs.getString(5), LONG_MAP),
                     JSON.readValue(rs.getString(6), LONG_MAP),
                     rs.getLong(7),
-                    rs.getLong(8)));
+                    rs.getLong(8),
+                    JSON.readValue(rs.getString(9), STRING_MAP),
+                    rs.getString(10)));
           }
         }
       }
@@ -226,6 +229,31 @@ public class ChangeLogRepository {
       throw new SQLException("unreadable record row", e);
     }
     return found;
+  }
+
+  /**
+   * The version floors of these (tenant, collection) pairs: the highest version of a purged
+   * tombstone; a record created where none exists starts above it. Absent pairs have floor 0.
+   */
+  public Map<List<String>, Long> findFloors(Connection c, Collection<RecordKey> missing)
+      throws SQLException {
+    Map<List<String>, Long> floors = new HashMap<>();
+    if (missing.isEmpty()) {
+      return floors;
+    }
+    // One query for all tenants of the batch: a tenant has at most one row per collection.
+    Object[] tenants = missing.stream().map(RecordKey::tenant).distinct().toArray();
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT tenant, collection, floor FROM version_floors WHERE tenant = ANY(?)")) {
+      ps.setArray(1, c.createArrayOf("text", tenants));
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          floors.put(List.of(rs.getString(1), rs.getString(2)), rs.getLong(3));
+        }
+      }
+    }
+    return floors;
   }
 
   /** Inserts or replaces record rows (one per key: the batch's final state). */
@@ -237,14 +265,15 @@ public class ChangeLogRepository {
         c.prepareStatement(
             "INSERT INTO records (tenant, collection, record_id, version, data, deleted,"
                 + " field_versions, field_times, state_version, state_time, updated_at,"
-                + " log_partition, log_offset)"
-                + " VALUES (?, ?, ?, ?, ?::jsonb, ?, ?::jsonb, ?::jsonb, ?, ?, ?, ?, ?)"
+                + " log_partition, log_offset, field_writers, state_writer)"
+                + " VALUES (?, ?, ?, ?, ?::jsonb, ?, ?::jsonb, ?::jsonb, ?, ?, ?, ?, ?, ?::jsonb, ?)"
                 + " ON CONFLICT (tenant, collection, record_id) DO UPDATE SET"
                 + " version = EXCLUDED.version, data = EXCLUDED.data, deleted = EXCLUDED.deleted,"
                 + " field_versions = EXCLUDED.field_versions, field_times = EXCLUDED.field_times,"
                 + " state_version = EXCLUDED.state_version, state_time = EXCLUDED.state_time,"
                 + " updated_at = EXCLUDED.updated_at, log_partition = EXCLUDED.log_partition,"
-                + " log_offset = EXCLUDED.log_offset")) {
+                + " log_offset = EXCLUDED.log_offset, field_writers = EXCLUDED.field_writers,"
+                + " state_writer = EXCLUDED.state_writer")) {
       for (RecordRow r : rows) {
         RecordState s = r.state();
         ps.setString(1, r.key().tenant());
@@ -260,6 +289,8 @@ public class ChangeLogRepository {
         ps.setTimestamp(11, Timestamp.from(r.at()));
         ps.setInt(12, r.partition());
         ps.setLong(13, r.offset());
+        ps.setString(14, json(s.fieldWriters()));
+        ps.setString(15, s.stateWriter());
         ps.addBatch();
       }
       ps.executeBatch();

@@ -2,6 +2,7 @@ package io.syncforge.changelog.apply;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
@@ -17,11 +18,13 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
@@ -31,6 +34,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -45,6 +49,12 @@ import org.jboss.logging.Logger;
  * doubles a mutation. Offsets are also committed to Kafka after each batch, but only so that lag
  * tools (and a KEDA scaler) can see progress; they are never read back.
  *
+ * <p>Nothing stops this thread while the service runs (issue 11): a failure of one mutation is
+ * isolated by {@link IsolatingApplier}; every other failure (PostgreSQL or Kafka away, a broken
+ * consumer) is retried with capped exponential backoff and jitter. A partition is consumed only
+ * after it has been positioned at its stored offset: until then (the database unreachable during a
+ * rebalance) it stays paused, so nothing is ever applied from a wrong position.
+ *
  * <p>A plain {@link KafkaConsumer} rather than a Reactive Messaging channel: the loop must own
  * seeking on assignment, the poll thread and the exact moment of commit.
  */
@@ -54,7 +64,7 @@ public class MutationConsumer {
   private static final Logger LOG = Logger.getLogger(MutationConsumer.class);
 
   private final ChangeLogConfig config;
-  private final BatchApplier applier;
+  private final IsolatingApplier applier;
   private final ChangeNotifier notifier;
   private final ChangeLogRepository repository;
   private final LogEpochs epochs;
@@ -65,10 +75,21 @@ public class MutationConsumer {
 
   private final Set<Integer> assigned = ConcurrentHashMap.newKeySet();
   private final Map<Integer, AtomicLong> lag = new ConcurrentHashMap<>();
+
+  /** Assigned partitions not yet positioned at their stored offset (paused until they are). */
+  private final Set<TopicPartition> unpositioned = new HashSet<>();
+
+  /** Partitions refused for their topology, with the reason (paused, re-checked now and then). */
+  private final Map<Integer, String> refused = new ConcurrentHashMap<>();
+
   private volatile boolean running;
   private volatile boolean joined;
   private volatile String lastFailure;
+  private volatile String topologyProblem;
+  private volatile long lastProgressNanos = System.nanoTime();
+  private volatile long lastFaultNanos;
   private volatile KafkaConsumer<String, byte[]> consumer;
+  private long nextTopologyCheck;
   private Thread thread;
 
   private Counter applied;
@@ -86,7 +107,7 @@ public class MutationConsumer {
 
   MutationConsumer(
       ChangeLogConfig config,
-      BatchApplier applier,
+      IsolatingApplier applier,
       ChangeNotifier notifier,
       ChangeLogRepository repository,
       LogEpochs epochs,
@@ -129,13 +150,29 @@ public class MutationConsumer {
     readPhase = metrics.timer("sync.apply.phase", "phase", "read");
     resolvePhase = metrics.timer("sync.apply.phase", "phase", "resolve");
     writePhase = metrics.timer("sync.apply.phase", "phase", "write");
-    epochs.ensure();
+    Gauge.builder("sync.apply.seconds.since.progress", this, MutationConsumer::secondsSinceProgress)
+        .description("seconds since the apply loop last committed a batch or had nothing to do")
+        .register(metrics);
+    Gauge.builder("sync.apply.loop.alive", this, m -> m.loopAlive() ? 1 : 0)
+        .description("1 while the apply loop thread runs")
+        .register(metrics);
+    Gauge.builder("sync.apply.partitions.refused", refused, Map::size)
+        .description("partitions refused for an offset gap or a recreated topic")
+        .register(metrics);
+    Gauge.builder("sync.apply.topology.mismatch", this, m -> m.topologyProblem == null ? 0 : 1)
+        .description("1 when the topic's partition count differs from sync.changelog.partitions")
+        .register(metrics);
+    // Without the epoch nothing can be served; retried by the loop's own rules, never fatal.
     if (!enabled) {
+      epochs.ensure();
       LOG.info("apply loop disabled (sync.changelog.consumer-enabled=false)");
       return;
     }
+    epochs.ensure();
     running = true;
     thread = new Thread(this::run, "change-log-apply");
+    thread.setUncaughtExceptionHandler(
+        (t, e) -> LOG.error("apply loop thread died; liveness reports DOWN", e));
     thread.start();
   }
 
@@ -146,16 +183,49 @@ public class MutationConsumer {
       c.wakeup();
     }
     if (thread != null) {
+      thread.interrupt();
       thread.join(TimeUnit.SECONDS.toMillis(30));
     }
   }
 
-  /** Whether the loop has joined the group and its last batch did not fail. */
+  /** Whether the loop runs and has joined the group (with zero or more partitions). */
   public boolean healthy() {
-    return running && joined && lastFailure == null;
+    return loopAlive() && joined;
   }
 
-  /** Why the last batch failed, or null. */
+  /** Whether the loop thread is alive (it should be for as long as the service runs). */
+  public boolean loopAlive() {
+    return running && thread != null && thread.isAlive();
+  }
+
+  /** Whether the loop is expected to run at all on this instance. */
+  public boolean enabled() {
+    return enabled;
+  }
+
+  /** Seconds since the loop last committed a batch or found no work waiting. */
+  public double secondsSinceProgress() {
+    return (System.nanoTime() - lastProgressNanos) / 1e9;
+  }
+
+  /** Mutations waiting in Kafka for the assigned partitions that are not refused. */
+  public long lagWaiting() {
+    long sum = 0;
+    for (Map.Entry<Integer, AtomicLong> e : lag.entrySet()) {
+      if (assigned.contains(e.getKey()) && !refused.containsKey(e.getKey())) {
+        sum += e.getValue().get();
+      }
+    }
+    return sum;
+  }
+
+  /** Whether a transient fault happened within {@code window}: it explains a lack of progress. */
+  public boolean faultWithin(Duration window) {
+    long at = lastFaultNanos;
+    return at != 0 && System.nanoTime() - at < window.toNanos();
+  }
+
+  /** Why the last attempt failed (cleared by the next success), or null. */
   public String lastFailure() {
     return lastFailure;
   }
@@ -165,7 +235,17 @@ public class MutationConsumer {
     return Set.copyOf(assigned);
   }
 
-  private void run() {
+  /** Partitions refused for their topology, with the reason. */
+  public Map<Integer, String> refusedPartitions() {
+    return Map.copyOf(refused);
+  }
+
+  /** A partition-count mismatch between configuration and topic, or null. */
+  public String topologyProblem() {
+    return topologyProblem;
+  }
+
+  private Properties consumerProperties() {
     Properties props = new Properties();
     props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     props.put(ConsumerConfig.GROUP_ID_CONFIG, config.consumerGroup());
@@ -183,51 +263,126 @@ public class MutationConsumer {
     props.put(
         ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
         "org.apache.kafka.clients.consumer.CooperativeStickyAssignor");
-    try (KafkaConsumer<String, byte[]> c =
-        new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
-      consumer = c;
-      c.subscribe(List.of(config.mutationsTopic()), new Rebalance(c));
-      long backoffMs = 100;
-      while (running) {
-        ConsumerRecords<String, byte[]> polled;
-        try {
-          polled = c.poll(Duration.ofMillis(500));
-        } catch (WakeupException e) {
-          break;
-        }
-        updateLag(c);
-        if (polled.isEmpty()) {
-          continue;
-        }
-        List<ConsumerRecord<String, byte[]>> records = new ArrayList<>(polled.count());
-        polled.forEach(records::add);
-        long t0 = System.nanoTime();
-        try {
-          BatchResult result = applier.apply(records);
-          batchTimer.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
-          record(result);
-          notifier.notify(result.tenantPartitions(), result.nextOffsets());
-          commitForMonitoring(c, result.nextOffsets());
-          lastFailure = null;
-          backoffMs = 100;
-        } catch (Exception e) {
-          failures.increment();
-          lastFailure = e.getClass().getSimpleName() + ": " + e.getMessage();
-          LOG.errorf(e, "batch of %d failed; retrying from the stored positions", records.size());
-          sleep(backoffMs);
-          backoffMs = Math.min(backoffMs * 2, 10_000);
-          seekToStored(c, c.assignment());
+    // Reconnect to a restarted broker quickly, but do not hammer an absent one.
+    props.put(ConsumerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, "5000");
+    return props;
+  }
+
+  /** The thread: a consumer for as long as it works, a new one after anything breaks it. */
+  private void run() {
+    Backoff backoff = new Backoff(config.retryInitial(), config.retryMax());
+    while (running) {
+      try {
+        consume();
+      } catch (WakeupException e) {
+        // Shutting down (or a stray wakeup: the loop condition decides).
+      } catch (Throwable e) {
+        // Anything that escaped the inner loop: a new consumer after a pause, never an exit.
+        fault("consumer", e);
+        LOG.errorf(e, "apply loop: consumer failed; a new one in %d ms", backoff.peek());
+        sleep(backoff.next());
+      } finally {
+        consumer = null;
+        joined = false;
+        assigned.clear();
+        synchronized (unpositioned) {
+          unpositioned.clear();
         }
       }
-    } catch (WakeupException e) {
-      // Shutting down.
-    } catch (Exception e) {
-      lastFailure = e.toString();
-      LOG.error("apply loop stopped", e);
-    } finally {
-      consumer = null;
-      running = false;
     }
+    LOG.info("apply loop stopped (service shutting down)");
+  }
+
+  private void consume() {
+    try (KafkaConsumer<String, byte[]> c =
+        new KafkaConsumer<>(
+            consumerProperties(), new StringDeserializer(), new ByteArrayDeserializer())) {
+      consumer = c;
+      c.subscribe(List.of(config.mutationsTopic()), new Rebalance(c));
+      Backoff backoff = new Backoff(config.retryInitial(), config.retryMax());
+      while (running) {
+        try {
+          if (!positionPending(c)) {
+            sleep(backoff.next()); // The database is away: the partitions stay paused.
+          }
+          checkTopology(c);
+          ConsumerRecords<String, byte[]> polled = c.poll(Duration.ofMillis(500));
+          updateLag(c);
+          if (polled.isEmpty()) {
+            if (lagWaiting() == 0) {
+              progress();
+            } else if (c.paused().isEmpty()) {
+              // Work waits but the broker gave nothing: Kafka is away (poll itself never throws
+              // for that). A fault that explains the lack of progress, not a dead loop.
+              lastFaultNanos = System.nanoTime();
+            }
+            continue;
+          }
+          List<ConsumerRecord<String, byte[]>> records = new ArrayList<>(polled.count());
+          polled.forEach(records::add);
+          if (applyBatch(c, records)) {
+            backoff.reset();
+          } else {
+            sleep(backoff.next());
+          }
+        } catch (WakeupException e) {
+          if (!running) {
+            throw e;
+          }
+        } catch (RuntimeException e) {
+          // Poll, rebalance callbacks, lag reads: retried with the same consumer.
+          fault("kafka", e);
+          LOG.warnf(e, "apply loop: Kafka call failed; retrying in %d ms", backoff.peek());
+          sleep(backoff.next());
+        }
+      }
+    }
+  }
+
+  /** Applies one poll; false after a transient failure (then everything is re-read). */
+  private boolean applyBatch(
+      KafkaConsumer<String, byte[]> c, List<ConsumerRecord<String, byte[]>> records) {
+    long t0 = System.nanoTime();
+    IsolatingApplier.Isolated done;
+    try {
+      done = applier.apply(records);
+    } catch (Exception e) {
+      failures.increment();
+      fault(Faults.cause(e), e);
+      LOG.errorf(
+          "batch of %d failed (%s: %s); retrying from the stored positions",
+          records.size(), Faults.cause(e), Faults.describe(e));
+      LOG.debug("batch failure", e);
+      // The consumer's positions are past the batch: back to the stored ones before any poll.
+      repositionAll(c);
+      return false;
+    }
+    BatchResult result = done.result();
+    batchTimer.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
+    record(result);
+    for (String code : done.codes()) {
+      metrics.counter("sync.mutations.poisoned", "code", code).increment();
+    }
+    lastFailure = null;
+    progress();
+    try {
+      notifier.notify(result.tenantPartitions(), result.nextOffsets());
+      commitForMonitoring(c, result.nextOffsets());
+    } catch (RuntimeException e) {
+      // Best effort after the commit: devices also find changes by polling.
+      LOG.debugf(e, "notification or monitoring commit failed");
+    }
+    return true;
+  }
+
+  private void progress() {
+    lastProgressNanos = System.nanoTime();
+  }
+
+  private void fault(String cause, Throwable e) {
+    lastFaultNanos = System.nanoTime();
+    lastFailure = cause + ": " + Faults.describe(e);
+    metrics.counter("sync.apply.retries", "cause", cause).increment();
   }
 
   private void record(BatchResult r) {
@@ -273,32 +428,130 @@ public class MutationConsumer {
     }
   }
 
-  private void seekToStored(
-      KafkaConsumer<String, byte[]> c, Collection<TopicPartition> partitions) {
-    if (partitions.isEmpty()) {
-      return;
+  /** After a failed batch: every assigned partition must be positioned again before polling. */
+  private void repositionAll(KafkaConsumer<String, byte[]> c) {
+    Set<TopicPartition> all = c.assignment();
+    synchronized (unpositioned) {
+      unpositioned.addAll(all);
     }
-    List<Integer> ids = partitions.stream().map(TopicPartition::partition).toList();
+    c.pause(all);
+    positionPending(c);
+  }
+
+  /**
+   * Positions every pending partition at its stored offset and resumes it.
+   *
+   * @return false when the stored positions cannot be read now (they stay pending and paused)
+   */
+  private boolean positionPending(KafkaConsumer<String, byte[]> c) {
+    List<TopicPartition> pending;
+    synchronized (unpositioned) {
+      pending = new ArrayList<>(unpositioned);
+    }
+    if (pending.isEmpty()) {
+      return true;
+    }
+    List<Integer> ids = pending.stream().map(TopicPartition::partition).toList();
     Map<Integer, Long> stored;
     try (Connection conn = dataSource.getConnection()) {
       stored = repository.positions(conn, ids);
     } catch (Exception e) {
-      // Without the stored positions we cannot know where to resume: fail loudly, retry later.
-      throw new IllegalStateException("cannot read partition positions", e);
+      // Without the stored positions we cannot know where to resume: stay paused, retry.
+      fault(Faults.cause(e), e);
+      LOG.warnf("cannot read partition positions (%s); partitions %s stay paused", e, ids);
+      return false;
     }
-    List<TopicPartition> fromStart = new ArrayList<>();
-    for (TopicPartition tp : partitions) {
+    Map<TopicPartition, Long> earliest = c.beginningOffsets(pending, Duration.ofSeconds(10));
+    Map<TopicPartition, Long> end = c.endOffsets(pending, Duration.ofSeconds(10));
+    List<TopicPartition> resume = new ArrayList<>();
+    for (TopicPartition tp : pending) {
       Long position = stored.get(tp.partition());
+      long first = earliest.getOrDefault(tp, 0L);
+      long last = end.getOrDefault(tp, 0L);
+      String problem = null;
+      if (tp.partition() >= config.partitions()) {
+        problem =
+            "partition "
+                + tp.partition()
+                + " is beyond sync.changelog.partitions="
+                + config.partitions();
+      } else if (position == null && first > 0) {
+        problem =
+            "no stored position, but the partition's earliest offset is "
+                + first
+                + ": mutations were deleted from Kafka before they were ever applied";
+      } else if (position != null && position < first) {
+        problem =
+            "stored position "
+                + position
+                + " is below the earliest available offset "
+                + first
+                + ": mutations were deleted from Kafka before they were applied";
+      } else if (position != null && position > last) {
+        problem =
+            "stored position "
+                + position
+                + " is beyond the end offset "
+                + last
+                + ": the topic was recreated or truncated";
+      }
+      if (problem != null) {
+        if (!problem.equals(refused.put(tp.partition(), problem))) {
+          LOG.errorf("partition %d refused: %s (see docs: topology)", tp.partition(), problem);
+        }
+        continue; // Stays pending and paused; re-checked every topology-recheck.
+      }
+      if (refused.remove(tp.partition()) != null) {
+        LOG.infof("partition %d accepted again", tp.partition());
+      }
       if (position == null) {
-        fromStart.add(tp);
+        c.seekToBeginning(List.of(tp));
       } else {
         c.seek(tp, position);
       }
+      resume.add(tp);
     }
-    if (!fromStart.isEmpty()) {
-      c.seekToBeginning(fromStart);
+    c.resume(resume);
+    synchronized (unpositioned) {
+      resume.forEach(unpositioned::remove);
     }
-    LOG.infof("positioned partitions %s at stored offsets %s", ids, stored);
+    if (!resume.isEmpty()) {
+      LOG.infof("positioned partitions %s at stored offsets %s", resume, stored);
+    }
+    return true;
+  }
+
+  private void checkTopology(KafkaConsumer<String, byte[]> c) {
+    long now = System.nanoTime();
+    if (now < nextTopologyCheck) {
+      return;
+    }
+    nextTopologyCheck = now + config.topologyRecheck().toNanos();
+    List<PartitionInfo> infos = c.partitionsFor(config.mutationsTopic(), Duration.ofSeconds(10));
+    int real = infos == null ? 0 : infos.size();
+    String problem =
+        real == config.partitions()
+            ? null
+            : "topic "
+                + config.mutationsTopic()
+                + " has "
+                + real
+                + " partitions but sync.changelog.partitions="
+                + config.partitions();
+    if (problem != null && !problem.equals(topologyProblem)) {
+      LOG.error(problem + " (see docs: topology)");
+    }
+    topologyProblem = problem;
+    // Refused partitions are re-checked: the operator's fix is picked up without a restart.
+    Set<TopicPartition> again = new HashSet<>();
+    for (TopicPartition tp : c.assignment()) {
+      if (refused.containsKey(tp.partition())) {
+        again.add(tp);
+      }
+    }
+    synchronized (unpositioned) {
+      unpositioned.addAll(again);
+    }
   }
 
   private final class Rebalance implements ConsumerRebalanceListener {
@@ -310,14 +563,28 @@ public class MutationConsumer {
 
     @Override
     public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+      // Never throws: positioning happens in the loop, where a failure is retried with backoff.
       partitions.forEach(tp -> assigned.add(tp.partition()));
-      seekToStored(c, partitions);
+      c.pause(partitions);
+      synchronized (unpositioned) {
+        unpositioned.addAll(partitions);
+      }
       joined = true;
+      try {
+        positionPending(c);
+      } catch (RuntimeException e) {
+        fault("kafka", e);
+        LOG.warnf(e, "positioning %s failed; retried by the loop", partitions);
+      }
     }
 
     @Override
     public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
       partitions.forEach(tp -> assigned.remove(tp.partition()));
+      partitions.forEach(tp -> refused.remove(tp.partition()));
+      synchronized (unpositioned) {
+        unpositioned.removeAll(partitions);
+      }
     }
 
     @Override
@@ -326,11 +593,42 @@ public class MutationConsumer {
     }
   }
 
-  private static void sleep(long ms) {
+  private void sleep(long ms) {
     try {
       Thread.sleep(ms);
     } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+      if (running) {
+        Thread.interrupted(); // Only shutdown may end the loop.
+      } else {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /** Capped exponential backoff with up to 50 % jitter. */
+  static final class Backoff {
+    private final long initialMs;
+    private final long maxMs;
+    private long currentMs;
+
+    Backoff(Duration initial, Duration max) {
+      this.initialMs = Math.max(1, initial.toMillis());
+      this.maxMs = Math.max(initialMs, max.toMillis());
+      this.currentMs = initialMs;
+    }
+
+    long peek() {
+      return currentMs;
+    }
+
+    long next() {
+      long wait = currentMs + ThreadLocalRandom.current().nextLong(currentMs / 2 + 1);
+      currentMs = Math.min(currentMs * 2, maxMs);
+      return wait;
+    }
+
+    void reset() {
+      currentMs = initialMs;
     }
   }
 }

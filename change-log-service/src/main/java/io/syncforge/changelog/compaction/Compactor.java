@@ -108,7 +108,13 @@ public class Compactor {
                   + " AND n.log_offset > c.log_offset)"
                   + " RETURNING c.tenant, c.collection, c.record_id, c.log_offset),"
                   + " purged AS (DELETE FROM records r USING removed d WHERE r.tenant = d.tenant"
-                  + " AND r.collection = d.collection AND r.record_id = d.record_id AND r.deleted)"
+                  + " AND r.collection = d.collection AND r.record_id = d.record_id AND r.deleted"
+                  + " RETURNING r.tenant, r.collection, r.version),"
+                  // Versions never go backwards: a re-created record starts above the floor.
+                  + " floors AS (INSERT INTO version_floors (tenant, collection, floor)"
+                  + " SELECT tenant, collection, max(version) FROM purged GROUP BY 1, 2"
+                  + " ON CONFLICT (tenant, collection) DO UPDATE SET"
+                  + " floor = GREATEST(version_floors.floor, EXCLUDED.floor))"
                   + " SELECT count(*), max(log_offset) FROM removed",
               p,
               cutoff);

@@ -65,6 +65,25 @@ public interface ChangeLogConfig {
   @WithDefault("true")
   boolean consumerEnabled();
 
+  /** First wait before retrying after a transient fault; doubles per failure (issue 11). */
+  @WithDefault("100ms")
+  Duration retryInitial();
+
+  /** Longest wait between retries after transient faults (plus up to 50 % jitter). */
+  @WithDefault("10s")
+  Duration retryMax();
+
+  /**
+   * Liveness goes DOWN when the loop made no progress for this long while Kafka shows work waiting
+   * and no transient fault (database or broker away) explains it: the orchestrator restarts it.
+   */
+  @WithDefault("2m")
+  Duration stallTimeout();
+
+  /** How often a partition refused for its topology (offset gap, recreated topic) is re-checked. */
+  @WithDefault("30s")
+  Duration topologyRecheck();
+
   /** The policy of one collection. */
   default ConflictPolicy policyFor(String collection) {
     return policies().getOrDefault(collection, defaultPolicy());

@@ -24,9 +24,11 @@ import java.util.Set;
  *
  * <p>Field-level: every top-level field carries the version that last changed it. A field the
  * mutation changes conflicts only when the server changed it after the mutation's {@code
- * baseVersion} to a different value; fields that did not conflict merge cleanly. Conflicts are
- * settled by the collection's policy and always reported ({@code merged}), even when the server
- * value is kept. Deleting and restoring is tracked as the pseudo-field {@value #DELETED_FIELD}.
+ * baseVersion} to a different value and that change was another client's (a device never conflicts
+ * with itself: every field also carries the clientId that last wrote it); fields that did not
+ * conflict merge cleanly. Conflicts are settled by the collection's policy and always reported
+ * ({@code merged}), even when the server value is kept. Deleting and restoring is tracked as the
+ * pseudo-field {@value #DELETED_FIELD}.
  */
 public final class ConflictResolver {
 
@@ -36,15 +38,33 @@ public final class ConflictResolver {
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
   /**
-   * Decides one mutation.
-   *
-   * @param current the record's state, or null if the record never existed
-   * @param m the mutation (already structurally valid)
-   * @param policy the collection's conflict policy
-   * @param receivedAt when the server received it (server clock)
+   * Decides one mutation of an unknown client (every earlier change counts as another client's) on
+   * a record whose tenant has no version floor.
    */
   public Decision resolve(
       RecordState current, Mutation m, ConflictPolicy policy, Instant receivedAt) {
+    return resolve(current, m, policy, receivedAt, null, 0);
+  }
+
+  /**
+   * Decides one mutation.
+   *
+   * @param current the record's state, or null if the record does not exist (never did, or its
+   *     tombstone was purged)
+   * @param m the mutation (already structurally valid)
+   * @param policy the collection's conflict policy
+   * @param receivedAt when the server received it (server clock)
+   * @param clientId the client that sent it: its own earlier changes never conflict with it
+   * @param floor for a record that does not exist: the highest version a purged record of this
+   *     (tenant, collection) had, so a new one starts above it (0 if none was purged)
+   */
+  public Decision resolve(
+      RecordState current,
+      Mutation m,
+      ConflictPolicy policy,
+      Instant receivedAt,
+      String clientId,
+      long floor) {
     long base = m.baseVersion() == null ? 0 : m.baseVersion();
     // The device clock only breaks last-writer-wins ties, and can never claim a time after upload.
     long editTime =
@@ -61,44 +81,67 @@ public final class ConflictResolver {
               + "; re-read the record");
     }
     if (m.op() == Op.DELETE) {
-      return delete(current, base, policy, editTime);
+      return delete(current, base, policy, editTime, clientId, floor);
     }
     if (current == null) {
       if (m.op() == Op.PATCH) {
         return new Decision.Reject(
             ErrorCode.NOT_FOUND, "patch of record '" + m.recordId() + "' that does not exist");
       }
-      return create(m.data(), editTime);
+      return create(m.data(), editTime, clientId, floor);
     }
     if (current.deleted()) {
-      return writeOnTombstone(current, m, base, policy, editTime);
+      return writeOnTombstone(current, m, base, policy, editTime, clientId);
     }
-    return writeOnLive(current, m, base, policy, editTime);
+    return writeOnLive(current, m, base, policy, editTime, clientId);
   }
 
-  private Decision create(ObjectNode data, long editTime) {
+  private Decision create(ObjectNode data, long editTime, String clientId, long floor) {
+    long v = floor + 1;
     Map<String, Long> versions = new HashMap<>();
     Map<String, Long> times = new HashMap<>();
+    Map<String, String> writers = new HashMap<>();
     data.fieldNames()
         .forEachRemaining(
             f -> {
-              versions.put(f, 1L);
+              versions.put(f, v);
               times.put(f, editTime);
+              if (clientId != null) {
+                writers.put(f, clientId);
+              }
             });
-    RecordState created = new RecordState(1, data.deepCopy(), false, versions, times, 1, editTime);
+    RecordState created =
+        new RecordState(v, data.deepCopy(), false, versions, times, v, editTime, writers, clientId);
     return new Decision.Accept(created, OutcomeStatus.APPLIED, List.of(), true);
   }
 
-  private Decision delete(RecordState current, long base, ConflictPolicy policy, long editTime) {
-    if (current == null || current.deleted()) {
-      // Delete of a missing or already deleted record: nothing to do, and no error to retry.
+  private Decision delete(
+      RecordState current,
+      long base,
+      ConflictPolicy policy,
+      long editTime,
+      String clientId,
+      long floor) {
+    if (current == null) {
+      // Never existed (or purged): a tombstone with a new version, so the delete is idempotent,
+      // a device that created the record offline without pushing it hears "deleted" like others,
+      // and a later re-create continues above it. Its state version stays 0: nobody created or
+      // deleted a real record, so a later create by any client is no update-after-delete.
+      long v = floor + 1;
+      RecordState tomb =
+          new RecordState(
+              v, NODES.objectNode(), true, Map.of(), Map.of(), 0, editTime, Map.of(), clientId);
+      return new Decision.Accept(tomb, OutcomeStatus.APPLIED, List.of(), true);
+    }
+    if (current.deleted()) {
+      // Already deleted: nothing to do; the outcome carries the tombstone's version.
       return new Decision.Accept(current, OutcomeStatus.APPLIED, List.of(), false);
     }
-    if (current.version() <= base) {
+    if (!current.changedByOther(base, clientId)) {
       return new Decision.Accept(
-          tombstone(current, editTime), OutcomeStatus.APPLIED, List.of(), true);
+          tombstone(current, editTime, clientId), OutcomeStatus.APPLIED, List.of(), true);
     }
-    // Delete after an update the device had not seen.
+    // Delete after an update by another client the device had not seen.
     boolean clientWins =
         switch (policy) {
           case SERVER_WINS -> false;
@@ -114,20 +157,33 @@ public final class ConflictResolver {
             policy);
     return clientWins
         ? new Decision.Accept(
-            tombstone(current, editTime), OutcomeStatus.MERGED, List.of(conflict), true)
+            tombstone(current, editTime, clientId), OutcomeStatus.MERGED, List.of(conflict), true)
         : new Decision.Accept(current, OutcomeStatus.MERGED, List.of(conflict), false);
   }
 
-  private static RecordState tombstone(RecordState current, long editTime) {
+  private static RecordState tombstone(RecordState current, long editTime, String clientId) {
     long v = current.version() + 1;
     return new RecordState(
-        v, current.data(), true, current.fieldVersions(), current.fieldTimes(), v, editTime);
+        v,
+        current.data(),
+        true,
+        current.fieldVersions(),
+        current.fieldTimes(),
+        v,
+        editTime,
+        current.fieldWriters(),
+        clientId);
   }
 
   private Decision writeOnTombstone(
-      RecordState current, Mutation m, long base, ConflictPolicy policy, long editTime) {
+      RecordState current,
+      Mutation m,
+      long base,
+      ConflictPolicy policy,
+      long editTime,
+      String clientId) {
     List<Conflict> conflicts = new ArrayList<>();
-    if (current.stateVersion() > base) {
+    if (current.stateChangedByOther(base, clientId)) {
       // Update after a delete the device had not seen.
       boolean clientWins =
           switch (policy) {
@@ -154,11 +210,14 @@ public final class ConflictResolver {
     long v = current.version() + 1;
     Map<String, Long> versions = new HashMap<>(current.fieldVersions());
     Map<String, Long> times = new HashMap<>(current.fieldTimes());
+    Map<String, String> writers = new HashMap<>(current.fieldWriters());
     for (String f : changedFields(current.data(), data)) {
       versions.put(f, v);
       times.put(f, editTime);
+      putWriter(writers, f, clientId);
     }
-    RecordState restored = new RecordState(v, data, false, versions, times, v, editTime);
+    RecordState restored =
+        new RecordState(v, data, false, versions, times, v, editTime, writers, clientId);
     return new Decision.Accept(
         restored,
         conflicts.isEmpty() ? OutcomeStatus.APPLIED : OutcomeStatus.MERGED,
@@ -167,7 +226,12 @@ public final class ConflictResolver {
   }
 
   private Decision writeOnLive(
-      RecordState current, Mutation m, long base, ConflictPolicy policy, long editTime) {
+      RecordState current,
+      Mutation m,
+      long base,
+      ConflictPolicy policy,
+      long editTime,
+      String clientId) {
     ObjectNode incoming = m.data();
     Set<String> fields = new LinkedHashSet<>();
     incoming.fieldNames().forEachRemaining(fields::add);
@@ -184,7 +248,8 @@ public final class ConflictResolver {
       if (same(server, client)) {
         continue;
       }
-      boolean serverChangedSinceBase = current.fieldVersions().getOrDefault(f, 0L) > base;
+      // Only another client's change after the base is concurrent: never the device's own.
+      boolean serverChangedSinceBase = current.fieldChangedByOther(f, base, clientId);
       boolean take = true;
       if (serverChangedSinceBase) {
         take =
@@ -213,14 +278,32 @@ public final class ConflictResolver {
     long v = current.version() + 1;
     Map<String, Long> versions = new HashMap<>(current.fieldVersions());
     Map<String, Long> times = new HashMap<>(current.fieldTimes());
+    Map<String, String> writers = new HashMap<>(current.fieldWriters());
     for (String f : changed) {
       versions.put(f, v);
       times.put(f, editTime);
+      putWriter(writers, f, clientId);
     }
     RecordState next =
         new RecordState(
-            v, data, false, versions, times, current.stateVersion(), current.stateTime());
+            v,
+            data,
+            false,
+            versions,
+            times,
+            current.stateVersion(),
+            current.stateTime(),
+            writers,
+            current.stateWriter());
     return new Decision.Accept(next, status, conflicts, true);
+  }
+
+  private static void putWriter(Map<String, String> writers, String f, String clientId) {
+    if (clientId == null) {
+      writers.remove(f);
+    } else {
+      writers.put(f, clientId);
+    }
   }
 
   /** The value the mutation wants for a field; null means "absent" (removed). */

@@ -85,6 +85,16 @@ class CompactorTest {
               .longValue();
       // Past every removed entry of that partition, so at least past kept@v2.
       assertTrue(horizon > v2Offset, "horizon " + horizon + " must pass v2 at " + v2Offset);
+      // Versions never go backwards: "gone" was purged at v2; re-created, it continues above.
+      assertEquals(
+          2L,
+          log.scalar(
+              "SELECT floor FROM version_floors WHERE tenant = ? AND collection = 'notes'", t));
+      UUID again = UUID.randomUUID();
+      log.send(envelope(t, "c2", mutation(again, "notes", "gone", Op.UPSERT, null, "{\"y\":1}")));
+      assertEquals("applied", log.awaitOutcome(again, Duration.ofSeconds(30)));
+      assertEquals(
+          3L, log.scalar("SELECT version FROM mutation_outcomes WHERE mutation_id = ?", again));
       // Receipts outlive the log: they are kept 90 days.
       assertEquals(
           1, log.count("SELECT count(*) FROM mutation_outcomes WHERE mutation_id = ?", v1));

@@ -6,7 +6,6 @@ import static io.syncforge.protocol.ConflictPolicy.SERVER_WINS;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -215,11 +214,13 @@ class ConflictResolverTest {
 
   @ParameterizedTest
   @MethodSource("allPolicies")
-  void deleteOfAMissingOrDeletedRecordIsAnIdempotentNoOp(ConflictPolicy policy) {
+  void deleteOfAMissingOrDeletedRecordIsIdempotent(ConflictPolicy policy) {
+    // Contract 2 (issue 11): a tombstone with a new version, never a null version (that NPE'd).
     Decision.Accept missing = accept(null, mutation(Op.DELETE, null, null, null), policy);
     assertEquals(OutcomeStatus.APPLIED, missing.status());
-    assertFalse(missing.changed());
-    assertNull(missing.version());
+    assertTrue(missing.changed());
+    assertEquals(1, missing.version());
+    assertTrue(missing.state().deleted());
     Decision.Accept again = accept(deletedAtV3(), mutation(Op.DELETE, 1L, null, null), policy);
     assertEquals(OutcomeStatus.APPLIED, again.status());
     assertFalse(again.changed());
@@ -290,5 +291,77 @@ class ConflictResolverTest {
 
   static Stream<ConflictPolicy> allPolicies() {
     return Stream.of(ConflictPolicy.values());
+  }
+
+  // --- Issue 11: a device never conflicts with itself (contract 1). ---
+
+  static RecordState writtenBy(String client) {
+    return new RecordState(
+        2,
+        obj("{\"a\":1,\"b\":2}"),
+        false,
+        Map.of("a", 1L, "b", 2L),
+        Map.of("a", 1000L, "b", 2000L),
+        1,
+        1000,
+        Map.of("a", client, "b", client),
+        client);
+  }
+
+  @Test
+  void ownLaterChangesAreNotConcurrent() {
+    Decision.Accept own =
+        assertInstanceOf(
+            Decision.Accept.class,
+            resolver.resolve(
+                writtenBy("dev"),
+                mutation(Op.PATCH, 1L, "{\"b\":3}", null),
+                SERVER_WINS,
+                NOW,
+                "dev",
+                0));
+    assertEquals(OutcomeStatus.APPLIED, own.status());
+    assertEquals(3, own.state().data().get("b").asInt());
+    assertEquals("dev", own.state().fieldWriters().get("b"));
+    Decision.Accept other =
+        assertInstanceOf(
+            Decision.Accept.class,
+            resolver.resolve(
+                writtenBy("dev"),
+                mutation(Op.PATCH, 1L, "{\"b\":3}", null),
+                SERVER_WINS,
+                NOW,
+                "other",
+                0));
+    assertEquals(OutcomeStatus.MERGED, other.status());
+    assertEquals(2, other.state().data().get("b").asInt());
+  }
+
+  @Test
+  void ownDeleteAfterOwnEditsIsApplied() {
+    Decision.Accept own =
+        assertInstanceOf(
+            Decision.Accept.class,
+            resolver.resolve(
+                writtenBy("dev"),
+                mutation(Op.DELETE, null, null, null),
+                SERVER_WINS,
+                NOW,
+                "dev",
+                0));
+    assertEquals(OutcomeStatus.APPLIED, own.status());
+    assertTrue(own.state().deleted());
+    assertEquals(3, own.version());
+  }
+
+  @Test
+  void aRecordCreatedAfterAPurgedTombstoneStartsAboveTheFloor() {
+    Decision.Accept created =
+        assertInstanceOf(
+            Decision.Accept.class,
+            resolver.resolve(
+                null, mutation(Op.UPSERT, null, "{\"a\":1}", null), SERVER_WINS, NOW, "dev", 41));
+    assertEquals(42, created.version());
+    assertEquals(42, created.state().fieldVersions().get("a"));
   }
 }

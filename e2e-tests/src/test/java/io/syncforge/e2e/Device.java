@@ -22,6 +22,11 @@ final class Device implements AutoCloseable {
   final Path dir;
 
   Device(Stack stack, String tenant, String name) {
+    this(stack, tenant, name, stack.apiUrl());
+  }
+
+  /** A device that reaches sync-api through {@code apiUrl} (e.g. a {@link FaultProxy}). */
+  Device(Stack stack, String tenant, String name, String apiUrl) {
     this.name = name;
     try {
       dir = Files.createTempDirectory(Path.of("target"), "device-" + name + "-").toAbsolutePath();
@@ -30,7 +35,7 @@ final class Device implements AutoCloseable {
     }
     client =
         SyncClient.builder()
-            .baseUrl(stack.apiUrl())
+            .baseUrl(apiUrl)
             .mediaUrl(stack.mediaUrl())
             .database(dir.resolve("local.db"))
             .mediaDir(dir.resolve("media"))

@@ -92,6 +92,9 @@ public final class Stack {
     c.put("sync.changelog.retention", "1S");
     c.put("sync.changelog.compaction-delay", "24h");
     c.put("sync.changelog.policies.notes", "server-wins");
+    // One collection per policy, for tests that run a scenario under each.
+    c.put("sync.changelog.policies.cwnotes", "client-wins");
+    c.put("sync.changelog.policies.lwwnotes", "last-writer-wins");
     return c;
   }
 

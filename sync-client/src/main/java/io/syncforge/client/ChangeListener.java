@@ -5,8 +5,10 @@ import java.util.Set;
 /**
  * Told when records of a collection changed locally or by a sync, so a UI can refresh. Called on
  * the client's callback executor ({@link SyncClient.Builder#callbackExecutor}), after the change is
- * committed to the local database.
+ * committed to the local database. A functional interface: {@code client.addChangeListener((c, ids)
+ * -> refresh(c, ids))}.
  */
+@FunctionalInterface
 public interface ChangeListener {
   /**
    * Records of {@code collection} changed.
@@ -14,5 +16,5 @@ public interface ChangeListener {
    * @param collection the collection
    * @param recordIds the ids whose visible state may have changed
    */
-  default void onChange(String collection, Set<String> recordIds) {}
+  void onChange(String collection, Set<String> recordIds);
 }

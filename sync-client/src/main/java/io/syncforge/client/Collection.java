@@ -163,4 +163,77 @@ public final class Collection {
   public void removeChangeListener(ChangeListener listener) {
     client.listeners().removeChange(listener);
   }
+
+  /**
+   * Observes record {@code id}: {@code observer} is called on the client's callback executor with
+   * its visible state now, and again after every local write or applied sync that touches it (empty
+   * when absent or deleted), only when the visible record actually changed.
+   */
+  public Subscription observe(
+      String id, java.util.function.Consumer<Optional<SyncRecord>> observer) {
+    if (id == null) {
+      throw new NullPointerException("id == null");
+    }
+    if (observer == null) {
+      throw new NullPointerException("observer == null");
+    }
+    return observeQuery(ids -> ids == null || ids.contains(id), () -> get(id), observer);
+  }
+
+  /**
+   * Observes a query: {@code observer} is called on the client's callback executor with the visible
+   * records whose fields equal {@code fieldEquals} (an empty map: every record) now, and again
+   * whenever that result changes after a local write or an applied sync.
+   */
+  public Subscription observe(
+      Map<String, ?> fieldEquals, java.util.function.Consumer<List<SyncRecord>> observer) {
+    if (fieldEquals == null) {
+      throw new NullPointerException("fieldEquals == null");
+    }
+    if (observer == null) {
+      throw new NullPointerException("observer == null");
+    }
+    Map<String, ?> filter = Map.copyOf(fieldEquals);
+    return observeQuery(ids -> true, () -> filter.isEmpty() ? list() : list(filter), observer);
+  }
+
+  private <R> Subscription observeQuery(
+      java.util.function.Predicate<java.util.Set<String>> relevant,
+      java.util.function.Supplier<R> query,
+      java.util.function.Consumer<R> observer) {
+    java.util.concurrent.atomic.AtomicBoolean open =
+        new java.util.concurrent.atomic.AtomicBoolean(true);
+    Object[] last = {new Object()}; // guarded by itself; a sentinel no result equals
+    Runnable deliver =
+        () -> {
+          if (!open.get()) {
+            return;
+          }
+          R now;
+          try {
+            now = query.get();
+          } catch (RuntimeException e) {
+            return; // the client is closing; nothing to show
+          }
+          synchronized (last) {
+            if (java.util.Objects.equals(last[0], now) || !open.get()) {
+              return;
+            }
+            last[0] = now;
+            observer.accept(now);
+          }
+        };
+    ChangeListener l =
+        (collection, ids) -> {
+          if (relevant.test(ids)) {
+            deliver.run();
+          }
+        };
+    client.listeners().addChange(name, l);
+    client.listeners().run(deliver);
+    return () -> {
+      open.set(false);
+      client.listeners().removeChange(l);
+    };
+  }
 }

@@ -20,4 +20,36 @@ public interface ConflictListener {
    * the record shows the server's state again.
    */
   default void onRejected(MutationOutcome outcome) {}
+
+  /**
+   * A listener for merged outcomes only, from a lambda: {@code
+   * .conflictListener(ConflictListener.onMerged(o -> show(o.conflicts())))}.
+   */
+  static ConflictListener onMerged(java.util.function.Consumer<MutationOutcome> merged) {
+    if (merged == null) {
+      throw new NullPointerException("merged == null");
+    }
+    return new ConflictListener() {
+      @Override
+      public void onMerged(MutationOutcome outcome) {
+        merged.accept(outcome);
+      }
+    };
+  }
+
+  /**
+   * A listener for rejected outcomes only (server rejections and mutations the device isolated
+   * after a whole-request refusal), from a lambda.
+   */
+  static ConflictListener onRejected(java.util.function.Consumer<MutationOutcome> rejected) {
+    if (rejected == null) {
+      throw new NullPointerException("rejected == null");
+    }
+    return new ConflictListener() {
+      @Override
+      public void onRejected(MutationOutcome outcome) {
+        rejected.accept(outcome);
+      }
+    };
+  }
 }

@@ -3,7 +3,9 @@ package io.syncforge.client;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.syncforge.client.internal.ApiClient;
 import io.syncforge.client.internal.Backoff;
+import io.syncforge.client.internal.Identity;
 import io.syncforge.client.internal.Listeners;
+import io.syncforge.client.internal.LiveLoop;
 import io.syncforge.client.internal.LocalStore;
 import io.syncforge.client.internal.MediaEngine;
 import io.syncforge.client.internal.SyncEngine;
@@ -33,6 +35,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -64,12 +67,19 @@ public final class SyncClient implements AutoCloseable {
   private final SyncScheduler scheduler;
   private final ExecutorService syncExecutor;
   private final ExecutorService mediaExecutor;
+  private final ExecutorService prefetchExecutor;
   private final ScheduledExecutorService timerExecutor;
   private final ExecutorService ownedCallbackExecutor;
   private static final ThreadLocal<SyncClient> ON_SYNC_THREAD = new ThreadLocal<>();
   private final Map<String, Collection> collections = new ConcurrentHashMap<>();
   private volatile String token;
   private volatile boolean closed;
+  private final LiveLoop live;
+  private final Duration uploadDebounce;
+  private java.util.concurrent.ScheduledFuture<?> pendingUpload; // guarded by this
+  private final String baseUrl;
+  private final String explicitTenant;
+  private final String explicitUser;
 
   private SyncClient(Builder b) {
     this.mapper = Json.newMapper();
@@ -89,6 +99,15 @@ public final class SyncClient implements AutoCloseable {
       listeners.addConflict(b.conflictListener);
     }
     this.store = new LocalStore(b.database, mapper, b.clock);
+    this.baseUrl = b.baseUrl;
+    this.explicitTenant = b.tenant;
+    this.explicitUser = b.user;
+    try {
+      bindIdentity(b.database, Identity.of(b.baseUrl, b.tenant, b.user, b.token, mapper));
+    } catch (RuntimeException e) {
+      store.close();
+      throw e;
+    }
     Path mediaDir =
         b.mediaDir != null
             ? b.mediaDir
@@ -118,6 +137,7 @@ public final class SyncClient implements AutoCloseable {
     this.mediaExecutor =
         Executors.newFixedThreadPool(b.mediaConcurrency, daemon("syncforge-media"));
     this.timerExecutor = Executors.newSingleThreadScheduledExecutor(daemon("syncforge-timer"));
+    this.prefetchExecutor = Executors.newSingleThreadExecutor(daemon("syncforge-prefetch"));
     MediaEngine mediaEngine = new MediaEngine(store, api, mediaDir, mediaExecutor);
     List<String> scope = new ArrayList<>(b.collections);
     if (!scope.isEmpty() && !scope.contains(MediaCollection.NAME)) {
@@ -134,7 +154,8 @@ public final class SyncClient implements AutoCloseable {
             listeners,
             b.mediaDuringSync ? mediaEngine : null,
             b.clock,
-            syncExecutor);
+            syncExecutor,
+            prefetchExecutor);
     this.media = new MediaSync(this, mediaEngine);
     NetworkMonitor monitor = b.networkMonitor;
     this.scheduler =
@@ -147,7 +168,96 @@ public final class SyncClient implements AutoCloseable {
             new Backoff(b.backoffBase, b.backoffMax, b.random),
             b.syncInterval,
             b.foregroundThreshold);
+    this.live =
+        new LiveLoop(
+            engine::syncAsync,
+            engine,
+            new Backoff(Duration.ofMillis(500), Duration.ofSeconds(30), b.random),
+            b.liveWait);
+    this.uploadDebounce = b.uploadDebounce;
     store.clientId();
+  }
+
+  /**
+   * Live mode, for while the app is in the foreground: the client keeps a long-poll pull open (the
+   * server holds it up to 30 s) and syncs as soon as anything changes on the server, and uploads
+   * local writes after {@link Builder#uploadDebounce(Duration) a short debounce}. Errors back off
+   * (500 ms doubling to 30 s, with jitter). The scheduler's triggers stay as they are. Idempotent;
+   * {@link #stopLive()} or {@link #close()} ends it.
+   */
+  public void startLive() {
+    checkOpen();
+    live.start();
+  }
+
+  /** Ends live mode (the open long-poll is cancelled); waits at most {@link #CLOSE_TIMEOUT}. */
+  public void stopLive() {
+    live.stop(CLOSE_TIMEOUT);
+    synchronized (this) {
+      if (pendingUpload != null) {
+        pendingUpload.cancel(false);
+        pendingUpload = null;
+      }
+    }
+  }
+
+  /** True between {@link #startLive()} and {@link #stopLive()}. */
+  public boolean isLive() {
+    return live.isRunning();
+  }
+
+  /**
+   * Binds the database to {@code id} on first use; refuses another tenant or user. Unknown parts
+   * (an opaque token) match anything and are filled in once known. Another server URL for the same
+   * account (a domain move, a dev stack on a new port) is not refused: the queue is the account's
+   * own and stays; the server state is re-read from a snapshot, because cursors and versions of one
+   * deployment mean nothing to another.
+   */
+  private void bindIdentity(Path database, Identity id) {
+    synchronized (store) {
+      Identity bound = store.meta(LocalStore.META_IDENTITY).map(Identity::decode).orElse(null);
+      if (bound != null && !bound.sameAccount(id)) {
+        throw new IdentityMismatchException(database, bound.encode(), id.encode());
+      }
+      Identity merged = bound == null ? id : bound.merge(id);
+      if (bound != null && !bound.server().equals(id.server())) {
+        store.setMeta(LocalStore.META_NEEDS_SNAPSHOT, "server_changed");
+      }
+      if (bound == null || !merged.equals(bound)) {
+        store.setMeta(LocalStore.META_IDENTITY, merged.encode());
+      }
+    }
+  }
+
+  /**
+   * Deletes a local database (and its WAL files and the default media directory {@code
+   * <database>.media}) so it can be used by another identity. Every client of the file must be
+   * closed first. Unsynced edits in it are lost.
+   *
+   * @return true if anything was deleted
+   */
+  public static boolean wipe(Path database) {
+    if (database == null) {
+      throw new NullPointerException("database == null");
+    }
+    boolean any = false;
+    try {
+      for (String suffix : new String[] {"", "-wal", "-shm", "-journal"}) {
+        any |= Files.deleteIfExists(database.resolveSibling(database.getFileName() + suffix));
+      }
+      Path media = database.toAbsolutePath().resolveSibling(database.getFileName() + ".media");
+      if (Files.isDirectory(media)) {
+        try (var walk = Files.walk(media)) {
+          for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+            Files.deleteIfExists(p);
+          }
+        }
+        any = true;
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot wipe " + database, e);
+    }
+    return any;
   }
 
   private static void validCollection(String name) {
@@ -228,9 +338,52 @@ public final class SyncClient implements AutoCloseable {
     return scheduler;
   }
 
+  /**
+   * The collection {@code name} with records as {@code type}, converted by Jackson: {@code
+   * client.collection("notes", Note.class)}.
+   */
+  public <T> TypedCollection<T> collection(String name, Class<T> type) {
+    if (type == null) {
+      throw new NullPointerException("type == null");
+    }
+    return new TypedCollection<>(collection(name), type, mapper);
+  }
+
   /** This installation's client id (generated once, stored in the database). */
   public String clientId() {
     return store.clientId();
+  }
+
+  /** The upload queue, oldest first: what this device has not had settled by the server yet. */
+  public List<PendingMutation> pendingMutations() {
+    checkOpen();
+    return store.queueDetails().stream()
+        .map(
+            q ->
+                new PendingMutation(
+                    q.mutation(), q.createdAt(), q.attempts(), q.state(), q.lastError()))
+        .toList();
+  }
+
+  /**
+   * Drops the queued mutation {@code mutationId} (e.g. one the app cannot fix) and shows the record
+   * without it; change listeners are told. A mutation that was already uploaded may still be
+   * applied by the server, and then arrives with a later pull like anyone else's change.
+   *
+   * @return false if no such mutation is queued (already settled or discarded)
+   */
+  public boolean discard(java.util.UUID mutationId) {
+    if (mutationId == null) {
+      throw new NullPointerException("mutationId == null");
+    }
+    checkOpen();
+    LocalStore.Effects fx = store.discard(mutationId);
+    if (fx == null) {
+      return false;
+    }
+    listeners.effects(fx);
+    engine.publish();
+    return true;
   }
 
   /** Replaces the bearer token (e.g. after a refresh) and resumes syncing after an auth error. */
@@ -238,6 +391,12 @@ public final class SyncClient implements AutoCloseable {
     if (token == null) {
       throw new NullPointerException("token == null");
     }
+    checkOpen();
+    // A refreshed token of the same account is fine; another account's token is refused (its
+    // owner would otherwise push this account's queue).
+    bindIdentity(
+        Path.of("(open database)"),
+        Identity.of(baseUrl, explicitTenant, explicitUser, token, mapper));
     this.token = token;
     scheduler.onTokenUpdated();
   }
@@ -301,33 +460,90 @@ public final class SyncClient implements AutoCloseable {
     ids.add(id);
     listeners.changed(Map.of(collection, ids));
     engine.publish();
+    if (live.isRunning()) {
+      scheduleUpload();
+    }
   }
 
-  /**
-   * Stops the scheduler, waits for a running sync to finish (a few seconds at most), and closes the
-   * database. Nothing runs afterwards.
-   */
-  @Override
-  public void close() {
+  /** Live mode: an upload after the debounce; writes within it extend it (one upload for all). */
+  private synchronized void scheduleUpload() {
     if (closed) {
       return;
     }
-    closed = true;
+    if (pendingUpload != null) {
+      pendingUpload.cancel(false);
+    }
+    try {
+      pendingUpload =
+          timerExecutor.schedule(
+              () -> {
+                if (!closed) {
+                  engine.syncAsync();
+                }
+              },
+              uploadDebounce.toMillis(),
+              TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // closing
+    }
+  }
+
+  /**
+   * How long {@link #close()} waits for the sync worker after cancelling it. A cancelled run stops
+   * at its next network call or between two local transactions, so this is rarely reached.
+   */
+  public static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
+
+  /**
+   * Stops syncing and releases the database and every thread. It stops the scheduler, cancels the
+   * sync in progress (its HTTP request is interrupted and no further request starts), waits for the
+   * sync worker for at most {@link #CLOSE_TIMEOUT} (plus the local transaction it may be in, which
+   * it finishes first), then closes the database. A {@link #sync()} waiting on the cancelled run
+   * returns a {@code ServerError} with code {@code closed}; no listener is called after close()
+   * returns (one already running on an app-supplied executor finishes). Idempotent.
+   */
+  @Override
+  public void close() {
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+    }
     scheduler.close();
     timerExecutor.shutdownNow();
-    syncExecutor.shutdown();
-    mediaExecutor.shutdown();
-    try {
-      syncExecutor.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    syncExecutor.shutdownNow();
+    engine.close();
+    live.stop(Duration.ZERO); // interrupted now, awaited with the sync worker below
+    syncExecutor.shutdownNow(); // interrupts the running sync (and its HTTP call)
+    prefetchExecutor.shutdownNow();
     mediaExecutor.shutdownNow();
-    if (ownedCallbackExecutor != null) {
-      ownedCallbackExecutor.shutdown();
+    long deadline = System.nanoTime() + CLOSE_TIMEOUT.toNanos();
+    boolean interrupted = false;
+    try {
+      syncExecutor.awaitTermination(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      prefetchExecutor.awaitTermination(
+          Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      live.await(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+    } catch (InterruptedException e) {
+      interrupted = true;
     }
-    store.close();
+    engine.abandonRun(); // nobody waits for a run that did not stop in time
+    listeners.close();
+    if (ownedCallbackExecutor != null) {
+      ownedCallbackExecutor.shutdownNow();
+      try {
+        ownedCallbackExecutor.awaitTermination(1, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    try {
+      store.close();
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 
   /**
@@ -340,6 +556,8 @@ public final class SyncClient implements AutoCloseable {
     private Path database;
     private Path mediaDir;
     private String token;
+    private String tenant;
+    private String user;
     private Transport transport;
     private Executor callbackExecutor;
     private Clock clock = Clock.systemUTC();
@@ -356,6 +574,8 @@ public final class SyncClient implements AutoCloseable {
     private Duration foregroundThreshold = Duration.ofMinutes(5);
     private Duration backoffBase = Duration.ofSeconds(2);
     private Duration backoffMax = Duration.ofMinutes(10);
+    private Duration liveWait = Duration.ofSeconds(Limits.MAX_WAIT_SECONDS);
+    private Duration uploadDebounce = Duration.ofMillis(300);
 
     private Builder() {}
 
@@ -392,6 +612,24 @@ public final class SyncClient implements AutoCloseable {
         throw new NullPointerException("mediaDir == null");
       }
       this.mediaDir = mediaDir;
+      return this;
+    }
+
+    /**
+     * The account this client syncs for, when the token does not say (an opaque token) or to be
+     * explicit. Default: the token's {@code tenant} and {@code sub} claims. The database is bound
+     * to (server, tenant, user) on first use; another identity gets {@link
+     * IdentityMismatchException}.
+     */
+    public Builder identity(String tenant, String user) {
+      if (tenant == null) {
+        throw new NullPointerException("tenant == null");
+      }
+      if (user == null) {
+        throw new NullPointerException("user == null");
+      }
+      this.tenant = tenant;
+      this.user = user;
       return this;
     }
 
@@ -549,6 +787,30 @@ public final class SyncClient implements AutoCloseable {
       }
       this.backoffBase = base;
       this.backoffMax = max;
+      return this;
+    }
+
+    /** Live mode's long-poll wait, 1..30 s (default 30 s, the server's maximum). */
+    public Builder liveWait(Duration wait) {
+      if (wait == null) {
+        throw new NullPointerException("wait == null");
+      }
+      if (wait.toSeconds() < 1 || wait.toSeconds() > Limits.MAX_WAIT_SECONDS) {
+        throw new IllegalArgumentException("liveWait must be 1.." + Limits.MAX_WAIT_SECONDS + " s");
+      }
+      this.liveWait = wait;
+      return this;
+    }
+
+    /** In live mode, how long after a local write the upload starts (default 300 ms). */
+    public Builder uploadDebounce(Duration debounce) {
+      if (debounce == null) {
+        throw new NullPointerException("debounce == null");
+      }
+      if (debounce.isNegative()) {
+        throw new IllegalArgumentException("debounce < 0");
+      }
+      this.uploadDebounce = debounce;
       return this;
     }
 

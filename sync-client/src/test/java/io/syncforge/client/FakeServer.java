@@ -1,11 +1,17 @@
 package io.syncforge.client;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.BooleanNode;
+import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.syncforge.protocol.Change;
+import io.syncforge.protocol.Conflict;
+import io.syncforge.protocol.ConflictPolicy;
 import io.syncforge.protocol.ErrorCode;
+import io.syncforge.protocol.ErrorDetail;
 import io.syncforge.protocol.Json;
 import io.syncforge.protocol.Mutation;
 import io.syncforge.protocol.MutationOutcome;
@@ -205,10 +211,45 @@ final class FakeServer implements AutoCloseable {
 
   // ------------------------------------------------------------ simulated server
 
+  /**
+   * The writer's per-record bookkeeping: for each field the version and client that last set it.
+   */
+  static final class Meta {
+    final Map<String, Long> fieldVersion = new HashMap<>();
+    final Map<String, String> fieldWriter = new HashMap<>();
+    long deletedAt;
+    String deletedBy;
+  }
+
+  /** Per-record writer bookkeeping, by "collection/id". */
+  final Map<String, Meta> meta = new HashMap<>();
+
+  /** Conflict policy per collection; default server-wins, like the real writer. */
+  final Map<String, ConflictPolicy> policies = new HashMap<>();
+
+  /** A write by another party (a back-office system): client id {@code "server"}. */
   synchronized void serverWrite(String collection, String id, ObjectNode data) {
     String key = collection + "/" + id;
     Change prev = records.get(key);
     long v = prev == null ? 1 : prev.version() + 1;
+    Meta mt = meta.computeIfAbsent(key, k -> new Meta());
+    if (data == null) {
+      mt.deletedAt = v;
+      mt.deletedBy = "server";
+    } else {
+      java.util.Set<String> fields = new java.util.HashSet<>();
+      data.fieldNames().forEachRemaining(fields::add);
+      if (prev != null && prev.data() != null) {
+        prev.data().fieldNames().forEachRemaining(fields::add);
+      }
+      for (String f : fields) {
+        JsonNode before = prev == null || prev.data() == null ? null : prev.data().get(f);
+        if (!java.util.Objects.equals(before, data.get(f))) {
+          mt.fieldVersion.put(f, v);
+          mt.fieldWriter.put(f, "server");
+        }
+      }
+    }
     Change c = new Change(collection, id, v, data == null, data, T);
     records.put(key, c);
     log.add(c);
@@ -221,7 +262,7 @@ final class FakeServer implements AutoCloseable {
     for (Mutation m : req.mutations()) {
       MutationOutcome o = outcomes.get(m.mutationId());
       if (o == null) {
-        o = apply(m);
+        o = apply(m, req.clientId());
         outcomes.put(m.mutationId(), o);
       }
       out.add(answerPending ? MutationOutcome.pending(m) : o);
@@ -229,33 +270,165 @@ final class FakeServer implements AutoCloseable {
     return new PushResponse(out, T);
   }
 
-  private MutationOutcome apply(Mutation m) {
+  /**
+   * Applies one mutation by the writer's rules (docs/sync-protocol.md section 7 and the lead's
+   * contract "a device never conflicts with itself"): a field conflicts only if another client
+   * changed it after the mutation's base and the values differ; the policy settles it.
+   */
+  private MutationOutcome apply(Mutation m, String clientId) {
     applications.merge(m.mutationId(), 1, Integer::sum);
     String key = m.collection() + "/" + m.recordId();
     Change prev = records.get(key);
-    long v = prev == null ? 1 : prev.version() + 1;
+    long base = m.baseVersion() == null ? 0 : m.baseVersion();
+    ConflictPolicy policy = policies.getOrDefault(m.collection(), ConflictPolicy.SERVER_WINS);
+    boolean clientWins = policy == ConflictPolicy.CLIENT_WINS;
+    if (prev != null && base > prev.version()) {
+      return reject(m, ErrorCode.CONFLICT, "baseVersion ahead of the server");
+    }
+    Meta mt = meta.computeIfAbsent(key, k -> new Meta());
+    boolean live = prev != null && !prev.deleted();
+    List<Conflict> conflicts = new ArrayList<>();
     ObjectNode data;
+    boolean deleted;
     if (m.op() == Op.DELETE) {
-      data = null;
-    } else if (m.op() == Op.PATCH) {
-      data =
-          prev == null || prev.data() == null ? MAPPER.createObjectNode() : prev.data().deepCopy();
-      var it = m.data().properties().iterator();
-      while (it.hasNext()) {
-        var e = it.next();
-        if (e.getValue().isNull()) {
-          data.remove(e.getKey());
-        } else {
-          data.set(e.getKey(), e.getValue());
+      if (!live) {
+        if (prev == null) { // never existed: a tombstone with a new version (contract 2)
+          return commit(m, key, prev, mt, clientId, null, true, List.of(), policy);
+        }
+        return MutationOutcome.applied(m, prev.version()); // already deleted: nothing new
+      }
+      boolean changedByOthers =
+          mt.fieldVersion.entrySet().stream()
+              .anyMatch(
+                  e -> e.getValue() > base && !clientId.equals(mt.fieldWriter.get(e.getKey())));
+      if (changedByOthers) {
+        conflicts.add(
+            new Conflict(
+                "_deleted",
+                BooleanNode.TRUE,
+                BooleanNode.FALSE,
+                BooleanNode.valueOf(clientWins),
+                policy));
+        if (!clientWins) {
+          return commit(m, key, prev, mt, clientId, prev.data(), false, conflicts, policy);
         }
       }
-    } else {
-      data = m.data();
+      return commit(m, key, prev, mt, clientId, prev.data(), true, conflicts, policy);
     }
-    Change c = new Change(m.collection(), m.recordId(), v, data == null, data, T);
-    records.put(key, c);
-    log.add(c);
-    MutationOutcome o = MutationOutcome.applied(m, v);
+    if (prev == null) {
+      if (m.op() == Op.PATCH) {
+        return reject(m, ErrorCode.NOT_FOUND, "patch of a record that never existed");
+      }
+      return commit(m, key, null, mt, clientId, m.data(), false, List.of(), policy);
+    }
+    ObjectNode current = prev.data() == null ? MAPPER.createObjectNode() : prev.data().deepCopy();
+    if (!live) {
+      boolean deletedByOthers = mt.deletedAt > base && !clientId.equals(mt.deletedBy);
+      if (deletedByOthers) {
+        conflicts.add(
+            new Conflict(
+                "_deleted",
+                BooleanNode.FALSE,
+                BooleanNode.TRUE,
+                BooleanNode.valueOf(!clientWins),
+                policy));
+        if (!clientWins) {
+          return commit(m, key, prev, mt, clientId, prev.data(), true, conflicts, policy);
+        }
+      }
+    }
+    java.util.Set<String> fields = new java.util.LinkedHashSet<>();
+    m.data().fieldNames().forEachRemaining(fields::add);
+    if (m.op() == Op.UPSERT) {
+      current.fieldNames().forEachRemaining(fields::add); // missing fields are removals
+    }
+    data = current.deepCopy();
+    for (String f : fields) {
+      JsonNode mine = m.data().get(f);
+      if (mine != null && mine.isNull()) {
+        mine = null;
+      }
+      JsonNode theirs = current.get(f);
+      boolean otherChanged =
+          mt.fieldVersion.getOrDefault(f, 0L) > base && !clientId.equals(mt.fieldWriter.get(f));
+      JsonNode resolved = mine;
+      if (otherChanged && !java.util.Objects.equals(mine, theirs)) {
+        resolved = clientWins ? mine : theirs;
+        conflicts.add(
+            new Conflict(
+                f,
+                mine == null ? NullNode.getInstance() : mine,
+                theirs == null ? NullNode.getInstance() : theirs,
+                resolved == null ? NullNode.getInstance() : resolved,
+                policy));
+      }
+      if (resolved == null) {
+        data.remove(f);
+      } else {
+        data.set(f, resolved);
+      }
+    }
+    deleted = false;
+    return commit(m, key, prev, mt, clientId, data, deleted, conflicts, policy);
+  }
+
+  private MutationOutcome commit(
+      Mutation m,
+      String key,
+      Change prev,
+      Meta mt,
+      String clientId,
+      ObjectNode data,
+      boolean deleted,
+      List<Conflict> conflicts,
+      ConflictPolicy policy) {
+    boolean same =
+        prev != null && prev.deleted() == deleted && java.util.Objects.equals(prev.data(), data);
+    long v;
+    if (same) {
+      v = prev.version();
+    } else {
+      v = prev == null ? 1 : prev.version() + 1;
+      if (deleted) {
+        mt.deletedAt = v;
+        mt.deletedBy = clientId;
+      } else {
+        java.util.Set<String> fields = new java.util.HashSet<>();
+        if (data != null) {
+          data.fieldNames().forEachRemaining(fields::add);
+        }
+        if (prev != null && prev.data() != null) {
+          prev.data().fieldNames().forEachRemaining(fields::add);
+        }
+        for (String f : fields) {
+          JsonNode before =
+              prev == null || prev.data() == null || prev.deleted() ? null : prev.data().get(f);
+          JsonNode after = data == null ? null : data.get(f);
+          if (!java.util.Objects.equals(before, after)) {
+            mt.fieldVersion.put(f, v);
+            mt.fieldWriter.put(f, clientId);
+          }
+        }
+      }
+      Change c = new Change(m.collection(), m.recordId(), v, deleted, data, T);
+      records.put(key, c);
+      log.add(c);
+    }
+    MutationOutcome o =
+        conflicts.isEmpty()
+            ? MutationOutcome.applied(m, v)
+            : MutationOutcome.merged(m, v, conflicts);
+    if (same) {
+      // No new log entry; the receipt rides on a marker entry so a pull still delivers it.
+      log.add(records.get(key));
+    }
+    receiptLog.add(o);
+    return o;
+  }
+
+  private MutationOutcome reject(Mutation m, ErrorCode code, String message) {
+    MutationOutcome o = MutationOutcome.rejected(m, ErrorDetail.of(code, message));
+    log.add(null);
     receiptLog.add(o);
     return o;
   }
@@ -265,7 +438,12 @@ final class FakeServer implements AutoCloseable {
     int from = q.containsKey("cursor") ? Integer.parseInt(q.get("cursor").substring(1)) : 0;
     int limit = Integer.parseInt(q.getOrDefault("limit", "500"));
     int to = Math.min(log.size(), from + limit);
-    List<Change> changes = new ArrayList<>(log.subList(from, to));
+    List<Change> changes = new ArrayList<>();
+    for (Change c : log.subList(from, to)) {
+      if (c != null) {
+        changes.add(c);
+      }
+    }
     List<MutationOutcome> receipts = new ArrayList<>();
     for (int i = from; i < to; i++) {
       if (receiptLog.get(i) != null) {

@@ -113,6 +113,12 @@ public final class SyncCli {
     if (rest.isEmpty()) {
       return usage("missing command");
     }
+    if (rest.get(0).equals("wipe")) {
+      // Before opening: a database bound to another account cannot be opened, only wiped.
+      boolean wiped = SyncClient.wipe(Path.of(db));
+      print(ordered("db", db, "wiped", wiped));
+      return OK;
+    }
     SyncClient.Builder b =
         SyncClient.builder()
             .baseUrl(api)
@@ -130,6 +136,8 @@ public final class SyncCli {
       return fail(NOT_FOUND, "not_found", e.getMessage());
     } catch (IOException e) {
       return fail(PERMANENT, "io_error", e.getMessage());
+    } catch (io.syncforge.client.IdentityMismatchException e) {
+      return fail(PERMANENT, "identity_mismatch", e.getMessage());
     } catch (RuntimeException e) {
       return fail(PERMANENT, "local_error", String.valueOf(e.getMessage()));
     }

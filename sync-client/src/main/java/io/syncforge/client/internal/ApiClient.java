@@ -69,7 +69,17 @@ public final class ApiClient {
   /** {@code GET /v1/sync/pull}. */
   public PullResponse pull(String cursor, int limit, List<String> collections, String clientId)
       throws ApiException {
+    return pull(cursor, limit, collections, clientId, 0);
+  }
+
+  /** {@code GET /v1/sync/pull} with live wait: the server holds it up to {@code waitSeconds}. */
+  public PullResponse pull(
+      String cursor, int limit, List<String> collections, String clientId, int waitSeconds)
+      throws ApiException {
     StringBuilder q = new StringBuilder("/v1/sync/pull?limit=").append(limit);
+    if (waitSeconds > 0) {
+      q.append("&wait=").append(waitSeconds);
+    }
     if (cursor != null) {
       q.append("&cursor=").append(enc(cursor));
     }
@@ -397,11 +407,22 @@ public final class ApiClient {
     return new ApiException(kind, status, code, detail, retryAfter);
   }
 
-  private static Duration parseRetryAfter(String value) {
+  static Duration parseRetryAfter(String value) {
+    String v = value.trim();
     try {
-      return Duration.ofSeconds(Long.parseLong(value.trim()));
+      long seconds = Long.parseLong(v);
+      return seconds < 0 ? null : Duration.ofSeconds(seconds);
     } catch (NumberFormatException e) {
-      return null; // HTTP-date form: fall back to the client's backoff.
+      // The HTTP-date form (RFC 9110): the time left until then, never negative.
+      try {
+        java.time.Instant at =
+            java.time.ZonedDateTime.parse(v, java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME)
+                .toInstant();
+        Duration d = Duration.between(java.time.Instant.now(), at);
+        return d.isNegative() ? Duration.ZERO : d;
+      } catch (java.time.format.DateTimeParseException unreadable) {
+        return null; // unreadable: the client's own backoff applies
+      }
     }
   }
 }

@@ -47,10 +47,24 @@ public final class Listeners {
     changes.removeIf(e -> e.getValue() == l);
   }
 
-  private void run(Runnable r) {
+  private volatile boolean closed;
+
+  /** From now on nothing is delivered, including events already handed to the executor. */
+  public void close() {
+    closed = true;
+  }
+
+  /** Runs {@code r} on the callback executor (unless closed); a failure is contained. */
+  public void run(Runnable r) {
+    if (closed) {
+      return;
+    }
     try {
       executor.execute(
           () -> {
+            if (closed) {
+              return;
+            }
             try {
               r.run();
             } catch (RuntimeException ignored) {

@@ -37,9 +37,10 @@ import java.util.UUID;
 
 /**
  * The local SQLite database (WAL): records with server state and visible state, the pending
- * mutation queue, sync metadata and the media index. One connection, every method synchronized:
- * correctness first. A local write and its queue entry commit in one transaction; a pulled page and
- * its cursor commit in one transaction.
+ * mutation queue, sync metadata and the media index. One writer connection (every writing method
+ * synchronized on the store) and one query-only reader connection for the app's reads, which
+ * therefore never wait for a sync's transactions (WAL). A local write and its queue entry commit in
+ * one transaction; a pulled page and its cursor commit in one transaction.
  */
 public final class LocalStore implements AutoCloseable {
 
@@ -53,6 +54,10 @@ public final class LocalStore implements AutoCloseable {
   public static final String META_SNAPSHOT_GEN = "snapshot_gen";
   public static final String META_LAST_ERROR = "last_error";
   public static final String META_LAST_ERROR_CLASS = "last_error_class";
+  public static final String META_IDENTITY = "identity";
+
+  /** {@code <scope key>\n<page token>} of the next snapshot page, stored with the page before. */
+  public static final String META_SNAPSHOT_RESUME = "snapshot_resume";
 
   /** Schema migrations, applied in order; index + 1 is the schema version. Append only. */
   private static final List<String[]> MIGRATIONS =
@@ -104,6 +109,16 @@ public final class LocalStore implements AutoCloseable {
           });
 
   private final Connection conn;
+
+  /**
+   * A second, query-only connection for the app's reads ({@link #get}, {@link #list}, queue
+   * counts). In WAL mode it reads the last committed state without waiting for the writer, so a UI
+   * read never queues behind a 5,000-record snapshot transaction. Guarded by {@link #readLock},
+   * never by the store's monitor.
+   */
+  private final Connection reader;
+
+  private final Object readLock = new Object();
   private final ObjectMapper mapper;
   private final Clock clock;
   private final MutationValidator validator = new MutationValidator();
@@ -121,6 +136,11 @@ public final class LocalStore implements AutoCloseable {
         s.execute("PRAGMA foreign_keys=ON");
       }
       migrate();
+      reader = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
+      try (Statement s = reader.createStatement()) {
+        s.execute("PRAGMA busy_timeout=10000");
+        s.execute("PRAGMA query_only=ON");
+      }
     } catch (SQLException e) {
       throw new StoreException("cannot open local database " + file + ": " + e.getMessage(), e);
     }
@@ -391,10 +411,33 @@ public final class LocalStore implements AutoCloseable {
         rs.getInt("pending") != 0);
   }
 
-  /** The visible record, if present and not deleted. */
-  public synchronized Optional<SyncRecord> get(String collection, String id) {
+  /** A query on the reader connection (never waits for the writer's lock). */
+  private <T> List<T> readList(String sql, RowMapper<T> mapperFn, Object... args) {
+    synchronized (readLock) {
+      try (PreparedStatement p = reader.prepareStatement(sql)) {
+        bind(p, args);
+        List<T> out = new ArrayList<>();
+        try (ResultSet rs = p.executeQuery()) {
+          while (rs.next()) {
+            out.add(mapperFn.map(rs));
+          }
+        }
+        return out;
+      } catch (SQLException e) {
+        throw new StoreException("local database error: " + e.getMessage(), e);
+      }
+    }
+  }
+
+  private <T> T read(String sql, RowMapper<T> mapperFn, T empty, Object... args) {
+    List<T> l = readList(sql, mapperFn, args);
+    return l.isEmpty() ? empty : l.get(0);
+  }
+
+  /** The visible record, if present and not deleted. Reads on the reader connection. */
+  public Optional<SyncRecord> get(String collection, String id) {
     return Optional.ofNullable(
-        query(
+        read(
             "SELECT "
                 + RECORD_COLS
                 + " FROM records r WHERE collection = ? AND id = ?"
@@ -405,9 +448,9 @@ public final class LocalStore implements AutoCloseable {
             id));
   }
 
-  /** Every visible record of {@code collection}, ordered by id. */
-  public synchronized List<SyncRecord> list(String collection) {
-    return queryList(
+  /** Every visible record of {@code collection}, ordered by id. Reads on the reader connection. */
+  public List<SyncRecord> list(String collection) {
+    return readList(
         "SELECT "
             + RECORD_COLS
             + " FROM records r WHERE collection = ? AND deleted = 0"
@@ -460,9 +503,12 @@ public final class LocalStore implements AutoCloseable {
             }
             default -> throw new IllegalArgumentException("op " + op);
           }
-          // The local copy is based on the newest server version it reflects: the pulled one, or
-          // the version a final outcome of our own edit produced.
-          Long baseVersion = row == null ? null : maxOf(row.serverVersion, row.expectVersion);
+          // The base is the newest server version whose state this device has actually applied
+          // (pulled, or adopted from an own outcome nothing could have come between). Never the
+          // version an own outcome merely announced: the versions between it and the last pull
+          // may hold other devices' edits this device never saw (issue 12; the writer does not
+          // count the device's own later edits as conflicts).
+          Long baseVersion = row == null ? null : row.serverVersion;
           Instant now = clock.instant();
           Mutation m =
               new Mutation(UUID.randomUUID(), collection, id, op, baseVersion, payload, now);
@@ -522,13 +568,6 @@ public final class LocalStore implements AutoCloseable {
           }
           return new WriteResult(next == null ? null : recordOf(collection, id), true);
         });
-  }
-
-  private static Long maxOf(Long a, Long b) {
-    if (a == null) {
-      return b;
-    }
-    return b == null ? a : Math.max(a, b);
   }
 
   /** The record's last queued mutation if it was never sent (so it may still be rewritten). */
@@ -602,14 +641,15 @@ public final class LocalStore implements AutoCloseable {
         rs -> new Queued(rs.getLong(1), mutation(rs.getString(2)), rs.getInt(3), rs.getString(4)));
   }
 
-  public synchronized long pendingCount() {
-    return query("SELECT COUNT(*) FROM pending_mutations", rs -> rs.getLong(1), 0L);
+  /** The queue length (reader connection). */
+  public long pendingCount() {
+    return read("SELECT COUNT(*) FROM pending_mutations", rs -> rs.getLong(1), 0L);
   }
 
-  /** Creation time of the oldest queued mutation, if any. */
-  public synchronized Optional<Instant> oldestPending() {
+  /** Creation time of the oldest queued mutation, if any (reader connection). */
+  public Optional<Instant> oldestPending() {
     return Optional.ofNullable(
-        query(
+        read(
             "SELECT MIN(created_at) FROM pending_mutations",
             rs -> {
               long v = rs.getLong(1);
@@ -643,6 +683,60 @@ public final class LocalStore implements AutoCloseable {
             }
           }
           return out;
+        });
+  }
+
+  /**
+   * Settles {@code m} as rejected on the device: the server refused every request that carried it
+   * (alone) as a whole, so no outcome will ever come. Same effects as a server rejection.
+   */
+  public synchronized Effects rejectLocally(Mutation m, String code, String message) {
+    return applyOutcomes(
+        List.of(
+            MutationOutcome.rejected(
+                m, new io.syncforge.protocol.ErrorDetail(code, message == null ? code : message))));
+  }
+
+  /** A queued mutation with its delivery state, for the app to inspect. */
+  public record QueuedDetail(
+      Mutation mutation, Instant createdAt, int attempts, String state, String lastError) {}
+
+  /** The whole queue with delivery state, oldest first (reader connection). */
+  public List<QueuedDetail> queueDetails() {
+    return readList(
+        "SELECT mutation, created_at, attempts, state, last_error FROM pending_mutations"
+            + " ORDER BY seq",
+        rs ->
+            new QueuedDetail(
+                mutation(rs.getString(1)),
+                Instant.ofEpochMilli(rs.getLong(2)),
+                rs.getInt(3),
+                rs.getString(4),
+                rs.getString(5)));
+  }
+
+  /**
+   * Drops a queued mutation on the app's request and shows the record without it. Returns the
+   * affected record key, or null if no such mutation is queued. A mutation already sent may still
+   * be applied by the server; the device then receives it like any other change.
+   */
+  public synchronized Effects discard(UUID mutationId) {
+    return inTx(
+        () -> {
+          Mutation m =
+              query(
+                  "SELECT mutation FROM pending_mutations WHERE mutation_id = ?",
+                  rs -> mutation(rs.getString(1)),
+                  null,
+                  mutationId.toString());
+          if (m == null) {
+            return null;
+          }
+          update("DELETE FROM pending_mutations WHERE mutation_id = ?", mutationId.toString());
+          Effects fx = new Effects();
+          fx.touch(m.collection(), m.recordId());
+          recompute(m.collection(), m.recordId(), true, fx);
+          return fx;
         });
   }
 
@@ -697,19 +791,19 @@ public final class LocalStore implements AutoCloseable {
   }
 
   private void settle(MutationOutcome o, Effects fx) throws SQLException {
-    String[] key =
+    Mutation settledMutation =
         query(
-            "SELECT collection, record_id FROM pending_mutations WHERE mutation_id = ?",
-            rs -> new String[] {rs.getString(1), rs.getString(2)},
+            "SELECT mutation FROM pending_mutations WHERE mutation_id = ?",
+            rs -> mutation(rs.getString(1)),
             null,
             o.mutationId().toString());
-    if (key == null) {
+    if (settledMutation == null) {
       return; // Already settled (e.g. by push, then again as a receipt).
     }
     update("DELETE FROM pending_mutations WHERE mutation_id = ?", o.mutationId().toString());
     fx.settled++;
-    String collection = key[0];
-    String id = key[1];
+    String collection = settledMutation.collection();
+    String id = settledMutation.recordId();
     if (o.status() == OutcomeStatus.REJECTED) {
       fx.rejected.add(o);
       recompute(collection, id, true, fx);
@@ -722,9 +816,9 @@ public final class LocalStore implements AutoCloseable {
           o.version(),
           collection,
           id);
-    }
-    if (o.version() != null) {
-      rebase(collection, id, o.version());
+      if (o.status() == OutcomeStatus.APPLIED) {
+        adoptIfNothingBetween(settledMutation, o.version());
+      }
     }
     if (o.status() == OutcomeStatus.MERGED) {
       fx.merged.add(o);
@@ -735,32 +829,69 @@ public final class LocalStore implements AutoCloseable {
   }
 
   /**
-   * Later mutations of the record that were never sent were made on top of the settled one, so they
-   * are based on the version it produced, not on the older pulled version (which would make the
-   * server see our own edit as a conflicting change).
+   * An own {@code applied} outcome counts as seen only when nothing can have come between: its
+   * version is the stored server version + 1 (a record's version rises by one per change). Then the
+   * server state at that version is exactly the stored state with this mutation applied, so it is
+   * adopted as the device's server state, and later never-sent mutations based on the old version
+   * (made on top of this one) are based on the new one. Any other gap may hold another device's
+   * edit this device never applied: the base stays, and the writer's rule that a device never
+   * conflicts with itself keeps the device's own edits from counting against it.
    */
-  private void rebase(String collection, String id, long version) throws SQLException {
+  private void adoptIfNothingBetween(Mutation m, long version) throws SQLException {
+    Row row = loadRow(m.collection(), m.recordId());
+    if (row == null) {
+      return;
+    }
+    long stored = row.serverVersion == null ? 0 : row.serverVersion;
+    if (version != stored + 1) {
+      return;
+    }
+    ObjectNode serverData = row.serverData;
+    boolean serverDeleted;
+    switch (m.op()) {
+      case UPSERT -> {
+        serverData = m.data().deepCopy();
+        serverDeleted = false;
+      }
+      case PATCH -> {
+        serverData =
+            Replay.merge(serverData == null ? mapper.createObjectNode() : serverData, m.data());
+        serverDeleted = false;
+      }
+      case DELETE -> serverDeleted = true; // the last live fields stay, as for a pulled tombstone
+      default -> {
+        return;
+      }
+    }
+    update(
+        "UPDATE records SET server_data = ?, server_version = ?, server_deleted = ?"
+            + " WHERE collection = ? AND id = ?",
+        json(serverData),
+        version,
+        serverDeleted,
+        m.collection(),
+        m.recordId());
     List<Queued> later =
         queryList(
             "SELECT seq, mutation, attempts, state FROM pending_mutations"
                 + " WHERE collection = ? AND record_id = ? AND attempts = 0 ORDER BY seq",
             rs -> new Queued(rs.getLong(1), mutation(rs.getString(2)), 0, rs.getString(4)),
-            collection,
-            id);
+            m.collection(),
+            m.recordId());
     for (Queued q : later) {
-      Mutation m = q.mutation();
-      if (m.baseVersion() != null && m.baseVersion() >= version) {
+      Mutation next = q.mutation();
+      if (!java.util.Objects.equals(next.baseVersion(), row.serverVersion)) {
         continue;
       }
       Mutation rebased =
           new Mutation(
-              m.mutationId(),
-              m.collection(),
-              m.recordId(),
-              m.op(),
+              next.mutationId(),
+              next.collection(),
+              next.recordId(),
+              next.op(),
               version,
-              m.data(),
-              m.clientTime());
+              next.data(),
+              next.clientTime());
       update(
           "UPDATE pending_mutations SET base_version = ?, mutation = ? WHERE seq = ?",
           version,
@@ -973,8 +1104,26 @@ public final class LocalStore implements AutoCloseable {
   /** Starts a snapshot: a new generation marks which records the snapshot has seen. */
   public synchronized long beginSnapshot() {
     long gen = currentSnapGen() + 1;
-    setMeta(META_SNAPSHOT_GEN, Long.toString(gen));
+    inTx(
+        () -> {
+          putMeta(META_SNAPSHOT_GEN, Long.toString(gen));
+          putMeta(META_SNAPSHOT_RESUME, null);
+          return null;
+        });
     return gen;
+  }
+
+  /** The generation of the current (or last) snapshot. */
+  public synchronized long snapshotGen() {
+    return currentSnapGen();
+  }
+
+  /** The page token to resume an interrupted snapshot of {@code scopeKey} from, if any. */
+  public synchronized Optional<String> snapshotResumeToken(String scopeKey) {
+    return meta(META_SNAPSHOT_RESUME)
+        .filter(v -> v.startsWith(scopeKey + "\n"))
+        .map(v -> v.substring(scopeKey.length() + 1))
+        .filter(t -> !t.isEmpty());
   }
 
   /**
@@ -984,12 +1133,22 @@ public final class LocalStore implements AutoCloseable {
    */
   public synchronized Effects applySnapshotPage(
       SnapshotPage page, long gen, boolean last, List<String> scope) {
+    return applySnapshotPage(page, gen, last, scope, null);
+  }
+
+  /**
+   * As {@link #applySnapshotPage(SnapshotPage, long, boolean, List)}; with a {@code scopeKey}, the
+   * next page's token is stored in the same transaction, so a killed snapshot resumes after the
+   * last page it stored.
+   */
+  public synchronized Effects applySnapshotPage(
+      SnapshotPage page, long gen, boolean last, List<String> scope, String scopeKey) {
     // A page is re-readable from the server: it need not wait for the disk (synchronous=NORMAL
     // in WAL mode may lose the last pages on power loss, never split a page from its cursor).
     // Local writes keep synchronous=FULL.
     pragma("PRAGMA synchronous=NORMAL");
     try {
-      return applySnapshotPageInTx(page, gen, last, scope);
+      return applySnapshotPageInTx(page, gen, last, scope, scopeKey);
     } finally {
       pragma("PRAGMA synchronous=FULL");
     }
@@ -1004,10 +1163,17 @@ public final class LocalStore implements AutoCloseable {
   }
 
   private Effects applySnapshotPageInTx(
-      SnapshotPage page, long gen, boolean last, List<String> scope) {
+      SnapshotPage page, long gen, boolean last, List<String> scope, String scopeKey) {
     return inTx(
         () -> {
           Effects fx = new Effects();
+          if (scopeKey != null) {
+            putMeta(
+                META_SNAPSHOT_RESUME,
+                last || page.nextPageToken() == null
+                    ? null
+                    : scopeKey + "\n" + page.nextPageToken());
+          }
           if (page.records() != null) {
             for (Change c : page.records()) {
               storeServerState(c, true, gen);
@@ -1159,6 +1325,9 @@ public final class LocalStore implements AutoCloseable {
       }
       statements.clear();
       conn.close();
+      synchronized (readLock) {
+        reader.close();
+      }
     } catch (SQLException e) {
       throw new StoreException("cannot close local database: " + e.getMessage(), e);
     }

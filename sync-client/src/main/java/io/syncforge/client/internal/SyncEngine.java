@@ -39,13 +39,17 @@ public final class SyncEngine {
   private final ApiClient api;
   private final ObjectMapper mapper;
   private final List<String> scope;
-  private final int pullLimit;
-  private final int snapshotPageSize;
+  // Page sizes, lowered (halved) when the server refuses them as out of its limits.
+  private volatile int pullLimit;
+  private volatile int snapshotPageSize;
   private final Listeners listeners;
   private final MediaEngine media;
   private final Clock clock;
   private final ExecutorService executor;
+  private final ExecutorService prefetch;
   private final AtomicReference<CompletableFuture<SyncResult>> inFlight = new AtomicReference<>();
+  private volatile boolean closing;
+  private volatile java.util.concurrent.Future<?> currentPrefetch;
 
   // Status fields, guarded by this.
   private SyncStatus.State state = SyncStatus.State.IDLE;
@@ -65,7 +69,8 @@ public final class SyncEngine {
       Listeners listeners,
       MediaEngine media,
       Clock clock,
-      ExecutorService executor) {
+      ExecutorService executor,
+      ExecutorService prefetch) {
     this.store = store;
     this.api = api;
     this.mapper = mapper;
@@ -76,6 +81,7 @@ public final class SyncEngine {
     this.media = media;
     this.clock = clock;
     this.executor = executor;
+    this.prefetch = prefetch;
     // The last failure survives restarts, so a fresh process (e.g. the CLI) reports it honestly.
     this.lastError = store.meta(LocalStore.META_LAST_ERROR).orElse(null);
     this.lastErrorClass =
@@ -89,6 +95,9 @@ public final class SyncEngine {
   }
 
   private void persistError(String message, ErrorClass errorClass) {
+    if (closing) {
+      return; // "client is closing" is not a sync failure to report on the next start
+    }
     try {
       store.setMeta(LocalStore.META_LAST_ERROR, message);
       store.setMeta(
@@ -110,24 +119,56 @@ public final class SyncEngine {
         try {
           executor.execute(
               () -> {
-                SyncResult r;
+                SyncResult r = null;
                 try {
-                  r = runOnce();
+                  r = closing ? closedResult() : runOnce();
                 } catch (RuntimeException | Error e) {
-                  r = localFailure(e);
+                  r = closing ? closedResult() : localFailure(e);
+                } finally {
+                  // Whatever happened (even an Error, or a store closed under us), the run ends:
+                  // cleared before completing, so a caller reacting to the result starts anew.
+                  inFlight.compareAndSet(f, null);
+                  f.complete(r != null ? r : closedResult());
                 }
-                // Clear before completing, so a caller reacting to this result starts a new run.
-                inFlight.set(null);
-                f.complete(r);
               });
         } catch (RejectedExecutionException e) {
-          inFlight.set(null);
-          f.complete(
-              new SyncResult.ServerError(
-                  0, "closed", "client is closed", ErrorClass.PERMANENT, null));
+          inFlight.compareAndSet(f, null);
+          f.complete(closedResult());
         }
         return f.copy();
       }
+    }
+  }
+
+  private static SyncResult closedResult() {
+    return new SyncResult.ServerError(0, "closed", "client is closed", ErrorClass.PERMANENT, null);
+  }
+
+  /**
+   * Stops syncing for {@code close()}: no new network call starts, the snapshot prefetch is
+   * cancelled, and a caller waiting on the run in progress gets a "closed" result at once (the
+   * worker itself is interrupted and awaited by the client).
+   */
+  public void close() {
+    closing = true;
+    java.util.concurrent.Future<?> p = currentPrefetch;
+    if (p != null) {
+      p.cancel(true);
+    }
+  }
+
+  /** Completes the run in progress (if any) with "closed": after close() nobody waits on it. */
+  public void abandonRun() {
+    CompletableFuture<SyncResult> f = inFlight.get();
+    if (f != null) {
+      f.complete(closedResult());
+      inFlight.compareAndSet(f, null);
+    }
+  }
+
+  private void checkOpen() throws ApiException {
+    if (closing) {
+      throw ApiException.network("client is closing", null);
     }
   }
 
@@ -181,7 +222,11 @@ public final class SyncEngine {
 
   /** Tells status listeners the current status (also after local writes change the queue). */
   public void publish() {
-    listeners.status(status());
+    try {
+      listeners.status(status());
+    } catch (RuntimeException e) {
+      // Never throws: the status is best effort (e.g. the store is closing); the result is not.
+    }
   }
 
   private final class Run {
@@ -209,8 +254,24 @@ public final class SyncEngine {
     Run run = new Run();
     SyncResult result;
     try {
-      push(run);
+      ApiException pushFailure = null;
+      try {
+        push(run);
+      } catch (ApiException e) {
+        // A permanent refusal of the upload must not cut the device off from everybody else's
+        // changes: the pull runs anyway and the run still reports the push's failure. Auth
+        // failures, outages and rate limits stop the run (the pull would meet the same).
+        if (closing
+            || e.kind() != ApiException.Kind.HTTP
+            || e.errorClass() != ErrorClass.PERMANENT) {
+          throw e;
+        }
+        pushFailure = e;
+      }
       pullAll(run);
+      if (pushFailure != null) {
+        throw pushFailure;
+      }
       MediaEngine.Counts mc = media == null ? MediaEngine.Counts.NONE : media.runSafely();
       Instant serverTime = run.serverTime == null ? null : run.serverTime;
       if (serverTime != null) {
@@ -295,34 +356,72 @@ public final class SyncEngine {
         if (batch.isEmpty()) {
           continue;
         }
-        PushResponse response;
-        try {
-          response = api.push(new PushRequest(clientId, batch));
-        } catch (ApiException e) {
-          store.markFailed(ids, e.getMessage());
-          throw e;
-        }
-        run.pushed += batch.size();
-        run.serverTime = later(run.serverTime, response.serverTime());
-        List<MutationOutcome> outcomes =
-            response.outcomes() == null ? List.of() : response.outcomes();
-        run.effects(store.applyOutcomes(outcomes));
-        Set<UUID> settled = new HashSet<>();
-        for (MutationOutcome o : outcomes) {
-          if (o != null && o.status() != null && o.status().isFinal()) {
-            settled.add(o.mutationId());
-          }
-        }
-        for (Mutation m : batch) {
-          if (!settled.contains(m.mutationId())) {
-            held.add(key(m)); // pending (or unanswered): its record waits for the receipt
-          }
-        }
+        sendIsolating(run, clientId, batch, held);
       }
       if (run.settled == settledBefore) {
         return; // nothing settled: another round would only resend pending mutations
       }
     }
+  }
+
+  /**
+   * Sends {@code batch}. A whole-request refusal that names no mutation (a 4xx other than
+   * 401/403/429, e.g. 422 unknown_collection, 400 over a server limit, 413) is bisected: each half
+   * is sent alone until the offending mutations stand alone, and each of those is rejected locally
+   * with the server's error (queue entry gone, visible record recomputed, listener told). Every
+   * other mutation goes through, so one poisoned edit never stops a device's queue.
+   */
+  private void sendIsolating(Run run, String clientId, List<Mutation> batch, Set<String> held)
+      throws ApiException {
+    PushResponse response;
+    try {
+      checkOpen();
+      response = api.push(new PushRequest(clientId, batch));
+    } catch (ApiException e) {
+      if (!closing && isPoison(e)) {
+        if (batch.size() > 1) {
+          int mid = batch.size() / 2;
+          sendIsolating(run, clientId, List.copyOf(batch.subList(0, mid)), held);
+          sendIsolating(run, clientId, List.copyOf(batch.subList(mid, batch.size())), held);
+        } else {
+          String code = e.code() != null ? e.code() : "http_" + e.status();
+          run.effects(store.rejectLocally(batch.get(0), code, e.getMessage()));
+        }
+        return;
+      }
+      store.markFailed(batch.stream().map(Mutation::mutationId).toList(), e.getMessage());
+      throw e;
+    }
+    run.pushed += batch.size();
+    run.serverTime = later(run.serverTime, response.serverTime());
+    List<MutationOutcome> outcomes = response.outcomes() == null ? List.of() : response.outcomes();
+    run.effects(store.applyOutcomes(outcomes));
+    Set<UUID> settled = new HashSet<>();
+    for (MutationOutcome o : outcomes) {
+      if (o != null && o.status() != null && o.status().isFinal()) {
+        settled.add(o.mutationId());
+      }
+    }
+    for (Mutation m : batch) {
+      if (!settled.contains(m.mutationId())) {
+        held.add(key(m)); // pending (or unanswered): its record waits for the receipt
+      }
+    }
+  }
+
+  /** A refusal of the request's content (not of the caller, not a rate limit, not an outage). */
+  static boolean isPoison(ApiException e) {
+    if (e.kind() != ApiException.Kind.HTTP) {
+      return false;
+    }
+    int s = e.status();
+    return s >= 400
+        && s < 500
+        && s != 401
+        && s != 403
+        && s != 408
+        && s != 429
+        && !io.syncforge.protocol.ErrorCode.UNAVAILABLE.code().equals(e.code());
   }
 
   private static String key(Mutation m) {
@@ -367,8 +466,13 @@ public final class SyncEngine {
       String cursor = store.meta(LocalStore.META_CURSOR).orElse(null);
       PullResponse page;
       try {
+        checkOpen();
         page = api.pull(cursor, pullLimit, scope, clientId);
       } catch (ApiException e) {
+        if (isLimitRefused(e) && pullLimit > 1) {
+          pullLimit = Math.max(1, pullLimit / 2); // the server's maximum is lower: adapt
+          continue;
+        }
         if (e.kind() == ApiException.Kind.RESET && resets < MAX_RESETS_PER_RUN) {
           resets++;
           // Persist the need first: an interrupted reset resumes as a reset, never as a pull.
@@ -391,24 +495,63 @@ public final class SyncEngine {
     }
   }
 
+  /**
+   * Live mode's long-poll: one pull from the stored cursor that the server holds up to {@code
+   * waitSeconds} while nothing is new. Applies nothing (a sync run does, single-flight with
+   * everything else); returns true when there is something to fetch.
+   *
+   * @throws InterruptedException when the loop is stopped during the wait
+   */
+  public boolean waitForChanges(int waitSeconds) throws ApiException, InterruptedException {
+    checkOpen();
+    String cursor = store.meta(LocalStore.META_CURSOR).orElse(null);
+    if (cursor == null) {
+      return true; // no first sync yet: a run does it
+    }
+    PullResponse page = api.pull(cursor, 1, scope, store.clientId(), waitSeconds);
+    if (Thread.interrupted()) {
+      throw new InterruptedException("live mode stopped");
+    }
+    return page.hasMore()
+        || (page.changes() != null && !page.changes().isEmpty())
+        || (page.receipts() != null && !page.receipts().isEmpty());
+  }
+
+  /** A 400 invalid_request on a paged read: taken as "limit above this server's maximum". */
+  private static boolean isLimitRefused(ApiException e) {
+    return e.kind() == ApiException.Kind.HTTP
+        && e.status() == 400
+        && io.syncforge.protocol.ErrorCode.INVALID_REQUEST.code().equals(e.code());
+  }
+
   private void snapshot(Run run) throws ApiException {
     run.reset = true;
-    long gen = store.beginSnapshot();
+    // A snapshot killed mid-way resumes from the page token stored with its last stored page (same
+    // generation, so the pages already stored count as seen by it).
+    String resume = store.snapshotResumeToken(scopeKey()).orElse(null);
+    long gen = resume != null ? store.snapshotGen() : store.beginSnapshot();
+    long already = resume != null ? store.countSnapGen(gen) : 0;
     synchronized (this) {
       firstSyncInProgress = true;
-      firstSyncRecords = 0;
+      firstSyncRecords = already;
     }
     publish();
     boolean restarted = false;
     // The next page is fetched while this one is stored: the two take similar time.
-    String requested = null;
-    java.util.concurrent.CompletableFuture<SnapshotPage> next = fetchSnapshotPage(null);
+    String requested = resume;
+    java.util.concurrent.CompletableFuture<SnapshotPage> next = fetchSnapshotPage(resume);
     while (true) {
       String token = requested;
       SnapshotPage page;
       try {
+        checkOpen();
         page = await(next);
       } catch (ApiException e) {
+        if (isLimitRefused(e) && snapshotPageSize > 1) {
+          snapshotPageSize = Math.max(1, snapshotPageSize / 2); // adapt to the server's maximum
+          next = fetchSnapshotPage(token);
+          continue;
+        }
         if (e.kind() == ApiException.Kind.RESET && token != null && !restarted) {
           // The page token's epoch is gone (410 log_epoch_changed) or the key rotated (400
           // cursor_invalid): start the snapshot again, once per run.
@@ -433,7 +576,7 @@ public final class SyncEngine {
       }
       LocalStore.Effects fx;
       try {
-        fx = store.applySnapshotPage(page, gen, last, scope);
+        fx = store.applySnapshotPage(page, gen, last, scope, scopeKey());
       } catch (RuntimeException e) {
         next.cancel(true);
         throw e;
@@ -457,25 +600,29 @@ public final class SyncEngine {
     }
   }
 
-  /** Daemon threads that fetch the next snapshot page while the sync thread stores one. */
-  private static final ExecutorService PREFETCH =
-      java.util.concurrent.Executors.newCachedThreadPool(
-          r -> {
-            Thread t = new Thread(r, "syncforge-snapshot-prefetch");
-            t.setDaemon(true);
-            return t;
-          });
-
+  /**
+   * Fetches a snapshot page on the client-owned prefetch thread (shut down by close()), so the next
+   * page downloads while the sync thread stores this one.
+   */
   private java.util.concurrent.CompletableFuture<SnapshotPage> fetchSnapshotPage(String token) {
-    return java.util.concurrent.CompletableFuture.supplyAsync(
-        () -> {
-          try {
-            return api.snapshot(token, snapshotPageSize, scope);
-          } catch (ApiException e) {
-            throw new java.util.concurrent.CompletionException(e);
-          }
-        },
-        PREFETCH);
+    java.util.concurrent.CompletableFuture<SnapshotPage> f =
+        new java.util.concurrent.CompletableFuture<>();
+    try {
+      currentPrefetch =
+          prefetch.submit(
+              () -> {
+                try {
+                  f.complete(api.snapshot(token, snapshotPageSize, scope));
+                } catch (ApiException e) {
+                  f.completeExceptionally(e);
+                } catch (RuntimeException | Error e) {
+                  f.completeExceptionally(e);
+                }
+              });
+    } catch (RejectedExecutionException e) {
+      f.completeExceptionally(ApiException.network("client is closing", e));
+    }
+    return f;
   }
 
   private static SnapshotPage await(java.util.concurrent.CompletableFuture<SnapshotPage> f)

@@ -103,4 +103,25 @@ class SyncCliTest {
       server.stop(0);
     }
   }
+
+  @Test
+  void anotherAccountsTokenIsAnIdentityMismatchUntilWiped() {
+    String alice = jwt("t1", "alice");
+    String bob = jwt("t1", "bob");
+    assertEquals(0, run("--token", alice, "put", "tasks", "t-1", "{\"title\":\"a\"}"));
+    assertEquals(5, run("--token", bob, "get", "tasks", "t-1"));
+    assertTrue(stderr.contains("identity_mismatch"), stderr);
+    assertEquals(0, run("wipe"));
+    assertTrue(stdout.contains("\"wiped\":true"), stdout);
+    assertEquals(2, run("--token", bob, "get", "tasks", "t-1"), "bob starts empty");
+  }
+
+  static String jwt(String tenant, String user) {
+    java.util.Base64.Encoder b = java.util.Base64.getUrlEncoder().withoutPadding();
+    String claims = "{\"sub\":\"" + user + "\",\"tenant\":\"" + tenant + "\"}";
+    return b.encodeToString("{}".getBytes(StandardCharsets.UTF_8))
+        + "."
+        + b.encodeToString(claims.getBytes(StandardCharsets.UTF_8))
+        + ".sig";
+  }
 }

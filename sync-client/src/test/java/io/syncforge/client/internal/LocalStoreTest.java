@@ -207,13 +207,78 @@ class LocalStoreTest {
         List.of(new Change("tasks", "t-1", 1, false, obj("title", "a"), T)), List.of(), "c1");
     store.write("tasks", "t-1", Op.PATCH, obj("title", "b"));
     Mutation m = store.queue().get(0).mutation();
-    store.applyOutcomes(List.of(MutationOutcome.applied(m, 2)));
+    // Version 3: another device's change (v2) came between, so the outcome is not adopted.
+    store.applyOutcomes(List.of(MutationOutcome.applied(m, 3)));
     assertEquals(obj("title", "b"), store.get("tasks", "t-1").orElseThrow().data());
     store.applyPullPage(
-        List.of(new Change("tasks", "t-1", 2, false, obj("title", "b", "x", 1), T)),
+        List.of(new Change("tasks", "t-1", 2, false, obj("title", "a", "x", 1), T)),
         List.of(),
         "c2");
+    assertEquals(obj("title", "b"), store.get("tasks", "t-1").orElseThrow().data());
+    store.applyPullPage(
+        List.of(new Change("tasks", "t-1", 3, false, obj("title", "b", "x", 1), T)),
+        List.of(),
+        "c3");
     assertEquals(obj("title", "b", "x", 1), store.get("tasks", "t-1").orElseThrow().data());
+  }
+
+  /** Issue 12: a base version is a version the device applied, never one it only heard of. */
+  @Test
+  void anOwnOutcomeRaisesTheBaseOnlyWhenNothingCanHaveComeBetween() {
+    store.applyPullPage(
+        List.of(new Change("tasks", "t-1", 1, false, obj("title", "a", "done", false), T)),
+        List.of(),
+        "c1");
+    // Applied as v2 = v1 + 1: nothing came between, the device knows the state at v2.
+    store.write("tasks", "t-1", Op.PATCH, obj("done", true));
+    Mutation first = store.queue().get(0).mutation();
+    assertEquals(1L, first.baseVersion());
+    store.applyOutcomes(List.of(MutationOutcome.applied(first, 2)));
+    assertEquals(2L, store.get("tasks", "t-1").orElseThrow().version());
+
+    // Applied as v4: v3 may hold another device's edit this device never pulled.
+    store.write("tasks", "t-1", Op.PATCH, obj("title", "x"));
+    Mutation second = store.queue().get(0).mutation();
+    assertEquals(2L, second.baseVersion());
+    store.applyOutcomes(List.of(MutationOutcome.applied(second, 4)));
+    assertEquals(2L, store.get("tasks", "t-1").orElseThrow().version());
+    assertEquals(obj("title", "x", "done", true), store.get("tasks", "t-1").orElseThrow().data());
+    store.write("tasks", "t-1", Op.PATCH, obj("title", "y"));
+    assertEquals(2L, store.queue().get(0).mutation().baseVersion(), "not raised to the unseen v4");
+  }
+
+  /** A later edit made while the earlier one was in flight follows it when it is adopted. */
+  @Test
+  void aNeverSentLaterEditIsRebasedOnlyOnAnAdoptedOutcome() {
+    store.applyPullPage(
+        List.of(new Change("tasks", "t-1", 5, false, obj("title", "a"), T)), List.of(), "c1");
+    store.write("tasks", "t-1", Op.PATCH, obj("title", "b"));
+    Mutation first =
+        store.claimForSending(List.of(store.queue().get(0).mutation().mutationId())).get(0);
+    store.write("tasks", "t-1", Op.PATCH, obj("title", "c")); // new mutation: first is claimed
+    assertEquals(5L, store.queue().get(1).mutation().baseVersion());
+    store.applyOutcomes(List.of(MutationOutcome.applied(first, 6)));
+    assertEquals(6L, store.queue().get(0).mutation().baseVersion());
+
+    store.applyPullPage(
+        List.of(new Change("tasks", "t-2", 5, false, obj("title", "a"), T)), List.of(), "c2");
+    store.write("tasks", "t-2", Op.PATCH, obj("title", "b"));
+    Mutation other =
+        store.claimForSending(List.of(store.queue().get(1).mutation().mutationId())).get(0);
+    store.write("tasks", "t-2", Op.PATCH, obj("title", "c"));
+    store.applyOutcomes(
+        List.of(
+            MutationOutcome.merged(
+                other,
+                7,
+                List.of(
+                    new io.syncforge.protocol.Conflict(
+                        "title",
+                        null,
+                        null,
+                        null,
+                        io.syncforge.protocol.ConflictPolicy.SERVER_WINS)))));
+    assertEquals(5L, store.queue().get(1).mutation().baseVersion(), "merged is never adopted");
   }
 
   @Test

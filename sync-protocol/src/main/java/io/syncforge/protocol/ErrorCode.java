@@ -66,7 +66,6 @@ public enum ErrorCode {
    */
   INTERNAL_REJECTION("internal_rejection", 500, "Internal rejection"),
 
-
   // --- issue 14 (media-service) ---
   /** The tenant's media storage quota cannot take this content. Delete media or ask for more. */
   QUOTA_EXCEEDED("quota_exceeded", 507, "Insufficient storage"),

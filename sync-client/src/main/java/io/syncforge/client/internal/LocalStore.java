@@ -14,6 +14,7 @@ import io.syncforge.protocol.MutationOutcome;
 import io.syncforge.protocol.Op;
 import io.syncforge.protocol.OutcomeStatus;
 import io.syncforge.protocol.SnapshotPage;
+import io.syncforge.protocol.json.StrictJson;
 import io.syncforge.protocol.validation.MutationValidator;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -519,7 +520,10 @@ public final class LocalStore implements AutoCloseable {
           if (unsent != null) {
             m = fold(unsent.mutation(), m);
           }
-          List<FieldError> errors = validator.validate(m, "");
+          List<FieldError> errors = new ArrayList<>(validator.validate(m, ""));
+          // The door's rules (U+0000, unpaired surrogates, non-finite numbers, depth) checked
+          // before queueing, so the server never refuses at push what the device already holds.
+          errors.addAll(StrictJson.check(m.data(), "data", 4));
           if (!errors.isEmpty()) {
             StringBuilder sb = new StringBuilder("invalid ").append(op).append(": ");
             for (FieldError e : errors) {

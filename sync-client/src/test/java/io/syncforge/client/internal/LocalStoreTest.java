@@ -291,4 +291,36 @@ class LocalStoreTest {
     assertEquals(obj("c", 3), Replay.visible(null, false, List.of(del, up)));
     assertEquals(obj("a", 1), Replay.visible(obj("a", 1), true, List.of()));
   }
+
+  @Test
+  void dataTheServerWouldRefuseIsRefusedBeforeQueueing() {
+    // Each of these was queued before and then refused at push (or, before the writer's
+    // isolation, stopped the writer): the device must say so at once and queue nothing.
+    ObjectNode deep = MAPPER.createObjectNode();
+    ObjectNode at = deep;
+    for (int i = 0; i < 70; i++) {
+      at = at.putObject("d");
+    }
+    List<ObjectNode> bad =
+        List.of(
+            obj("title", "a\u0000b"),
+            obj("ti\u0000tle", "a"),
+            obj("n", Double.NaN),
+            obj("n", Double.POSITIVE_INFINITY),
+            obj("n", new java.math.BigInteger("123456789012345678901234567890")),
+            obj("s", "\ud800"),
+            deep);
+    for (ObjectNode data : bad) {
+      IllegalArgumentException e =
+          assertThrows(
+              IllegalArgumentException.class, () -> store.write("tasks", "t-9", Op.UPSERT, data));
+      assertTrue(e.getMessage().startsWith("invalid "), e.getMessage());
+    }
+    assertEquals(0, store.pendingCount());
+    assertTrue(store.get("tasks", "t-9").isEmpty(), "nothing half-written");
+    // Legal neighbours of those values still go through.
+    store.write(
+        "tasks", "t-9", Op.UPSERT, obj("title", "a\u0001b", "n", 1.5e300, "s", "\ud83d\ude00"));
+    assertEquals(1, store.pendingCount());
+  }
 }

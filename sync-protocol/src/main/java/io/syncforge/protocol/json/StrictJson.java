@@ -145,6 +145,66 @@ public final class StrictJson {
   }
 
   /**
+   * Checks a JSON tree built in memory (by an app, not read from text) against the same rules, so
+   * that a client refuses before queueing what the server's door would refuse at push: text with
+   * {@code U+0000} or an unpaired surrogate (values and keys), non-finite numbers, integers outside
+   * the signed 64-bit range, nesting deeper than {@link #MAX_DEPTH}.
+   *
+   * @param tree the tree; null is accepted (nothing to check)
+   * @param path the path shown for the tree itself, e.g. {@code data}
+   * @param depth the nesting level of {@code tree} within the body it will travel in (the body's
+   *     root object is level 1; a mutation's {@code data} in a push body is level 4)
+   * @return every violation found (at most {@link #MAX_VIOLATIONS}); empty when acceptable
+   */
+  public static List<FieldError> check(JsonNode tree, String path, int depth) {
+    List<FieldError> out = new ArrayList<>();
+    if (tree != null) {
+      checkNode(tree, path, depth, out);
+    }
+    return out;
+  }
+
+  private static void checkNode(JsonNode n, String path, int depth, List<FieldError> out) {
+    if (out.size() >= MAX_VIOLATIONS) {
+      return;
+    }
+    if (n.isContainerNode() && depth > MAX_DEPTH) {
+      out.add(new FieldError(path, "nested deeper than " + MAX_DEPTH + " levels"));
+      return;
+    }
+    if (n.isObject()) {
+      var fields = n.fields();
+      while (fields.hasNext()) {
+        var e = fields.next();
+        String child = path + segment(e.getKey());
+        String bad = badText(e.getKey());
+        if (bad != null) {
+          out.add(new FieldError(child, "key " + bad));
+        }
+        checkNode(e.getValue(), child, depth + 1, out);
+      }
+    } else if (n.isArray()) {
+      for (int i = 0; i < n.size(); i++) {
+        checkNode(n.get(i), path + "[" + i + "]", depth + 1, out);
+      }
+    } else if (n.isTextual()) {
+      String bad = badText(n.textValue());
+      if (bad != null) {
+        out.add(new FieldError(path, "string " + bad));
+      }
+    } else if (n.isFloatingPointNumber()) {
+      double d = n.doubleValue();
+      if (Double.isNaN(d) || Double.isInfinite(d)) {
+        out.add(new FieldError(path, "number out of range (not a finite double)"));
+      }
+    } else if (n.isBigInteger()) {
+      if (n.bigIntegerValue().bitLength() > 63) {
+        out.add(new FieldError(path, "integer out of the signed 64-bit range"));
+      }
+    }
+  }
+
+  /**
    * The outcome of one reading.
    *
    * @param value the value read; null unless {@link #ok()}

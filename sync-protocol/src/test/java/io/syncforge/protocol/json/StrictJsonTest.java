@@ -137,4 +137,34 @@ class StrictJsonTest {
     assertEquals(".title_2", StrictJson.segment("title_2"));
     assertTrue(StrictJson.segment("x".repeat(10_000)).length() < 80);
   }
+
+  @Test
+  void checkFindsInMemoryTreesTheReaderWouldRefuse() {
+    var f = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance;
+    var data = f.objectNode();
+    data.put("ok", "fine");
+    data.put("nul", "a\u0000");
+    data.put("k\u0000", 1);
+    data.put("nan", Double.NaN);
+    data.put("inf", Float.NEGATIVE_INFINITY);
+    data.put("big", new java.math.BigInteger("9223372036854775808"));
+    data.put("max", Long.MAX_VALUE);
+    data.putArray("arr").add("\udc00");
+    List<FieldError> v = StrictJson.check(data, "data", 4);
+    assertEquals(
+        List.of(
+            "data.nul", "data[\"k\\u0000\"]", "data.nan", "data.inf", "data.big", "data.arr[0]"),
+        v.stream().map(FieldError::path).toList());
+    // Depth counts from where the tree sits in its body: level 4 + 60 nested objects = 64 is the
+    // deepest accepted, one more is refused.
+    var root = f.objectNode();
+    var at = root;
+    for (int i = 0; i < 60; i++) {
+      at = at.putObject("d");
+    }
+    assertTrue(StrictJson.check(root, "data", 4).isEmpty());
+    at.putObject("d");
+    assertEquals(1, StrictJson.check(root, "data", 4).size());
+    assertTrue(StrictJson.check(null, "data", 4).isEmpty());
+  }
 }

@@ -49,6 +49,7 @@ class WriterFaultsIT {
   private static String jdbc;
   private static LogFixture log;
   private static QuarkusAppProcess app;
+  private static Map<String, String> config;
   private static final HttpClient HTTP = HttpClient.newHttpClient();
 
   @BeforeAll
@@ -61,7 +62,7 @@ class WriterFaultsIT {
     kafka.createTopic("sync.mutations.dlq", 1);
     log = new LogFixture(kafka.bootstrapServers(), jdbc);
     DevJwt jwt = DevJwt.inDirectory(Path.of("target", "it-faults", "jwt"));
-    Map<String, String> config =
+    config =
         Map.of(
             "quarkus.datasource.jdbc.url", jdbc,
             "quarkus.datasource.username", "postgres",
@@ -69,10 +70,14 @@ class WriterFaultsIT {
             "kafka.bootstrap.servers", kafka.bootstrapServers(),
             "mp.jwt.verify.publickey.location", jwt.publicKeyPem().toString(),
             "sync.changelog.max-poll-records", "200",
-            "sync.changelog.retry-max", "3s");
-    app =
-        QuarkusAppProcess.start(
-            "faults", Path.of("target", "quarkus-app"), 0, config, Path.of("target", "it-logs"));
+            "sync.changelog.retry-max", "3s",
+            "sync.changelog.topology-recheck", "2s");
+    app = startApp("faults");
+  }
+
+  private static QuarkusAppProcess startApp(String name) {
+    return QuarkusAppProcess.start(
+        name, Path.of("target", "quarkus-app"), 0, config, Path.of("target", "it-logs"));
   }
 
   private static RunningKafka startKafka(int port, boolean fresh) {
@@ -118,6 +123,12 @@ class WriterFaultsIT {
             HttpRequest.newBuilder(URI.create(app.url() + "/q/health/live")).build(),
             HttpResponse.BodyHandlers.discarding())
         .statusCode();
+  }
+
+  private static HttpResponse<String> readiness() throws Exception {
+    return HTTP.send(
+        HttpRequest.newBuilder(URI.create(app.url() + "/q/health/ready")).build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   /** Per record: an upsert, then patches each based on the version the previous one made. */
@@ -222,5 +233,56 @@ class WriterFaultsIT {
     kafka = startKafka(port, false);
     log.send(all.subList(TOTAL / 2, TOTAL));
     assertAppliedExactlyOnce(tenant);
+  }
+
+  /**
+   * Item 6: a stored position beyond the topic's end (what a recreated topic looks like) is refused
+   * loudly, never applied from or silently skipped; the operator's fix resumes it.
+   */
+  @Test
+  void aPositionBeyondTheTopicIsRefusedUntilTheOperatorSetsIt() throws Exception {
+    String tenant = "t-topology";
+    UUID first = UUID.randomUUID();
+    log.send(envelope(tenant, "c", mutation(first, "notes", "x", Op.UPSERT, null, "{\"a\":1}")));
+    assertEquals("applied", log.awaitOutcome(first, Duration.ofSeconds(20)));
+    int p =
+        ((Number)
+                log.scalar(
+                    "SELECT log_partition FROM mutation_outcomes WHERE mutation_id = ?", first))
+            .intValue();
+    long stored =
+        ((Number)
+                log.scalar(
+                    "SELECT next_offset FROM partition_positions WHERE log_partition = ?", p))
+            .longValue();
+    // As if the topic had been recreated: the database remembers offsets Kafka never had.
+    sql(
+        "sync",
+        "UPDATE partition_positions SET next_offset = "
+            + (stored + 1_000_000)
+            + " WHERE log_partition = "
+            + p);
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    HttpResponse<String> ready = readiness();
+    while (ready.statusCode() == 200 && System.nanoTime() < deadline) {
+      LogFixture.sleep(200);
+      ready = readiness();
+    }
+    assertEquals(503, ready.statusCode(), "readiness reports the refused partition");
+    assertTrue(ready.body().contains("beyond the end offset"), ready.body());
+    UUID second = UUID.randomUUID();
+    log.send(envelope(tenant, "c", mutation(second, "notes", "x", Op.PATCH, 1L, "{\"b\":2}")));
+    LogFixture.sleep(5000);
+    assertEquals(
+        0,
+        log.count("SELECT count(*) FROM mutation_outcomes WHERE mutation_id = ?", second),
+        "nothing is applied (or silently skipped) from a refused partition");
+    assertEquals(200, liveness(), "a refused partition is no reason to restart");
+    // The operator's way out: set the position explicitly; picked up without a restart.
+    sql(
+        "sync",
+        "UPDATE partition_positions SET next_offset = " + stored + " WHERE log_partition = " + p);
+    assertEquals("applied", log.awaitOutcome(second, Duration.ofSeconds(20)));
+    assertEquals(200, readiness().statusCode());
   }
 }

@@ -532,7 +532,8 @@ public class MutationConsumer {
       resume.forEach(unpositioned::remove);
     }
     if (!resume.isEmpty()) {
-      LOG.infof("positioned partitions %s at stored offsets %s", resume, stored);
+      // Periodic re-checks re-seek running partitions too: only worth a debug line.
+      LOG.debugf("positioned partitions %s at stored offsets %s", resume, stored);
     }
     return true;
   }

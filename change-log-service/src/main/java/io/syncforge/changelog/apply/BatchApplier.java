@@ -280,12 +280,14 @@ public class BatchApplier {
    * Gives ONE record that could not be applied a final answer, in its own transaction: a {@code
    * rejected} receipt with {@code code} (unless the mutation already has a receipt), a dead letter
    * with the reason, and the partition's position moved past it. An unreadable record only gets the
-   * dead letter and the position.
+   * dead letter and the position; so does every record when {@code withReceipt} is false (the last
+   * resort when even the receipt cannot be stored).
    *
    * @throws SQLException when even that cannot be stored (the caller retries: a transient fault)
    */
   @Transactional(rollbackOn = Exception.class)
-  public BatchResult reject(ConsumerRecord<String, byte[]> r, ErrorCode code, String reason)
+  public BatchResult reject(
+      ConsumerRecord<String, byte[]> r, ErrorCode code, String reason, boolean withReceipt)
       throws SQLException {
     Instant now = Instant.now();
     try (Connection c = dataSource.getConnection()) {
@@ -301,7 +303,7 @@ public class BatchApplier {
       int duplicates = 0;
       List<Instant> receivedTimes = new ArrayList<>();
       String text = Poison.clean(reason);
-      if (p.envelope() != null) {
+      if (withReceipt && p.envelope() != null) {
         MutationEnvelope env = p.envelope();
         MutationRef ref = ref(env);
         tenantPartitions.computeIfAbsent(env.tenant(), t -> new TreeSet<>()).add(r.partition());

@@ -73,6 +73,15 @@ public class IsolatingApplier {
 
   private BatchResult rejectOne(ConsumerRecord<String, byte[]> r, ErrorCode code, String reason)
       throws SQLException {
-    return applier.reject(r, code, reason);
+    try {
+      return applier.reject(r, code, reason, true);
+    } catch (SQLException | RuntimeException e) {
+      if (Faults.isTransient(e)) {
+        throw e;
+      }
+      // Even the receipt cannot be stored: dead letter and position only, never a wedge.
+      LOG.errorf(e, "receipt for %d:%d cannot be stored either", r.partition(), r.offset());
+      return applier.reject(r, code, reason, false);
+    }
   }
 }

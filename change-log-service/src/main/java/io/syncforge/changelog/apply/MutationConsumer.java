@@ -32,6 +32,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.InvalidOffsetException;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.PartitionInfo;
@@ -183,7 +184,8 @@ public class MutationConsumer {
       c.wakeup();
     }
     if (thread != null) {
-      thread.interrupt();
+      // No interrupt: the consumer must close cleanly (leave the group) so that another
+      // instance takes the partitions over at once; a backoff sleep ends within retry-max.
       thread.join(TimeUnit.SECONDS.toMillis(30));
     }
   }
@@ -250,8 +252,10 @@ public class MutationConsumer {
     props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     props.put(ConsumerConfig.GROUP_ID_CONFIG, config.consumerGroup());
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-    // Only used when PostgreSQL has no position yet: start from the first mutation ever written.
-    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    // Never reset silently: every partition is sought explicitly (stored position, or the
+    // beginning when there is none), and an offset that vanished (retention, a recreated topic)
+    // surfaces as InvalidOffsetException, so the partition is re-checked and refused.
+    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Integer.toString(config.maxPollRecords()));
     props.put(
@@ -329,6 +333,15 @@ public class MutationConsumer {
           if (!running) {
             throw e;
           }
+        } catch (InvalidOffsetException e) {
+          // The position is gone from Kafka: re-check it against the stored one (and refuse it).
+          fault("offset-out-of-range", e);
+          LOG.errorf("partitions %s lost their position in Kafka: %s", e.partitions(), e);
+          c.pause(e.partitions());
+          synchronized (unpositioned) {
+            unpositioned.addAll(e.partitions());
+          }
+          sleep(backoff.next());
         } catch (RuntimeException e) {
           // Poll, rebalance callbacks, lag reads: retried with the same consumer.
           fault("kafka", e);
@@ -499,6 +512,9 @@ public class MutationConsumer {
         if (!problem.equals(refused.put(tp.partition(), problem))) {
           LOG.errorf("partition %d refused: %s (see docs: topology)", tp.partition(), problem);
         }
+        // Paused, with a valid position, so the consumer never asks for a reset of it.
+        c.pause(List.of(tp));
+        c.seek(tp, last);
         continue; // Stays pending and paused; re-checked every topology-recheck.
       }
       if (refused.remove(tp.partition()) != null) {
@@ -516,7 +532,8 @@ public class MutationConsumer {
       resume.forEach(unpositioned::remove);
     }
     if (!resume.isEmpty()) {
-      LOG.infof("positioned partitions %s at stored offsets %s", resume, stored);
+      // Periodic re-checks re-seek running partitions too: only worth a debug line.
+      LOG.debugf("positioned partitions %s at stored offsets %s", resume, stored);
     }
     return true;
   }
@@ -542,15 +559,12 @@ public class MutationConsumer {
       LOG.error(problem + " (see docs: topology)");
     }
     topologyProblem = problem;
-    // Refused partitions are re-checked: the operator's fix is picked up without a restart.
-    Set<TopicPartition> again = new HashSet<>();
-    for (TopicPartition tp : c.assignment()) {
-      if (refused.containsKey(tp.partition())) {
-        again.add(tp);
-      }
-    }
+    // Every assigned partition is re-checked against Kafka: a gap that opens while running
+    // (retention deleting unapplied mutations, a topic recreated) refuses the partition, and the
+    // operator's fix of a refused one is picked up without a restart. Re-seeking a partition to
+    // its stored position is harmless here: every polled record has been applied.
     synchronized (unpositioned) {
-      unpositioned.addAll(again);
+      unpositioned.addAll(c.assignment());
     }
   }
 

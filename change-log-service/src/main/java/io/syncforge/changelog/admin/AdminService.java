@@ -1,8 +1,10 @@
 package io.syncforge.changelog.admin;
 
+import io.smallrye.common.annotation.Identifier;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import io.syncforge.changelog.apply.Channels;
+import io.syncforge.changelog.apply.KafkaClientSecurity;
 import io.syncforge.changelog.apply.MutationConsumer;
 import io.syncforge.changelog.config.ChangeLogConfig;
 import io.syncforge.protocol.ErrorCode;
@@ -51,6 +53,7 @@ public class AdminService {
   private final ChangeLogConfig config;
   private final MutationConsumer consumer;
   private final String bootstrapServers;
+  private final Map<String, Object> kafka;
   private final MutationValidator validator;
 
   AdminService(
@@ -58,8 +61,10 @@ public class AdminService {
       DataSource dataSource,
       ChangeLogConfig config,
       MutationConsumer consumer,
-      @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers) {
+      @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers,
+      @Identifier("default-kafka-broker") Map<String, Object> kafka) {
     this.mutations = mutations;
+    this.kafka = kafka;
     this.dataSource = dataSource;
     this.config = config;
     this.consumer = consumer;
@@ -172,7 +177,7 @@ public class AdminService {
   }
 
   private Map<Integer, Long> endOffsets() {
-    Properties props = new Properties();
+    Properties props = KafkaClientSecurity.apply(kafka, new Properties());
     props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "5000");
     Map<TopicPartition, OffsetSpec> request = new HashMap<>();

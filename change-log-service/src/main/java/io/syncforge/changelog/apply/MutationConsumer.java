@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.smallrye.common.annotation.Identifier;
 import io.syncforge.changelog.apply.BatchApplier.BatchResult;
 import io.syncforge.changelog.config.ChangeLogConfig;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -72,6 +73,7 @@ public class MutationConsumer {
   private final DataSource dataSource;
   private final MeterRegistry metrics;
   private final String bootstrapServers;
+  private final Map<String, Object> kafka;
   private final boolean enabled;
 
   private final Set<Integer> assigned = ConcurrentHashMap.newKeySet();
@@ -114,8 +116,10 @@ public class MutationConsumer {
       LogEpochs epochs,
       DataSource dataSource,
       MeterRegistry metrics,
-      @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers) {
+      @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers,
+      @Identifier("default-kafka-broker") Map<String, Object> kafka) {
     this.config = config;
+    this.kafka = kafka;
     this.applier = applier;
     this.notifier = notifier;
     this.repository = repository;
@@ -248,7 +252,7 @@ public class MutationConsumer {
   }
 
   private Properties consumerProperties() {
-    Properties props = new Properties();
+    Properties props = KafkaClientSecurity.apply(kafka, new Properties());
     props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     props.put(ConsumerConfig.GROUP_ID_CONFIG, config.consumerGroup());
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");

@@ -1015,36 +1015,45 @@ public final class LocalStore implements AutoCloseable {
 
   /** Stores a server change if newer than the stored version; returns true if stored. */
   private boolean storeServerState(Change c, boolean force, long snapGen) throws SQLException {
-    Long known =
+    return storeServerStateHow(c, force, snapGen) != NOT_STORED;
+  }
+
+  private static final int NOT_STORED = 0;
+  private static final int UPDATED = 1;
+  private static final int INSERTED = 2;
+
+  /**
+   * As {@link #storeServerState}; tells whether the row was new (one lookup per record: the
+   * first-sync path runs this 100,000 times).
+   */
+  private int storeServerStateHow(Change c, boolean force, long snapGen) throws SQLException {
+    Long[] found =
         query(
             "SELECT server_version FROM records WHERE collection = ? AND id = ?",
-            rs -> getLong(rs, "server_version"),
+            rs -> new Long[] {getLong(rs, "server_version")},
             null,
             c.collection(),
             c.recordId());
-    boolean exists =
-        query(
-            "SELECT 1 FROM records WHERE collection = ? AND id = ?",
-            rs -> true,
-            false,
-            c.collection(),
-            c.recordId());
+    boolean exists = found != null;
+    Long known = exists ? found[0] : null;
     if (!force && known != null && c.version() <= known) {
-      return false;
+      return NOT_STORED;
     }
     if (!exists) {
+      String data = c.deleted() ? null : json(c.data());
       update(
           "INSERT INTO records (collection, id, data, deleted, server_data, server_version,"
               + " server_deleted, snap_gen, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
           c.collection(),
           c.recordId(),
-          c.deleted() ? null : json(c.data()),
+          data,
           c.deleted() || c.data() == null,
-          c.deleted() ? null : json(c.data()),
+          data,
           c.version(),
           c.deleted(),
           snapGen,
           clock.millis());
+      return INSERTED;
     } else if (c.deleted()) {
       // Keep the last live fields: a pending patch over a tombstone still shows the user's edit.
       update(
@@ -1064,7 +1073,7 @@ public final class LocalStore implements AutoCloseable {
           c.collection(),
           c.recordId());
     }
-    return true;
+    return UPDATED;
   }
 
   /**
@@ -1179,11 +1188,19 @@ public final class LocalStore implements AutoCloseable {
                     : scopeKey + "\n" + page.nextPageToken());
           }
           if (page.records() != null) {
+            // A row the snapshot just inserted with no queued mutation at all already shows the
+            // server state (data = server_data, no promised version): recompute would read it
+            // back, replay nothing and find it equal. First sync into an empty database is all
+            // such rows.
+            boolean queueEmpty =
+                !query("SELECT 1 FROM pending_mutations LIMIT 1", rs -> true, false);
             for (Change c : page.records()) {
-              storeServerState(c, true, gen);
+              int how = storeServerStateHow(c, true, gen);
               fx.applied++;
               fx.touch(c.collection(), c.recordId());
-              recompute(c.collection(), c.recordId(), false, fx);
+              if (!(how == INSERTED && queueEmpty)) {
+                recompute(c.collection(), c.recordId(), false, fx);
+              }
             }
           }
           if (last) {

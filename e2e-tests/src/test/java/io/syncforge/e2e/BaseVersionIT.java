@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.syncforge.client.SyncRecord;
 import io.syncforge.client.SyncResult;
+import io.syncforge.devinfra.LocalStack;
 import io.syncforge.protocol.Conflict;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -18,7 +19,7 @@ import org.junit.jupiter.api.Test;
  */
 class BaseVersionIT {
 
-  private final Stack stack = Stack.get();
+  private final LocalStack stack = Stack.get();
 
   private static SyncRecord get(Device d, String collection, String id) {
     return d.client.collection(collection).get(id).orElseThrow();

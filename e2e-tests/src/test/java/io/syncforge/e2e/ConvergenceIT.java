@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.restassured.http.ContentType;
 import io.syncforge.client.SyncRecord;
 import io.syncforge.client.SyncResult;
+import io.syncforge.devinfra.LocalStack;
 import io.syncforge.protocol.Conflict;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -25,7 +26,7 @@ import org.junit.jupiter.api.Test;
  */
 class ConvergenceIT {
 
-  private final Stack stack = Stack.get();
+  private final LocalStack stack = Stack.get();
 
   private static String title(Device d, String id) {
     return d.client.collection("notes").get(id).orElseThrow().data().path("title").asText();
@@ -122,9 +123,9 @@ class ConvergenceIT {
       }
       CompletableFuture<SyncResult> running = a.client.syncAsync();
       Device.sleep(300);
-      stack.stopApi(); // mid-sync
+      stack.stop(LocalStack.Service.API); // mid-sync
       SyncResult interrupted = running.get(120, TimeUnit.SECONDS);
-      stack.startApi();
+      stack.start(LocalStack.Service.API);
       a.syncUntilSettled();
       assertEquals(0, a.client.status().pendingCount(), "queue drained: " + interrupted);
 

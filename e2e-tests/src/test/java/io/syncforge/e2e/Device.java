@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import io.syncforge.client.ConflictListener;
 import io.syncforge.client.SyncClient;
 import io.syncforge.client.SyncResult;
+import io.syncforge.devinfra.LocalStack;
 import io.syncforge.protocol.MutationOutcome;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -21,12 +22,12 @@ final class Device implements AutoCloseable {
   final List<MutationOutcome> rejected = new CopyOnWriteArrayList<>();
   final Path dir;
 
-  Device(Stack stack, String tenant, String name) {
+  Device(LocalStack stack, String tenant, String name) {
     this(stack, tenant, name, stack.apiUrl());
   }
 
   /** A device that reaches sync-api through {@code apiUrl} (e.g. a {@link FaultProxy}). */
-  Device(Stack stack, String tenant, String name, String apiUrl) {
+  Device(LocalStack stack, String tenant, String name, String apiUrl) {
     this.name = name;
     try {
       dir = Files.createTempDirectory(Path.of("target"), "device-" + name + "-").toAbsolutePath();

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.syncforge.client.SyncClient;
 import io.syncforge.client.SyncResult;
+import io.syncforge.devinfra.LocalStack;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -20,7 +21,7 @@ import org.junit.jupiter.api.Test;
  */
 class DeviceResilienceIT {
 
-  private final Stack stack = Stack.get();
+  private final LocalStack stack = Stack.get();
 
   @Test
   void aDeviceWithARefusedBatchStillDrainsTheRestAndStillPulls() {

@@ -2,6 +2,7 @@ package io.syncforge.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.syncforge.devinfra.LocalStack;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -14,7 +15,7 @@ import org.junit.jupiter.api.Test;
  */
 class LiveModeIT {
 
-  private final Stack stack = Stack.get();
+  private final LocalStack stack = Stack.get();
 
   @Test
   void anotherDevicesWriteIsDeliveredWhileLiveAndLocalWritesUploadThemselves() throws Exception {

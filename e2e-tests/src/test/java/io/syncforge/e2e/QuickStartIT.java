@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.syncforge.devinfra.LocalStack;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,7 +21,7 @@ import org.junit.jupiter.api.Test;
  */
 class QuickStartIT {
 
-  private final Stack stack = Stack.get();
+  private final LocalStack stack = Stack.get();
 
   private record Step(String command, List<String> expected) {}
 
@@ -47,7 +48,7 @@ class QuickStartIT {
     ProcessBuilder pb = new ProcessBuilder("bash", "-c", script.toString()).directory(dir.toFile());
     pb.environment().put("SYNC_API_URL", stack.apiUrl());
     pb.environment().put("SYNC_MEDIA_URL", stack.mediaUrl());
-    pb.environment().put("SYNC_STACK_HOME", stack.stackHome().toString());
+    pb.environment().put("SYNC_STACK_HOME", stack.home().toString());
     pb.redirectErrorStream(true);
     Process p = pb.start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.syncforge.client.SyncRecord;
 import io.syncforge.client.SyncResult;
+import io.syncforge.devinfra.LocalStack;
 import io.syncforge.protocol.MutationOutcome;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,7 +36,7 @@ class RandomConvergenceIT {
   private static final boolean GHOSTS =
       Boolean.parseBoolean(System.getProperty("convergence.ghosts", "true"));
 
-  private final Stack stack = Stack.get();
+  private final LocalStack stack = Stack.get();
 
   @Test
   void randomEditsOfflinePeriodsAndLostPullsConvergeOnEveryDevice() {

@@ -5,13 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.syncforge.client.SyncResult;
+import io.syncforge.devinfra.LocalStack;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** A device behind the retention horizon resets from a snapshot and keeps its pending edits. */
 class RetentionIT {
 
-  private final Stack stack = Stack.get();
+  private final LocalStack stack = Stack.get();
 
   @Test
   void aDeviceBehindTheHorizonResetsFromASnapshotAndKeepsItsPendingEdit() {

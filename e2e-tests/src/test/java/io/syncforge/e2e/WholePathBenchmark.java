@@ -3,6 +3,7 @@ package io.syncforge.e2e;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.syncforge.client.SyncResult;
+import io.syncforge.devinfra.LocalStack;
 import io.syncforge.protocol.Json;
 import io.syncforge.protocol.Mutation;
 import io.syncforge.protocol.Op;
@@ -46,7 +47,7 @@ class WholePathBenchmark {
 
   private static final ObjectMapper JSON = Json.newMapper();
   private static final int RECORDS = Integer.getInteger("bench.records", 100_000);
-  private final Stack stack = Stack.get();
+  private final LocalStack stack = Stack.get();
 
   @Test
   void wholePath() throws Exception {

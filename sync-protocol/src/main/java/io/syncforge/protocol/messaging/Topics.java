@@ -20,5 +20,27 @@ public final class Topics {
    */
   public static final int DEFAULT_PARTITIONS = 12;
 
+  /** Partitions of {@link #CHANGES} (notifications only; order per tenant is all that matters). */
+  public static final int CHANGES_PARTITIONS = 3;
+
+  /** Partitions of {@link #MUTATIONS_DLQ}. */
+  public static final int DLQ_PARTITIONS = 1;
+
+  /**
+   * The whole topic layout, name to partition count, in creation order: the one place that says
+   * which topics exist and how wide they are (dev-infra, tests and the Kubernetes validation read
+   * it).
+   *
+   * @param mutationPartitions partitions of {@link #MUTATIONS} (normally {@link
+   *     #DEFAULT_PARTITIONS})
+   */
+  public static java.util.Map<String, Integer> layout(int mutationPartitions) {
+    java.util.Map<String, Integer> m = new java.util.LinkedHashMap<>();
+    m.put(MUTATIONS, mutationPartitions);
+    m.put(CHANGES, CHANGES_PARTITIONS);
+    m.put(MUTATIONS_DLQ, DLQ_PARTITIONS);
+    return java.util.Collections.unmodifiableMap(m);
+  }
+
   private Topics() {}
 }

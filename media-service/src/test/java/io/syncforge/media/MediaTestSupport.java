@@ -4,6 +4,7 @@ import static io.restassured.RestAssured.given;
 
 import io.restassured.RestAssured;
 import io.restassured.response.Response;
+import io.restassured.specification.RequestSpecification;
 import io.syncforge.devinfra.quarkus.JwtTestResource;
 import io.syncforge.devinfra.quarkus.PostgresTestResource;
 import io.syncforge.protocol.Headers;
@@ -75,13 +76,38 @@ public final class MediaTestSupport {
 
   /** POST /v1/media with the right hash, as {@code image/png}. */
   public static Response upload(String token, byte[] content) {
+    return uploadAs(token, "image/png", sha256(content), content);
+  }
+
+  /** POST /v1/media with any content type and claimed hash (for the refusals). */
+  public static Response uploadAs(String token, String contentType, String sha256, byte[] body) {
+    return mediaPost(token, contentType, sha256).body(body).post("/v1/media");
+  }
+
+  /** {@link #uploadAs(String, String, String, byte[])} with a streamed body. */
+  public static Response uploadAs(
+      String token, String contentType, String sha256, InputStream body) {
+    return mediaPost(token, contentType, sha256).body(body).post("/v1/media");
+  }
+
+  private static RequestSpecification mediaPost(String token, String contentType, String sha256) {
     return given()
         .auth()
         .oauth2(token)
-        .contentType("image/png")
-        .header(Headers.CONTENT_SHA256, sha256(content))
-        .body(content)
-        .post("/v1/media");
+        .contentType(contentType)
+        .header(Headers.CONTENT_SHA256, sha256);
+  }
+
+  /** GET /v1/media/{sha256}: the bytes, asserting 200. */
+  public static byte[] download(String token, String sha256) {
+    return given()
+        .auth()
+        .oauth2(token)
+        .get("/v1/media/" + sha256)
+        .then()
+        .statusCode(200)
+        .extract()
+        .asByteArray();
   }
 
   public static Path blobPath(String sha256) {

@@ -3,10 +3,12 @@ package io.syncforge.media.download;
 import static io.restassured.RestAssured.given;
 import static io.syncforge.media.MediaTestSupport.blobPath;
 import static io.syncforge.media.MediaTestSupport.content;
+import static io.syncforge.media.MediaTestSupport.download;
 import static io.syncforge.media.MediaTestSupport.newTenant;
 import static io.syncforge.media.MediaTestSupport.sha256;
 import static io.syncforge.media.MediaTestSupport.token;
 import static io.syncforge.media.MediaTestSupport.upload;
+import static io.syncforge.media.MediaTestSupport.uploadAs;
 import static org.hamcrest.Matchers.anyOf;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.nullValue;
@@ -22,7 +24,6 @@ import io.restassured.response.Response;
 import io.syncforge.devinfra.quarkus.JwtTestResource;
 import io.syncforge.devinfra.quarkus.KafkaTestResource;
 import io.syncforge.devinfra.quarkus.PostgresTestResource;
-import io.syncforge.protocol.Headers;
 import java.nio.file.Files;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
@@ -182,15 +183,7 @@ class DownloadResourceTest {
     given().auth().oauth2(other).head("/v1/media/" + SHA).then().statusCode(404);
     given().auth().oauth2(other).delete("/v1/media/" + SHA).then().statusCode(404);
     // Claiming the hash with other bytes does not grant access either.
-    given()
-        .auth()
-        .oauth2(other)
-        .contentType("image/png")
-        .header(Headers.CONTENT_SHA256, SHA)
-        .body(content(1000))
-        .post("/v1/media")
-        .then()
-        .statusCode(422);
+    uploadAs(other, "image/png", SHA, content(1000)).then().statusCode(422);
     given().auth().oauth2(other).get("/v1/media/" + SHA).then().statusCode(404);
   }
 
@@ -245,15 +238,6 @@ class DownloadResourceTest {
         .body("code", equalTo("unavailable"));
 
     upload(token, bytes).then().statusCode(200);
-    assertArrayEquals(
-        bytes,
-        given()
-            .auth()
-            .oauth2(token)
-            .get("/v1/media/" + sha)
-            .then()
-            .statusCode(200)
-            .extract()
-            .asByteArray());
+    assertArrayEquals(bytes, download(token, sha));
   }
 }

@@ -4,6 +4,7 @@ import static io.restassured.RestAssured.given;
 import static io.syncforge.media.MediaTestSupport.blobPath;
 import static io.syncforge.media.MediaTestSupport.content;
 import static io.syncforge.media.MediaTestSupport.db;
+import static io.syncforge.media.MediaTestSupport.download;
 import static io.syncforge.media.MediaTestSupport.newTenant;
 import static io.syncforge.media.MediaTestSupport.queryLong;
 import static io.syncforge.media.MediaTestSupport.sha256;
@@ -80,16 +81,7 @@ class BlobCollectorTest {
     collector.collect(Instant.now().plusSeconds(1));
 
     assertTrue(Files.exists(blobPath(sha)));
-    assertArrayEquals(
-        bytes,
-        given()
-            .auth()
-            .oauth2(b)
-            .get("/v1/media/" + sha)
-            .then()
-            .statusCode(200)
-            .extract()
-            .asByteArray());
+    assertArrayEquals(bytes, download(b, sha));
   }
 
   /** The collector took the blob lock first; the upload waits, then writes its file again. */
@@ -114,16 +106,7 @@ class BlobCollectorTest {
     }
     assertEquals(201, reupload.get());
     assertArrayEquals(bytes, Files.readAllBytes(blobPath(sha)));
-    assertArrayEquals(
-        bytes,
-        given()
-            .auth()
-            .oauth2(token)
-            .get("/v1/media/" + sha)
-            .then()
-            .statusCode(200)
-            .extract()
-            .asByteArray());
+    assertArrayEquals(bytes, download(token, sha));
   }
 
   /** An upload holds the blob lock first; the collector waits, re-checks and keeps the file. */

@@ -4,6 +4,7 @@ import static io.restassured.RestAssured.given;
 import static io.syncforge.media.MediaTestSupport.adminToken;
 import static io.syncforge.media.MediaTestSupport.blobPath;
 import static io.syncforge.media.MediaTestSupport.content;
+import static io.syncforge.media.MediaTestSupport.download;
 import static io.syncforge.media.MediaTestSupport.newTenant;
 import static io.syncforge.media.MediaTestSupport.queryLong;
 import static io.syncforge.media.MediaTestSupport.sha256;
@@ -59,16 +60,7 @@ class MediaReferencesTest {
 
     given().auth().oauth2(user1).delete("/v1/media/" + sha).then().statusCode(204);
 
-    assertArrayEquals(
-        photo,
-        given()
-            .auth()
-            .oauth2(user2)
-            .get("/v1/media/" + sha)
-            .then()
-            .statusCode(200)
-            .extract()
-            .asByteArray());
+    assertArrayEquals(photo, download(user2, sha));
     collector.collect(Instant.now().plusSeconds(3600));
     assertTrue(Files.exists(blobPath(sha)), "bytes removed while user2 references them");
     given().auth().oauth2(user2).get("/v1/media/" + sha).then().statusCode(200);
@@ -165,15 +157,7 @@ class MediaReferencesTest {
                       holds = false;
                     }
                     if (holds) {
-                      byte[] got =
-                          given()
-                              .auth()
-                              .oauth2(token)
-                              .get("/v1/media/" + sha)
-                              .then()
-                              .statusCode(200)
-                              .extract()
-                              .asByteArray();
+                      byte[] got = download(token, sha);
                       assertArrayEquals(bytes, got);
                     }
                   }

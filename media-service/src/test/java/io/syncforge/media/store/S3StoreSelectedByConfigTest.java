@@ -3,6 +3,7 @@ package io.syncforge.media.store;
 import static io.restassured.RestAssured.given;
 import static io.syncforge.media.MediaTestSupport.blobPath;
 import static io.syncforge.media.MediaTestSupport.content;
+import static io.syncforge.media.MediaTestSupport.download;
 import static io.syncforge.media.MediaTestSupport.newTenant;
 import static io.syncforge.media.MediaTestSupport.sha256;
 import static io.syncforge.media.MediaTestSupport.tempFiles;
@@ -85,15 +86,7 @@ class S3StoreSelectedByConfigTest {
     assertFalse(Files.exists(blobPath(sha)), "nothing in the filesystem store");
     assertEquals(tempBefore, tempFiles(), "the temp file was consumed");
 
-    byte[] full =
-        given()
-            .auth()
-            .oauth2(token)
-            .get("/v1/media/" + sha)
-            .then()
-            .statusCode(200)
-            .extract()
-            .asByteArray();
+    byte[] full = download(token, sha);
     assertArrayEquals(bytes, full);
     byte[] part =
         given()

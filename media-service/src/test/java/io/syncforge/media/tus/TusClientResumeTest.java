@@ -2,6 +2,7 @@ package io.syncforge.media.tus;
 
 import static io.restassured.RestAssured.given;
 import static io.syncforge.media.MediaTestSupport.content;
+import static io.syncforge.media.MediaTestSupport.download;
 import static io.syncforge.media.MediaTestSupport.newTenant;
 import static io.syncforge.media.MediaTestSupport.sha256;
 import static io.syncforge.media.MediaTestSupport.token;
@@ -106,16 +107,7 @@ class TusClientResumeTest {
     } finally {
       pool.shutdownNow();
     }
-    assertArrayEquals(
-        video,
-        given()
-            .auth()
-            .oauth2(token)
-            .get("/v1/media/" + sha)
-            .then()
-            .statusCode(200)
-            .extract()
-            .asByteArray());
+    assertArrayEquals(video, download(token, sha));
     given().auth().oauth2(token).get("/v1/media/" + sha + "/meta").then().statusCode(200);
   }
 

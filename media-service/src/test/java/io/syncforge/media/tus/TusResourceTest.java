@@ -2,6 +2,7 @@ package io.syncforge.media.tus;
 
 import static io.restassured.RestAssured.given;
 import static io.syncforge.media.MediaTestSupport.content;
+import static io.syncforge.media.MediaTestSupport.download;
 import static io.syncforge.media.MediaTestSupport.newTenant;
 import static io.syncforge.media.MediaTestSupport.queryLong;
 import static io.syncforge.media.MediaTestSupport.sha256;
@@ -83,16 +84,7 @@ class TusResourceTest {
         .header("Tus-Resumable", "1.0.0")
         .header("Location", "/v1/media/" + sha);
 
-    assertArrayEquals(
-        bytes,
-        given()
-            .auth()
-            .oauth2(token)
-            .get("/v1/media/" + sha)
-            .then()
-            .statusCode(200)
-            .extract()
-            .asByteArray());
+    assertArrayEquals(bytes, download(token, sha));
     given()
         .auth()
         .oauth2(token)

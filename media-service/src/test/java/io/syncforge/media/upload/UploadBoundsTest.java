@@ -7,6 +7,7 @@ import static io.syncforge.media.MediaTestSupport.sha256;
 import static io.syncforge.media.MediaTestSupport.tempFiles;
 import static io.syncforge.media.MediaTestSupport.token;
 import static io.syncforge.media.MediaTestSupport.upload;
+import static io.syncforge.media.MediaTestSupport.uploadAs;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -86,13 +87,7 @@ class UploadBoundsTest {
     upload(token(tenant, "alice"), content(MAX)).then().statusCode(201);
     upload(token(tenant, "alice"), content(MAX)).then().statusCode(201);
     byte[] c = content(MAX);
-    given()
-        .auth()
-        .oauth2(token(tenant, "alice"))
-        .contentType("image/png")
-        .header(Headers.CONTENT_SHA256, sha256(c))
-        .body(new java.io.ByteArrayInputStream(c))
-        .post("/v1/media")
+    uploadAs(token(tenant, "alice"), "image/png", sha256(c), new java.io.ByteArrayInputStream(c))
         .then()
         .statusCode(507)
         .body("code", equalTo("quota_exceeded"));

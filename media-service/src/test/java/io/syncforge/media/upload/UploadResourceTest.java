@@ -10,6 +10,7 @@ import static io.syncforge.media.MediaTestSupport.sha256;
 import static io.syncforge.media.MediaTestSupport.tempFiles;
 import static io.syncforge.media.MediaTestSupport.token;
 import static io.syncforge.media.MediaTestSupport.upload;
+import static io.syncforge.media.MediaTestSupport.uploadAs;
 import static org.hamcrest.Matchers.endsWith;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.notNullValue;
@@ -88,13 +89,7 @@ class UploadResourceTest {
   void hashMismatchIs422AndKeepsNothing() throws Exception {
     byte[] bytes = content(5_000);
     String declared = sha256(content(10));
-    given()
-        .auth()
-        .oauth2(token(newTenant(), "alice"))
-        .contentType("image/png")
-        .header(Headers.CONTENT_SHA256, declared)
-        .body(bytes)
-        .post("/v1/media")
+    uploadAs(token(newTenant(), "alice"), "image/png", declared, bytes)
         .then()
         .statusCode(422)
         .contentType("application/problem+json")
@@ -132,13 +127,7 @@ class UploadResourceTest {
         "../../../../etc/passwd"
       })
   void malformedHashHeaderIs400(String hash) {
-    given()
-        .auth()
-        .oauth2(token(newTenant(), "alice"))
-        .contentType("image/png")
-        .header(Headers.CONTENT_SHA256, hash)
-        .body(content(10))
-        .post("/v1/media")
+    uploadAs(token(newTenant(), "alice"), "image/png", hash, content(10))
         .then()
         .statusCode(400)
         .body("code", equalTo("invalid_request"));
@@ -146,13 +135,7 @@ class UploadResourceTest {
 
   @Test
   void emptyBodyIs400() {
-    given()
-        .auth()
-        .oauth2(token(newTenant(), "alice"))
-        .contentType("image/png")
-        .header(Headers.CONTENT_SHA256, sha256(new byte[0]))
-        .body(new byte[0])
-        .post("/v1/media")
+    uploadAs(token(newTenant(), "alice"), "image/png", sha256(new byte[0]), new byte[0])
         .then()
         .statusCode(400)
         .body("code", equalTo("invalid_request"));
@@ -161,13 +144,7 @@ class UploadResourceTest {
   @Test
   void disallowedContentTypeIs415() {
     byte[] bytes = content(10);
-    given()
-        .auth()
-        .oauth2(token(newTenant(), "alice"))
-        .contentType("application/x-msdownload")
-        .header(Headers.CONTENT_SHA256, sha256(bytes))
-        .body(bytes)
-        .post("/v1/media")
+    uploadAs(token(newTenant(), "alice"), "application/x-msdownload", sha256(bytes), bytes)
         .then()
         .statusCode(415)
         .body("code", equalTo("unsupported_media_type"));
@@ -185,15 +162,7 @@ class UploadResourceTest {
         .statusCode(401);
     String expired =
         JwtTestResource.jwt().token(newTenant(), "alice", List.of(), Duration.ofMinutes(-5));
-    given()
-        .auth()
-        .oauth2(expired)
-        .contentType("image/png")
-        .header(Headers.CONTENT_SHA256, sha256(bytes))
-        .body(bytes)
-        .post("/v1/media")
-        .then()
-        .statusCode(401);
+    uploadAs(expired, "image/png", sha256(bytes), bytes).then().statusCode(401);
   }
 
   @ParameterizedTest

@@ -32,6 +32,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 import javax.sql.DataSource;
@@ -70,10 +71,14 @@ public class BatchApplier {
     this.validator = new MutationValidator(config.maxRecordBytes(), true);
   }
 
-  /** What one batch did, for notifications and metrics. */
+  /**
+   * What one batch did, for notifications and metrics. {@code tenantPartitions}: per tenant, per
+   * partition the batch held mutations of, the collections it changed there (empty when it only
+   * wrote receipts: rejections, duplicates, no-op changes).
+   */
   public record BatchResult(
       Map<Integer, Long> nextOffsets,
-      Map<String, Set<Integer>> tenantPartitions,
+      Map<String, Map<Integer, Set<String>>> tenantPartitions,
       int applied,
       int merged,
       int rejected,
@@ -93,9 +98,17 @@ public class BatchApplier {
     BatchResult plus(BatchResult o) {
       Map<Integer, Long> n = new HashMap<>(nextOffsets);
       o.nextOffsets.forEach((p, v) -> n.merge(p, v, Math::max));
-      Map<String, Set<Integer>> tp = new HashMap<>();
-      tenantPartitions.forEach((t, ps) -> tp.computeIfAbsent(t, x -> new TreeSet<>()).addAll(ps));
-      o.tenantPartitions.forEach((t, ps) -> tp.computeIfAbsent(t, x -> new TreeSet<>()).addAll(ps));
+      Map<String, Map<Integer, Set<String>>> tp = new HashMap<>();
+      for (Map<String, Map<Integer, Set<String>>> part :
+          List.of(tenantPartitions, o.tenantPartitions)) {
+        part.forEach(
+            (t, ps) ->
+                ps.forEach(
+                    (p, cs) ->
+                        tp.computeIfAbsent(t, x -> new TreeMap<>())
+                            .computeIfAbsent(p, x -> new TreeSet<>())
+                            .addAll(cs)));
+      }
       List<Instant> times = new ArrayList<>(receivedTimes);
       times.addAll(o.receivedTimes);
       return new BatchResult(
@@ -167,7 +180,7 @@ public class BatchApplier {
       Map<RecordKey, RecordRow> recordRows = new LinkedHashMap<>();
       List<ChangeRow> changeRows = new ArrayList<>();
       List<OutcomeRow> outcomeRows = new ArrayList<>();
-      Map<String, Set<Integer>> tenantPartitions = new HashMap<>();
+      Map<String, Map<Integer, Set<String>>> tenantPartitions = new HashMap<>();
       List<Instant> receivedTimes = new ArrayList<>();
       int applied = 0;
       int merged = 0;
@@ -177,7 +190,10 @@ public class BatchApplier {
         MutationEnvelope env = p.envelope();
         ConsumerRecord<String, byte[]> rec = p.record();
         MutationRef ref = ref(env);
-        tenantPartitions.computeIfAbsent(env.tenant(), t -> new TreeSet<>()).add(rec.partition());
+        Set<String> changedHere =
+            tenantPartitions
+                .computeIfAbsent(env.tenant(), t -> new TreeMap<>())
+                .computeIfAbsent(rec.partition(), x -> new TreeSet<>());
         if (done.containsKey(ref)) {
           duplicates++; // Same (client, mutation) again: its first outcome stands.
           continue;
@@ -213,6 +229,7 @@ public class BatchApplier {
           } else {
             Decision.Accept a = (Decision.Accept) d;
             if (a.changed()) {
+              changedHere.add(key.collection());
               state.put(key, a.state());
               recordRows.put(
                   key, new RecordRow(key, a.state(), rec.partition(), rec.offset(), now));
@@ -298,7 +315,7 @@ public class BatchApplier {
       }
       next.put(r.partition(), r.offset() + 1);
       Parsed p = parse(r);
-      Map<String, Set<Integer>> tenantPartitions = new HashMap<>();
+      Map<String, Map<Integer, Set<String>>> tenantPartitions = new HashMap<>();
       int rejectedCount = 0;
       int duplicates = 0;
       List<Instant> receivedTimes = new ArrayList<>();
@@ -306,7 +323,8 @@ public class BatchApplier {
       if (withReceipt && p.envelope() != null) {
         MutationEnvelope env = p.envelope();
         MutationRef ref = ref(env);
-        tenantPartitions.computeIfAbsent(env.tenant(), t -> new TreeSet<>()).add(r.partition());
+        // A receipt only: the tenant's pulls waiting for receipts wake, no collection changed.
+        tenantPartitions.put(env.tenant(), Map.of(r.partition(), Set.of()));
         if (repository.findOutcomes(c, List.of(ref)).containsKey(ref)) {
           duplicates++;
         } else {

@@ -109,6 +109,31 @@ public class ChangeLogRepository {
     return positions;
   }
 
+  /**
+   * Per partition, the lowest change-log offset at or beyond its stored position, for those that
+   * have one. Positions move in the same transaction as the log, so a hit means the offsets were
+   * reused: the topic was recreated and its new offsets would collide with the old log.
+   */
+  public Map<Integer, Long> loggedBeyond(Connection c, Map<Integer, Long> stored)
+      throws SQLException {
+    Map<Integer, Long> beyond = new HashMap<>();
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT log_offset FROM change_log WHERE log_partition = ? AND log_offset >= ?"
+                + " ORDER BY log_offset LIMIT 1")) {
+      for (Map.Entry<Integer, Long> e : stored.entrySet()) {
+        ps.setInt(1, e.getKey());
+        ps.setLong(2, e.getValue());
+        try (ResultSet rs = ps.executeQuery()) {
+          if (rs.next()) {
+            beyond.put(e.getKey(), rs.getLong(1));
+          }
+        }
+      }
+    }
+    return beyond;
+  }
+
   /** Stores each partition's next offset. */
   public void savePositions(Connection c, Map<Integer, Long> next, Instant now)
       throws SQLException {

@@ -3,8 +3,10 @@ package io.syncforge.changelog.apply;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import io.syncforge.protocol.messaging.ChangeNotification;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
 import org.eclipse.microprofile.reactive.messaging.Message;
@@ -13,8 +15,9 @@ import org.jboss.logging.Logger;
 
 /**
  * Publishes, after each commit, one {@link ChangeNotification} per tenant and partition of the
- * batch on {@code sync.changes} (key: tenant), carrying the partition's last applied offset. Best
- * effort: a lost notification only delays a waiting device until its wait times out.
+ * batch on {@code sync.changes} (key: tenant), carrying the partition's last applied offset and the
+ * collections the batch changed for the tenant there. Best effort: a lost notification only delays
+ * a waiting device until its wait times out.
  */
 @ApplicationScoped
 public class ChangeNotifier {
@@ -30,12 +33,20 @@ public class ChangeNotifier {
     this.emitter = emitter;
   }
 
-  /** Notifies every tenant of the batch; {@code nextOffsets} are the committed positions. */
-  public void notify(Map<String, Set<Integer>> tenantPartitions, Map<Integer, Long> nextOffsets) {
+  /**
+   * Notifies every tenant of the batch; {@code nextOffsets} are the committed positions. Each
+   * notification names the collections the batch changed for that tenant on that partition (an
+   * empty list when it only wrote receipts), so sync-api wakes only the parked pulls they concern.
+   */
+  public void notify(
+      Map<String, Map<Integer, Set<String>>> tenantPartitions, Map<Integer, Long> nextOffsets) {
     tenantPartitions.forEach(
         (tenant, partitions) -> {
-          for (int p : partitions) {
-            ChangeNotification n = new ChangeNotification(tenant, p, nextOffsets.get(p) - 1);
+          for (Map.Entry<Integer, Set<String>> part : partitions.entrySet()) {
+            int p = part.getKey();
+            ChangeNotification n =
+                new ChangeNotification(
+                    tenant, p, nextOffsets.get(p) - 1, List.copyOf(new TreeSet<>(part.getValue())));
             try {
               emitter.send(
                   Message.of(n)

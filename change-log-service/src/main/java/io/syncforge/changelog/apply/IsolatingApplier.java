@@ -27,8 +27,27 @@ public class IsolatingApplier {
     this.applier = applier;
   }
 
-  /** What one poll did, and how many of its mutations were isolated and rejected. */
-  public record Isolated(BatchResult result, int poisoned, List<String> codes) {}
+  /** The codes a poisoned mutation can get ({@link Faults#codeFor}). */
+  public static final List<ErrorCode> POISON_CODES =
+      List.of(ErrorCode.UNSTORABLE_VALUE, ErrorCode.RECORD_TOO_LARGE, ErrorCode.INTERNAL_REJECTION);
+
+  /**
+   * What one poll did, how many of its mutations were isolated and rejected, and what it took:
+   * {@code attempts} transactions in all (1 without poison), and at most {@code maxRecordAttempts}
+   * of them for any one record.
+   */
+  public record Isolated(
+      BatchResult result, int poisoned, List<String> codes, int attempts, int maxRecordAttempts) {}
+
+  /**
+   * The isolation budget: the most transactions one record of a poll of {@code n} may take part in:
+   * one per level of halving ({@code ceil(log2 n) + 1}) plus its own rejection, plus the
+   * receipt-less last resort.
+   */
+  public static int recordAttemptBudget(int n) {
+    int levels = 32 - Integer.numberOfLeadingZeros(Math.max(1, n) - 1); // ceil(log2 n)
+    return levels + 3;
+  }
 
   /**
    * Applies records of one poll (any partitions, each partition's records in offset order).
@@ -36,14 +55,42 @@ public class IsolatingApplier {
    * @throws Exception a transient failure: nothing after the last committed part is stored
    */
   public Isolated apply(List<ConsumerRecord<String, byte[]>> records) throws Exception {
+    Attempts attempts = new Attempts(records.size());
     java.util.ArrayList<String> codes = new java.util.ArrayList<>();
-    BatchResult r = applyPart(records, codes);
-    return new Isolated(r, codes.size(), List.copyOf(codes));
+    BatchResult r = applyPart(records, 0, codes, attempts);
+    return new Isolated(r, codes.size(), List.copyOf(codes), attempts.total, attempts.max());
   }
 
-  private BatchResult applyPart(List<ConsumerRecord<String, byte[]>> records, List<String> codes)
+  /** Transactions tried for one poll, in all and per record (by index in the poll). */
+  private static final class Attempts {
+    final int[] perRecord;
+    int total;
+
+    Attempts(int n) {
+      perRecord = new int[n];
+    }
+
+    void count(int from, int to) {
+      total++;
+      for (int i = from; i < to; i++) {
+        perRecord[i]++;
+      }
+    }
+
+    int max() {
+      int m = 0;
+      for (int a : perRecord) {
+        m = Math.max(m, a);
+      }
+      return m;
+    }
+  }
+
+  private BatchResult applyPart(
+      List<ConsumerRecord<String, byte[]>> records, int from, List<String> codes, Attempts attempts)
       throws Exception {
     try {
+      attempts.count(from, from + records.size());
       return applier.apply(records);
     } catch (Exception e) {
       if (Faults.isTransient(e)) {
@@ -54,8 +101,9 @@ public class IsolatingApplier {
             "batch of %d failed (%s); applying it in halves to isolate the mutation",
             records.size(), Faults.describe(e));
         int half = records.size() / 2;
-        BatchResult left = applyPart(records.subList(0, half), codes);
-        BatchResult right = applyPart(records.subList(half, records.size()), codes);
+        BatchResult left = applyPart(records.subList(0, half), from, codes, attempts);
+        BatchResult right =
+            applyPart(records.subList(half, records.size()), from + half, codes, attempts);
         return left.plus(right);
       }
       ConsumerRecord<String, byte[]> poisoned = records.get(0);
@@ -67,13 +115,15 @@ public class IsolatingApplier {
           poisoned.offset(),
           code.code());
       codes.add(code.code());
-      return rejectOne(poisoned, code, Faults.describe(e));
+      return rejectOne(poisoned, from, code, Faults.describe(e), attempts);
     }
   }
 
-  private BatchResult rejectOne(ConsumerRecord<String, byte[]> r, ErrorCode code, String reason)
+  private BatchResult rejectOne(
+      ConsumerRecord<String, byte[]> r, int index, ErrorCode code, String reason, Attempts attempts)
       throws SQLException {
     try {
+      attempts.count(index, index + 1);
       return applier.reject(r, code, reason, true);
     } catch (SQLException | RuntimeException e) {
       if (Faults.isTransient(e)) {
@@ -81,6 +131,7 @@ public class IsolatingApplier {
       }
       // Even the receipt cannot be stored: dead letter and position only, never a wedge.
       LOG.errorf(e, "receipt for %d:%d cannot be stored either", r.partition(), r.offset());
+      attempts.count(index, index + 1);
       return applier.reject(r, code, reason, false);
     }
   }

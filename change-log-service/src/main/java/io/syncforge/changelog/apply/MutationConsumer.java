@@ -91,6 +91,14 @@ public class MutationConsumer {
   private volatile String topologyProblem;
   private volatile long lastProgressNanos = System.nanoTime();
   private volatile long lastFaultNanos;
+
+  /** Records of the batch being applied: polled, so not in Kafka's lag, but still waiting. */
+  private volatile int inFlight;
+
+  /** Failed attempts of the batch starting at the same record, before it commits. */
+  private volatile int batchRetries;
+
+  private String retriedBatch;
   private volatile KafkaConsumer<String, byte[]> consumer;
   private long nextTopologyCheck;
   private Thread thread;
@@ -107,6 +115,8 @@ public class MutationConsumer {
   private Timer readPhase;
   private Timer resolvePhase;
   private Timer writePhase;
+  private DistributionSummary batchAttempts;
+  private DistributionSummary retriesBeforeCommit;
 
   MutationConsumer(
       ChangeLogConfig config,
@@ -152,6 +162,25 @@ public class MutationConsumer {
         DistributionSummary.builder("sync.apply.batch.size")
             .publishPercentileHistogram()
             .register(metrics);
+    batchAttempts =
+        DistributionSummary.builder("sync.apply.batch.attempts")
+            .description(
+                "transactions one poll took: 1, or more while isolating poisoned mutations")
+            .register(metrics);
+    retriesBeforeCommit =
+        DistributionSummary.builder("sync.apply.batch.retries")
+            .description("transient-fault retries a batch needed before it committed")
+            .register(metrics);
+    Gauge.builder("sync.apply.batch.retrying", this, m -> m.batchRetries)
+        .description("transient-fault retries of the batch being applied so far")
+        .register(metrics);
+    // Created at 0, so dashboards and alerts see the series before the first fault.
+    for (String cause : List.of("kafka", "consumer", "offset-out-of-range")) {
+      metrics.counter("sync.apply.retries", "cause", cause);
+    }
+    for (io.syncforge.protocol.ErrorCode code : IsolatingApplier.POISON_CODES) {
+      metrics.counter("sync.mutations.poisoned", "code", code.code());
+    }
     readPhase = metrics.timer("sync.apply.phase", "phase", "read");
     resolvePhase = metrics.timer("sync.apply.phase", "phase", "resolve");
     writePhase = metrics.timer("sync.apply.phase", "phase", "write");
@@ -214,15 +243,23 @@ public class MutationConsumer {
     return (System.nanoTime() - lastProgressNanos) / 1e9;
   }
 
-  /** Mutations waiting in Kafka for the assigned partitions that are not refused. */
+  /**
+   * Mutations waiting for the assigned partitions that are not refused: Kafka's lag, plus the
+   * polled batch being applied (a batch stuck in PostgreSQL is work waiting, not idleness).
+   */
   public long lagWaiting() {
-    long sum = 0;
+    long sum = inFlight;
     for (Map.Entry<Integer, AtomicLong> e : lag.entrySet()) {
       if (assigned.contains(e.getKey()) && !refused.containsKey(e.getKey())) {
         sum += e.getValue().get();
       }
     }
     return sum;
+  }
+
+  /** Transient-fault retries of the batch being applied so far (0 once it commits). */
+  public int batchRetries() {
+    return batchRetries;
   }
 
   /** Whether a transient fault happened within {@code window}: it explains a lack of progress. */
@@ -271,6 +308,11 @@ public class MutationConsumer {
     props.put(
         ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
         "org.apache.kafka.clients.consumer.CooperativeStickyAssignor");
+    // partitionsFor (the partition-count check) answers from this cache: without a refresh at
+    // least every topology-recheck, added partitions or a recreated topic went unseen for 5 min.
+    props.put(
+        ConsumerConfig.METADATA_MAX_AGE_CONFIG,
+        Long.toString(Math.max(1000, config.topologyRecheck().toMillis())));
     // Reconnect to a restarted broker quickly, but do not hammer an absent one.
     props.put(ConsumerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, "5000");
     return props;
@@ -360,10 +402,20 @@ public class MutationConsumer {
   private boolean applyBatch(
       KafkaConsumer<String, byte[]> c, List<ConsumerRecord<String, byte[]>> records) {
     long t0 = System.nanoTime();
+    ConsumerRecord<String, byte[]> head = records.get(0);
+    String batch = head.partition() + ":" + head.offset();
+    if (!batch.equals(retriedBatch)) {
+      retriedBatch = batch;
+      batchRetries = 0;
+    }
     IsolatingApplier.Isolated done;
+    inFlight = records.size();
     try {
       done = applier.apply(records);
     } catch (Exception e) {
+      // Only a transient fault reaches here (IsolatingApplier settles every other failure), so
+      // a batch is retried exactly as often as transient faults hit it: the transient-fault budget.
+      batchRetries++;
       failures.increment();
       fault(Faults.cause(e), e);
       LOG.errorf(
@@ -373,8 +425,14 @@ public class MutationConsumer {
       // The consumer's positions are past the batch: back to the stored ones before any poll.
       repositionAll(c);
       return false;
+    } finally {
+      inFlight = 0;
     }
     BatchResult result = done.result();
+    batchAttempts.record(done.attempts());
+    retriesBeforeCommit.record(batchRetries);
+    retriedBatch = null;
+    batchRetries = 0;
     batchTimer.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
     record(result);
     for (String code : done.codes()) {
@@ -470,8 +528,10 @@ public class MutationConsumer {
     }
     List<Integer> ids = pending.stream().map(TopicPartition::partition).toList();
     Map<Integer, Long> stored;
+    Map<Integer, Long> reused;
     try (Connection conn = dataSource.getConnection()) {
       stored = repository.positions(conn, ids);
+      reused = repository.loggedBeyond(conn, stored);
     } catch (Exception e) {
       // Without the stored positions we cannot know where to resume: stay paused, retry.
       fault(Faults.cause(e), e);
@@ -486,7 +546,12 @@ public class MutationConsumer {
       long first = earliest.getOrDefault(tp, 0L);
       long last = end.getOrDefault(tp, 0L);
       String problem = null;
-      if (tp.partition() >= config.partitions()) {
+      String mismatch = topologyProblem;
+      if (mismatch != null) {
+        // Keys map to other partitions than the log's epoch assumes: applying any partition
+        // would put mutations where cursors do not look. Refuse all until the operator decides.
+        problem = mismatch;
+      } else if (tp.partition() >= config.partitions()) {
         problem =
             "partition "
                 + tp.partition()
@@ -504,6 +569,13 @@ public class MutationConsumer {
                 + " is below the earliest available offset "
                 + first
                 + ": mutations were deleted from Kafka before they were applied";
+      } else if (reused.containsKey(tp.partition())) {
+        problem =
+            "the change log already holds offset "
+                + reused.get(tp.partition())
+                + " at or beyond the stored position "
+                + position
+                + ": the topic was recreated and its offsets would collide with the old log";
       } else if (position != null && position > last) {
         problem =
             "stored position "
@@ -570,6 +642,8 @@ public class MutationConsumer {
     synchronized (unpositioned) {
       unpositioned.addAll(c.assignment());
     }
+    // At once, before the next poll: a mismatch found now must refuse before anything is applied.
+    positionPending(c);
   }
 
   private final class Rebalance implements ConsumerRebalanceListener {

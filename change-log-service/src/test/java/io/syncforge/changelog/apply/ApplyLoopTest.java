@@ -226,6 +226,85 @@ class ApplyLoopTest {
     assertTrue(found, "a notification covers the change's offset");
   }
 
+  @Test
+  void notificationsNameTheCollectionsTheCommitChangedPerTenantAndPartition() throws Exception {
+    String t = "t-notify-coll";
+    List<MutationEnvelope> batch = new ArrayList<>();
+    for (int i = 0; i < 24; i++) {
+      String collection = i % 3 == 0 ? "notes" : i % 3 == 1 ? "tasks" : "photos";
+      batch.add(
+          envelope(
+              t,
+              "c1",
+              mutation(UUID.randomUUID(), collection, "r" + i, Op.UPSERT, null, "{\"i\":1}")));
+    }
+    log.send(batch);
+    UUID last = batch.get(batch.size() - 1).mutation().mutationId();
+    assertEquals(
+        24, log.awaitCount(24, WAIT, "SELECT count(*) FROM mutation_outcomes WHERE tenant = ?", t));
+    assertEquals("applied", log.awaitOutcome(last, WAIT));
+    // A receipt without a change (base ahead): its notification names no collection.
+    MutationEnvelope first = batch.get(0);
+    UUID ahead = UUID.randomUUID();
+    log.send(
+        envelope(
+            t,
+            "c1",
+            mutation(
+                ahead,
+                first.mutation().collection(),
+                first.mutation().recordId(),
+                Op.PATCH,
+                9L,
+                "{\"i\":2}")));
+    assertEquals("rejected", log.awaitOutcome(ahead, WAIT));
+    int aheadPartition =
+        ((Number)
+                log.scalar(
+                    "SELECT log_partition FROM mutation_outcomes WHERE mutation_id = ?", ahead))
+            .intValue();
+    long aheadOffset =
+        ((Number)
+                log.scalar("SELECT log_offset FROM mutation_outcomes WHERE mutation_id = ?", ahead))
+            .longValue();
+
+    // What the change log holds: per partition, the collections changed for the tenant.
+    java.util.Map<Integer, java.util.Set<String>> changed = new java.util.TreeMap<>();
+    try (Connection c = log.connect();
+        PreparedStatement ps =
+            c.prepareStatement(
+                "SELECT log_partition, collection FROM change_log WHERE tenant = ?")) {
+      ps.setString(1, t);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          changed
+              .computeIfAbsent(rs.getInt(1), p -> new java.util.TreeSet<>())
+              .add(rs.getString(2));
+        }
+      }
+    }
+    assertTrue(changed.size() > 1, "the test spreads over several partitions: " + changed);
+
+    java.util.Map<Integer, java.util.Set<String>> notified = new java.util.TreeMap<>();
+    boolean receiptOnly = false;
+    for (ConsumerRecord<String, byte[]> r : readAll("sync.changes", 1)) {
+      ChangeNotification n = LogFixture.JSON.readValue(r.value(), ChangeNotification.class);
+      if (!n.tenant().equals(t)) {
+        continue;
+      }
+      assertNotNull(n.collections(), "the writer names the collections: " + n);
+      notified
+          .computeIfAbsent(n.partition(), p -> new java.util.TreeSet<>())
+          .addAll(n.collections());
+      if (n.partition() == aheadPartition && n.lastOffset() >= aheadOffset) {
+        receiptOnly = true;
+        assertEquals(List.of(), n.collections(), "a receipt-only commit changed no collection");
+      }
+    }
+    assertEquals(changed, notified, "exactly the changed collections, per partition");
+    assertTrue(receiptOnly, "the receipt-only commit was notified too");
+  }
+
   /** Reads a topic from the beginning until at least {@code min} records or 20 s. */
   static List<ConsumerRecord<String, byte[]>> readAll(String topic, int min) {
     Properties p = new Properties();

@@ -49,7 +49,9 @@ import org.junit.jupiter.api.Test;
  * checked against a reference model (the conflict rules applied in memory, one mutation at a time,
  * with PostgreSQL refusing NUL characters): every mutation gets exactly one final outcome equal to
  * the model's, versions strictly increase per record, the change log replays to the records table,
- * and no batch needed a retry (the transient-fault budget of a healthy database is 0).
+ * no batch needed a retry (the transient-fault budget: a batch is retried only after a transient
+ * fault, so 0 times on a healthy database), a batch without poison commits in one transaction, and
+ * isolating poison stays within {@link IsolatingApplier#recordAttemptBudget} per record.
  *
  * <p>jqwik generates the histories; Quarkus's test extension does not run inside jqwik's engine, so
  * the tries run in one JUnit test with a fixed seed per try, printed on failure to reproduce.
@@ -218,13 +220,31 @@ class WriterPropertyTest {
               "sync.mutations", partition, i, e.key(), LogFixture.JSON.writeValueAsBytes(e)));
     }
     int from = 0;
+    AtomicInteger poisoned = new AtomicInteger();
     while (from < records.size()) {
       int to = Math.min(records.size(), from + 1 + random.nextInt(records.size()));
-      // A healthy database: no batch may fail (the transient-fault budget is 0 here).
-      applier.apply(records.subList(from, to));
+      // A healthy database: no batch may fail (the transient-fault budget is 0 here: a batch is
+      // retried only after a transient fault), and isolating poison stays within its budget.
+      int n = to - from;
+      IsolatingApplier.Isolated done = applier.apply(records.subList(from, to));
+      if (done.poisoned() == 0) {
+        assertEquals(1, done.attempts(), "a batch without poison commits in one transaction");
+      } else {
+        assertTrue(
+            done.maxRecordAttempts() <= IsolatingApplier.recordAttemptBudget(n),
+            "attempts per record " + done.maxRecordAttempts() + " for a batch of " + n);
+        assertTrue(
+            done.attempts() <= 1 + done.poisoned() * 2 * IsolatingApplier.recordAttemptBudget(n),
+            "transactions " + done.attempts() + " for " + done.poisoned() + " poisoned of " + n);
+      }
+      poisoned.addAndGet(done.poisoned());
       from = to;
     }
 
+    assertEquals(
+        modelOutcomes.values().stream().filter(o -> "unstorable_value".equals(o[2])).count(),
+        (long) poisoned.get(),
+        "every mutation PostgreSQL refuses is isolated once, nothing else");
     try (Connection c = log.connect()) {
       // Exactly one final outcome per distinct mutation, equal to the model's.
       Map<String, Object[]> real = new HashMap<>();

@@ -9,9 +9,11 @@ import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
+import java.security.MessageDigest;
 import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.Signature;
+import java.security.interfaces.RSAPublicKey;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.security.spec.X509EncodedKeySpec;
 import java.time.Duration;
@@ -22,21 +24,42 @@ import java.util.Objects;
 import java.util.UUID;
 
 /**
- * Development and test signing keys (RS256) and device tokens in the shape the services expect:
- * claims {@code iss}, {@code sub} (user), {@code tenant}, {@code groups} ({@code sync-admin} for
- * admins). Keys are generated on first use into a directory and reused; they are never committed.
+ * Development and test signing keys (RS256) and device tokens in the shape an identity provider
+ * issues them and the services expect: header {@code kid}; claims {@code iss}, {@code aud}, {@code
+ * sub} (user), {@code tenant}, {@code groups} ({@code sync-admin} for admins), {@code iat}, {@code
+ * exp}. Keys are generated on first use into a directory and reused; they are never committed. The
+ * public key is also available as a JWKS ({@link #jwks}) for tests of key rotation.
  */
 public final class DevJwt {
 
   /** The issuer every service accepts in dev and test. */
   public static final String ISSUER = "https://syncforge.dev/issuer";
 
+  /** The audience every service expects in dev and test ({@code mp.jwt.verify.audiences}). */
+  public static final String AUDIENCE = "syncforge-api";
+
   private final Path publicKeyPem;
   private final PrivateKey privateKey;
+  private final RSAPublicKey publicKey;
+  private final String kid;
 
-  private DevJwt(Path publicKeyPem, PrivateKey privateKey) {
+  private DevJwt(Path publicKeyPem, PrivateKey privateKey, RSAPublicKey publicKey) {
     this.publicKeyPem = publicKeyPem;
     this.privateKey = privateKey;
+    this.publicKey = publicKey;
+    this.kid = kidOf(publicKey);
+  }
+
+  /** A fresh key pair held in memory only (tests of wrong keys and of key rotation). */
+  public static DevJwt inMemory() {
+    try {
+      KeyPairGenerator gen = KeyPairGenerator.getInstance("RSA");
+      gen.initialize(2048);
+      KeyPair kp = gen.generateKeyPair();
+      return new DevJwt(null, kp.getPrivate(), (RSAPublicKey) kp.getPublic());
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("cannot generate a key pair", e);
+    }
   }
 
   /** Loads the key pair from {@code dir}, generating it there first if it is missing. */
@@ -57,9 +80,10 @@ public final class DevJwt {
       byte[] der = unpem(Files.readString(priv));
       PrivateKey key = KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(der));
       // Fail early if the public half is unreadable.
-      KeyFactory.getInstance("RSA")
-          .generatePublic(new X509EncodedKeySpec(unpem(Files.readString(pub))));
-      return new DevJwt(pub.toAbsolutePath(), key);
+      PublicKey publicKey =
+          KeyFactory.getInstance("RSA")
+              .generatePublic(new X509EncodedKeySpec(unpem(Files.readString(pub))));
+      return new DevJwt(pub.toAbsolutePath(), key, (RSAPublicKey) publicKey);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read or write dev keys in " + dir, e);
     } catch (GeneralSecurityException e) {
@@ -74,11 +98,34 @@ public final class DevJwt {
 
   /** The public key in PEM text. */
   public String publicKeyPemText() {
-    try {
-      return Files.readString(publicKeyPem);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    return pem("PUBLIC KEY", publicKey.getEncoded());
+  }
+
+  /**
+   * The key id ({@code kid}) tokens carry: derived from the public key, so a new key has a new one.
+   */
+  public String kid() {
+    return kid;
+  }
+
+  /** The public key as one JWK (RSA, {@code use: sig}, {@code alg: RS256}, {@link #kid}). */
+  public String jwk() {
+    return "{\"kty\":\"RSA\",\"use\":\"sig\",\"alg\":\"RS256\",\"kid\":"
+        + quote(kid)
+        + ",\"n\":"
+        + quote(b64(unsigned(publicKey.getModulus().toByteArray())))
+        + ",\"e\":"
+        + quote(b64(unsigned(publicKey.getPublicExponent().toByteArray())))
+        + "}";
+  }
+
+  /** A JWKS document ({@code {"keys":[...]}}) holding the public keys of {@code keys}. */
+  public static String jwks(List<DevJwt> keys) {
+    StringBuilder sb = new StringBuilder("{\"keys\":[");
+    for (int i = 0; i < keys.size(); i++) {
+      sb.append(i == 0 ? "" : ",").append(keys.get(i).jwk());
     }
+    return sb.append("]}").toString();
   }
 
   /** A device token valid for 12 hours. */
@@ -92,6 +139,7 @@ public final class DevJwt {
     Instant now = Instant.now();
     StringBuilder claims = new StringBuilder("{");
     claims.append("\"iss\":").append(quote(ISSUER));
+    claims.append(",\"aud\":").append(quote(AUDIENCE));
     claims.append(",\"sub\":").append(quote(user));
     claims.append(",\"upn\":").append(quote(user));
     if (tenant != null) {
@@ -110,8 +158,18 @@ public final class DevJwt {
     claims.append(",\"exp\":").append(now.plus(lifetime).getEpochSecond());
     claims.append(",\"jti\":").append(quote(UUID.randomUUID().toString()));
     claims.append("}");
-    String header = b64("{\"alg\":\"RS256\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8));
-    String body = b64(claims.toString().getBytes(StandardCharsets.UTF_8));
+    return sign(claims.toString());
+  }
+
+  /** Signs {@code claimsJson} as given (RS256, header with {@link #kid}): tests of odd claims. */
+  public String sign(String claimsJson) {
+    return sign("{\"alg\":\"RS256\",\"typ\":\"JWT\",\"kid\":" + quote(kid) + "}", claimsJson);
+  }
+
+  /** Signs {@code claimsJson} with RS256 under {@code headerJson} as given. */
+  public String sign(String headerJson, String claimsJson) {
+    String header = b64(headerJson.getBytes(StandardCharsets.UTF_8));
+    String body = b64(claimsJson.getBytes(StandardCharsets.UTF_8));
     String signingInput = header + "." + body;
     try {
       Signature sig = Signature.getInstance("SHA256withRSA");
@@ -159,7 +217,24 @@ public final class DevJwt {
     return sb.append('"').toString();
   }
 
-  private static String b64(byte[] bytes) {
+  private static String kidOf(RSAPublicKey key) {
+    try {
+      byte[] digest = MessageDigest.getInstance("SHA-256").digest(key.getEncoded());
+      return "dev-" + b64(digest).substring(0, 12);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static byte[] unsigned(byte[] twosComplement) {
+    if (twosComplement.length > 1 && twosComplement[0] == 0) {
+      return java.util.Arrays.copyOfRange(twosComplement, 1, twosComplement.length);
+    }
+    return twosComplement;
+  }
+
+  /** URL-safe base64 without padding, as JWTs use. */
+  public static String b64(byte[] bytes) {
     return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
   }
 

@@ -229,7 +229,11 @@ public final class LocalStack implements AutoCloseable {
     Map<String, String> c = new HashMap<>();
     c.put("quarkus.http.host", "0.0.0.0");
     c.put("kafka.bootstrap.servers", kafka.bootstrapServers());
+    // The dev key file (PEM) stands in for the identity provider's JWKS; DevJwt tokens carry this
+    // issuer and audience (a packaged service refuses to start without an audience).
     c.put("mp.jwt.verify.publickey.location", jwt.publicKeyPem().toString());
+    c.put("mp.jwt.verify.issuer", DevJwt.ISSUER);
+    c.put("mp.jwt.verify.audiences", DevJwt.AUDIENCE);
     c.put("quarkus.datasource.jdbc.url", jdbc);
     switch (service) {
       case CHANGELOG -> {

@@ -21,7 +21,8 @@ public record Caller(String tenant, String user, boolean admin) {
   /**
    * Reads the caller from a verified token.
    *
-   * @throws ProblemException 403 {@code forbidden} when the token lacks a valid tenant claim
+   * @throws ProblemException 401 {@code unauthorized} when the token lacks a valid tenant claim: a
+   *     token not issued for SyncForge's devices is no credential here (issue 13 item 4)
    */
   public static Caller of(JsonWebToken jwt) {
     if (jwt == null || jwt.getRawToken() == null) {
@@ -32,7 +33,7 @@ public record Caller(String tenant, String user, boolean admin) {
     try {
       Ids.validateTenant(tenant);
     } catch (ValidationException e) {
-      throw new ProblemException(ErrorCode.FORBIDDEN, "the token has no valid tenant claim");
+      throw new ProblemException(ErrorCode.UNAUTHORIZED, "the token has no valid tenant claim");
     }
     String user = jwt.getSubject() != null ? jwt.getSubject() : jwt.getName();
     boolean admin = jwt.getGroups() != null && jwt.getGroups().contains(ADMIN_ROLE);

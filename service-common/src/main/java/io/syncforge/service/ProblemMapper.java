@@ -49,6 +49,9 @@ public class ProblemMapper implements ExceptionMapper<Throwable> {
       if (p.retryAfterSeconds() != null) {
         r.header("Retry-After", p.retryAfterSeconds());
       }
+      if (p.code() == ErrorCode.UNAUTHORIZED) {
+        r.header("WWW-Authenticate", "Bearer");
+      }
       return r.build();
     }
     if (e instanceof UnauthorizedException || e instanceof AuthenticationFailedException) {

@@ -69,7 +69,7 @@ class SecurityAndTransportTest {
   }
 
   @Test
-  void aTokenWithoutTenantIs403() {
+  void aTokenWithoutTenantIs401() {
     String noTenant = JwtTestResource.jwt().token(null, "u", List.of(), Duration.ofMinutes(5));
     for (String path : ENDPOINTS) {
       given()
@@ -77,9 +77,9 @@ class SecurityAndTransportTest {
           .oauth2(noTenant)
           .get(path)
           .then()
-          .statusCode(403)
+          .statusCode(401)
           .contentType("application/problem+json")
-          .body("code", equalTo("forbidden"));
+          .body("code", equalTo("unauthorized"));
     }
     given()
         .auth()
@@ -88,8 +88,8 @@ class SecurityAndTransportTest {
         .body("{\"clientId\":\"d\",\"mutations\":[]}")
         .post("/v1/sync/push")
         .then()
-        .statusCode(403)
-        .body("code", equalTo("forbidden"));
+        .statusCode(401)
+        .body("code", equalTo("unauthorized"));
   }
 
   @Test

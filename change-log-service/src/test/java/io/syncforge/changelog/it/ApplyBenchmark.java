@@ -64,7 +64,9 @@ class ApplyBenchmark {
               "kafka.bootstrap.servers",
               kafka.bootstrapServers(),
               "mp.jwt.verify.publickey.location",
-              jwt.publicKeyPem().toString());
+              jwt.publicKeyPem().toString(),
+              "mp.jwt.verify.audiences",
+              DevJwt.AUDIENCE);
       try (LogFixture log = new LogFixture(kafka.bootstrapServers(), jdbc);
           QuarkusAppProcess service = app("bench", config)) {
         // Half creates, half patches of those records: every mutation writes a record, a log

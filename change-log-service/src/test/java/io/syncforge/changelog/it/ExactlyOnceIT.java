@@ -54,14 +54,23 @@ class ExactlyOnceIT {
     DevJwt jwt = DevJwt.inDirectory(Path.of("target", "it", "jwt"));
     config =
         Map.of(
-            "quarkus.datasource.jdbc.url", jdbc,
-            "quarkus.datasource.username", "postgres",
-            "quarkus.datasource.password", "",
-            "kafka.bootstrap.servers", kafka.bootstrapServers(),
-            "mp.jwt.verify.publickey.location", jwt.publicKeyPem().toString(),
+            "quarkus.datasource.jdbc.url",
+            jdbc,
+            "quarkus.datasource.username",
+            "postgres",
+            "quarkus.datasource.password",
+            "",
+            "kafka.bootstrap.servers",
+            kafka.bootstrapServers(),
+            "mp.jwt.verify.publickey.location",
+            jwt.publicKeyPem().toString(),
+            "mp.jwt.verify.audiences",
+            DevJwt.AUDIENCE,
             // A killed instance's partitions move on after this long.
-            "sync.changelog.session-timeout", "6S",
-            "sync.changelog.max-poll-records", "500");
+            "sync.changelog.session-timeout",
+            "6S",
+            "sync.changelog.max-poll-records",
+            "500");
   }
 
   @AfterAll

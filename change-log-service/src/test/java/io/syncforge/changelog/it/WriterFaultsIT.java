@@ -69,6 +69,7 @@ class WriterFaultsIT {
             "quarkus.datasource.password", "",
             "kafka.bootstrap.servers", kafka.bootstrapServers(),
             "mp.jwt.verify.publickey.location", jwt.publicKeyPem().toString(),
+            "mp.jwt.verify.audiences", DevJwt.AUDIENCE,
             "sync.changelog.max-poll-records", "200",
             "sync.changelog.retry-max", "3s",
             "sync.changelog.topology-recheck", "2s");

@@ -42,18 +42,7 @@ final class Device implements AutoCloseable {
             .mediaDir(dir.resolve("media"))
             .token(stack.token(tenant, name))
             .pullLimit(Integer.getInteger("device.pullLimit", 500))
-            .conflictListener(
-                new ConflictListener() {
-                  @Override
-                  public void onMerged(MutationOutcome outcome) {
-                    merged.add(outcome);
-                  }
-
-                  @Override
-                  public void onRejected(MutationOutcome outcome) {
-                    rejected.add(outcome);
-                  }
-                })
+            .conflictListener(ConflictListener.of(merged::add, rejected::add))
             .build();
   }
 

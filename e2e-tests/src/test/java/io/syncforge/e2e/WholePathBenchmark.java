@@ -65,6 +65,9 @@ class WholePathBenchmark {
           fresh.client.collection("items").list().size(), s, RECORDS / s, r);
     }
 
+    // (a-heap) the same first sync in a JVM of its own limited to 128 MiB of heap.
+    firstSyncInChildJvm(big);
+
     // (a') the same snapshot read over plain HTTP without a client database: the server's share.
     for (int pageSize : new int[] {500, 5000}) {
       long h0 = System.nanoTime();
@@ -135,6 +138,38 @@ class WholePathBenchmark {
   }
 
   private String lastCursor;
+
+  private void firstSyncInChildJvm(String tenant) throws Exception {
+    java.nio.file.Path dir =
+        java.nio.file.Files.createTempDirectory(java.nio.file.Path.of("target"), "probe-");
+    Process p =
+        new ProcessBuilder(
+                java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx128m",
+                "-cp",
+                System.getProperty("java.class.path"),
+                FirstSyncProbe.class.getName(),
+                stack.apiUrl(),
+                stack.token(tenant, "probe"),
+                dir.resolve("local.db").toAbsolutePath().toString())
+            .redirectErrorStream(true)
+            .start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    int code = p.waitFor();
+    String line =
+        out.lines().filter(l -> l.startsWith("PROBE")).findFirst().orElse("PROBE none " + out);
+    String[] f = line.split(" ");
+    if (code == 0 && f.length == 4) {
+      System.out.printf(
+          "[bench] (a-heap) first sync in a child JVM with -Xmx128m: %s records in %s ms,"
+              + " peak heap (pool peaks, upper bound) %s MiB%n",
+          f[1], f[2], f[3]);
+    } else {
+      System.out.printf(
+          "[bench] (a-heap) first sync in a child JVM with -Xmx128m FAILED (exit %d): %s%n",
+          code, out.length() > 2000 ? out.substring(out.length() - 2000) : out);
+    }
+  }
 
   /** Pulls until hasMore is false; returns {wire bytes, json bytes, changes}. */
   private long[] pullAll(String token, String cursor) throws Exception {

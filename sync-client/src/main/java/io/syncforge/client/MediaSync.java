@@ -3,6 +3,7 @@ package io.syncforge.client;
 import io.syncforge.client.internal.MediaEngine;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Optional;
 
 /**
@@ -37,6 +38,30 @@ public final class MediaSync {
     }
     client.checkOpen();
     return engine.attach(file, contentType);
+  }
+
+  /** How often, at most, a file's moving bytes are reported to progress listeners. */
+  public static final Duration PROGRESS_INTERVAL = Duration.ofMillis(100);
+
+  /** The progress of the current (or last) media run: per file and overall. */
+  public MediaProgress progress() {
+    return engine.progress();
+  }
+
+  /**
+   * Adds a progress listener (called on the client's callback executor when a file starts, ends or
+   * fails, and at most every {@link #PROGRESS_INTERVAL} per file while bytes move).
+   */
+  public void addProgressListener(MediaProgressListener listener) {
+    if (listener == null) {
+      throw new NullPointerException("listener == null");
+    }
+    client.listeners().addMedia(listener);
+  }
+
+  /** Removes a progress listener. */
+  public void removeProgressListener(MediaProgressListener listener) {
+    client.listeners().removeMedia(listener);
   }
 
   /** The verified local copy of {@code sha256}, if downloaded or attached. */

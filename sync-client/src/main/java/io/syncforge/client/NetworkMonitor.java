@@ -20,12 +20,26 @@ public interface NetworkMonitor {
    */
   default void setListener(Listener listener) {}
 
-  /** Connectivity callbacks; the scheduler's implementation is thread-safe. */
+  /**
+   * Connectivity callbacks; the scheduler's implementation is thread-safe. A functional interface:
+   * {@code online -> ...}.
+   */
+  @FunctionalInterface
   interface Listener {
-    /** The network came back: the scheduler syncs at once. */
-    default void onAvailable() {}
+    /**
+     * Connectivity changed: {@code true} = the network came back (the scheduler syncs at once),
+     * {@code false} = it was lost (timed syncs stop until it returns).
+     */
+    void onChange(boolean online);
 
-    /** The network was lost: the scheduler stops timed syncs until it returns. */
-    default void onLost() {}
+    /** The network came back. */
+    default void onAvailable() {
+      onChange(true);
+    }
+
+    /** The network was lost. */
+    default void onLost() {
+      onChange(false);
+    }
   }
 }

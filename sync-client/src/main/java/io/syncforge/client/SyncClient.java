@@ -137,8 +137,11 @@ public final class SyncClient implements AutoCloseable {
     this.mediaExecutor =
         Executors.newFixedThreadPool(b.mediaConcurrency, daemon("syncforge-media"));
     this.timerExecutor = Executors.newSingleThreadScheduledExecutor(daemon("syncforge-timer"));
-    this.prefetchExecutor = Executors.newSingleThreadExecutor(daemon("syncforge-prefetch"));
+    // Snapshot prefetch (one page ahead) and the extra push batches in flight (SyncEngine).
+    this.prefetchExecutor =
+        Executors.newFixedThreadPool(SyncEngine.PUSH_PARALLELISM, daemon("syncforge-prefetch"));
     MediaEngine mediaEngine = new MediaEngine(store, api, mediaDir, mediaExecutor);
+    mediaEngine.setProgressSink(listeners::media);
     List<String> scope = new ArrayList<>(b.collections);
     if (!scope.isEmpty() && !scope.contains(MediaCollection.NAME)) {
       scope.add(MediaCollection.NAME);
@@ -156,6 +159,7 @@ public final class SyncClient implements AutoCloseable {
             b.clock,
             syncExecutor,
             prefetchExecutor);
+    engine.setMediaProgress(mediaEngine::progress);
     this.media = new MediaSync(this, mediaEngine);
     NetworkMonitor monitor = b.networkMonitor;
     this.scheduler =

@@ -65,14 +65,10 @@ public final class SyncScheduler implements AutoCloseable {
       started = true;
     }
     monitor.setListener(
-        new NetworkMonitor.Listener() {
-          @Override
-          public void onAvailable() {
+        online -> {
+          if (online) {
             onNetworkAvailable();
-          }
-
-          @Override
-          public void onLost() {
+          } else {
             onNetworkLost();
           }
         });

@@ -15,6 +15,10 @@ import java.time.Instant;
  * @param lastErrorClass class of the last failure, null after a success
  * @param firstSyncInProgress true while the device reads its initial snapshot
  * @param firstSyncRecords snapshot records stored so far in the current first sync or reset
+ * @param firstSyncTotal the records the snapshot holds in all, when the server says (an optional
+ *     {@code total} on snapshot pages); null when unknown
+ * @param media media transfer progress of the current (or last) media run, per file and overall
+ *     (live byte counts: {@link MediaSync#addProgressListener})
  */
 public record SyncStatus(
     State state,
@@ -24,7 +28,32 @@ public record SyncStatus(
     String lastError,
     ErrorClass lastErrorClass,
     boolean firstSyncInProgress,
-    long firstSyncRecords) {
+    long firstSyncRecords,
+    Long firstSyncTotal,
+    MediaProgress media) {
+
+  /** The status without a known snapshot total. */
+  public SyncStatus(
+      State state,
+      Instant lastSuccess,
+      long pendingCount,
+      Duration oldestPendingAge,
+      String lastError,
+      ErrorClass lastErrorClass,
+      boolean firstSyncInProgress,
+      long firstSyncRecords) {
+    this(
+        state,
+        lastSuccess,
+        pendingCount,
+        oldestPendingAge,
+        lastError,
+        lastErrorClass,
+        firstSyncInProgress,
+        firstSyncRecords,
+        null,
+        MediaProgress.NONE);
+  }
 
   /** The coarse state of the client. */
   public enum State {

@@ -249,6 +249,70 @@ class MediaSyncTest {
   }
 
   @Test
+  void progressReportsBytesPerFileAndOverallForUploadsAndDownloads() throws Exception {
+    // One upload of 300 KiB and two downloads (one resumed from a partial file).
+    byte[] content = new byte[300 * 1024];
+    new java.util.Random(5).nextBytes(content);
+    Path file = dir.resolve("big.bin");
+    Files.write(file, content);
+    server.setDefault(
+        "/v1/media",
+        (ex, body) ->
+            FakeServer.send(
+                ex, 201, new MediaMetadata(sha(body), body.length, "a/b", null, null, null, null)));
+    String d1 = publish("x".repeat(50_000));
+    String d2 = publish("y".repeat(70_000));
+    Path partial = dir.resolve("media").resolve(".partial");
+    Files.createDirectories(partial);
+    Files.writeString(partial.resolve(d2 + ".part"), "y".repeat(20_000));
+    serveBlobs(null);
+    client(2);
+    List<MediaProgress> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    client.media().addProgressListener(seen::add);
+    String up = client.media().attach(file, "a/b");
+    assertEquals(MediaProgress.NONE, client.status().media(), "no run yet");
+
+    SyncResult.Success s = assertInstanceOf(SyncResult.Success.class, client.sync());
+
+    assertEquals(1, s.mediaUploaded());
+    assertEquals(2, s.mediaDownloaded());
+    MediaProgress last = client.media().progress();
+    assertFalse(last.running());
+    assertEquals(3, last.files().size());
+    assertEquals(3, last.filesDone());
+    assertEquals(300 * 1024 + 50_000 + 70_000, last.bytesTotal());
+    assertEquals(last.bytesTotal(), last.bytesDone());
+    assertEquals(last, client.status().media(), "the status carries the same progress");
+    MediaProgress.FileProgress upload =
+        last.files().stream().filter(f -> f.sha256().equals(up)).findFirst().orElseThrow();
+    assertEquals(MediaProgress.Direction.UPLOAD, upload.direction());
+    assertEquals(
+        MediaProgress.Direction.DOWNLOAD,
+        last.files().stream()
+            .filter(f -> f.sha256().equals(d1))
+            .findFirst()
+            .orElseThrow()
+            .direction());
+    // Listeners saw the run start, files move and finish; counts never go down per file.
+    assertTrue(seen.size() >= 6, "events: " + seen.size());
+    assertTrue(seen.get(0).running());
+    assertEquals(last, seen.get(seen.size() - 1));
+    Map<String, Long> before = new java.util.HashMap<>();
+    for (MediaProgress p : seen) {
+      for (MediaProgress.FileProgress f : p.files()) {
+        long prev = before.getOrDefault(f.sha256(), 0L);
+        assertTrue(f.bytesDone() >= prev || f.bytesDone() == 0, f + " after " + prev);
+        before.put(f.sha256(), f.bytesDone());
+      }
+    }
+    assertTrue(
+        seen.stream()
+            .flatMap(p -> p.files().stream())
+            .anyMatch(f -> f.sha256().equals(d2) && f.bytesDone() == 20_000),
+        "the resumed download starts from its partial bytes");
+  }
+
+  @Test
   void failedUploadStaysQueuedAndNeverFailsRecordSync() throws Exception {
     Path file = dir.resolve("doc.pdf");
     Files.writeString(file, "pdf");

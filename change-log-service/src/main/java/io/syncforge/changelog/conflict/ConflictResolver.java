@@ -9,10 +9,10 @@ import io.syncforge.protocol.ErrorCode;
 import io.syncforge.protocol.Mutation;
 import io.syncforge.protocol.Op;
 import io.syncforge.protocol.OutcomeStatus;
+import io.syncforge.protocol.RecordRules;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -33,7 +33,7 @@ import java.util.Set;
 public final class ConflictResolver {
 
   /** The pseudo-field reported for delete-versus-edit conflicts. */
-  public static final String DELETED_FIELD = "_deleted";
+  public static final String DELETED_FIELD = RecordRules.DELETED_FIELD;
 
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
@@ -205,7 +205,7 @@ public final class ConflictResolver {
     // Restore: an upsert brings the whole record, a patch applies onto the last live fields.
     ObjectNode data = m.op() == Op.UPSERT ? m.data().deepCopy() : current.data().deepCopy();
     if (m.op() == Op.PATCH) {
-      applyPatch(data, m.data());
+      RecordRules.applyPatch(data, m.data());
     }
     long v = current.version() + 1;
     Map<String, Long> versions = new HashMap<>(current.fieldVersions());
@@ -313,17 +313,6 @@ public final class ConflictResolver {
       return null; // In a patch, null removes the field.
     }
     return v;
-  }
-
-  private static void applyPatch(ObjectNode target, ObjectNode patch) {
-    for (Iterator<Map.Entry<String, JsonNode>> it = patch.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
-      if (e.getValue().isNull()) {
-        target.remove(e.getKey());
-      } else {
-        target.set(e.getKey(), e.getValue().deepCopy());
-      }
-    }
   }
 
   private static List<String> changedFields(ObjectNode before, ObjectNode after) {

@@ -214,7 +214,28 @@ public final class SyncCli {
           return OK;
         }
         if (a.size() == 2 && a.get(1).equals("sync")) {
-          MediaSync.Result r = client.media().sync();
+          // A progress line on stderr when a file starts or ends, and at most every 250 ms while
+          // bytes move (stdout keeps exactly the one result line).
+          long[] lastLine = {0, -1};
+          io.syncforge.client.MediaProgressListener progress =
+              p -> {
+                long now = System.nanoTime();
+                int settled = p.filesDone() + p.filesFailed();
+                if (p.files().isEmpty()
+                    || (settled == lastLine[1] && now - lastLine[0] < 250_000_000L)) {
+                  return;
+                }
+                lastLine[0] = now;
+                lastLine[1] = settled;
+                err.println(progressLine(p));
+              };
+          client.media().addProgressListener(progress);
+          MediaSync.Result r;
+          try {
+            r = client.media().sync();
+          } finally {
+            client.media().removeProgressListener(progress);
+          }
           print(
               ordered(
                   "downloaded", r.downloaded(), "uploaded", r.uploaded(), "failed", r.failed()));
@@ -272,6 +293,23 @@ public final class SyncCli {
     m.put("class", se.classification().name().toLowerCase(java.util.Locale.ROOT));
     print(m);
     return se.classification() == ErrorClass.RETRYABLE ? RETRYABLE : PERMANENT;
+  }
+
+  /**
+   * {@code {"progress":{"files":3,"filesDone":1,"filesFailed":0,"bytesDone":..,"bytesTotal":..}}}.
+   */
+  String progressLine(io.syncforge.client.MediaProgress p) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("files", p.files().size());
+    m.put("filesDone", p.filesDone());
+    m.put("filesFailed", p.filesFailed());
+    m.put("bytesDone", p.bytesDone());
+    m.put("bytesTotal", p.bytesTotal());
+    try {
+      return mapper.writeValueAsString(Map.of("progress", m));
+    } catch (java.io.IOException e) {
+      return "{\"progress\":null}";
+    }
   }
 
   private Map<String, Object> status(SyncStatus s, String clientId) {

@@ -9,7 +9,6 @@ import io.syncforge.protocol.Problem;
 import io.syncforge.protocol.PullResponse;
 import io.syncforge.protocol.PushRequest;
 import io.syncforge.protocol.PushResponse;
-import io.syncforge.protocol.SnapshotPage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -93,8 +92,11 @@ public final class ApiClient {
         new Transport.Request("GET", URI.create(baseUrl + q), headers, null), PullResponse.class);
   }
 
-  /** {@code GET /v1/sync/snapshot}. */
-  public SnapshotPage snapshot(String pageToken, int limit, List<String> collections)
+  /**
+   * {@code GET /v1/sync/snapshot}, stream-parsed: records keep their {@code data} as the JSON text
+   * the server sent (see {@link SnapshotPageReader}).
+   */
+  public SnapshotPageReader.RawPage snapshot(String pageToken, int limit, List<String> collections)
       throws ApiException {
     StringBuilder q = new StringBuilder("/v1/sync/snapshot?limit=").append(limit);
     if (pageToken != null) {
@@ -105,8 +107,15 @@ public final class ApiClient {
     }
     Map<String, String> headers = headers();
     headers.put("Accept", "application/json");
-    return exchangeJson(
-        new Transport.Request("GET", URI.create(baseUrl + q), headers, null), SnapshotPage.class);
+    Transport.Request request =
+        new Transport.Request("GET", URI.create(baseUrl + q), headers, null);
+    byte[] body = exchangeBytes(request);
+    try {
+      return SnapshotPageReader.read(body);
+    } catch (IOException | RuntimeException e) {
+      throw ApiException.network(
+          "unreadable response from " + request.uri().getPath() + ": " + describe(e), e);
+    }
   }
 
   /**
@@ -115,6 +124,17 @@ public final class ApiClient {
    * @return the server's metadata, or null if the 2xx answer carried none
    */
   public MediaMetadata uploadMedia(Path file, String sha256, String contentType, String fileName)
+      throws ApiException {
+    return uploadMedia(file, sha256, contentType, fileName, null);
+  }
+
+  /** As above; {@code sent} (may be null) is told each run of bytes read for sending. */
+  public MediaMetadata uploadMedia(
+      Path file,
+      String sha256,
+      String contentType,
+      String fileName,
+      java.util.function.LongConsumer sent)
       throws ApiException {
     Map<String, String> headers = headers();
     headers.put("Content-Type", contentType == null ? "application/octet-stream" : contentType);
@@ -132,7 +152,7 @@ public final class ApiClient {
         new Transport.BodySource() {
           @Override
           public InputStream open() throws IOException {
-            return Files.newInputStream(file);
+            return counting(Files.newInputStream(file), sent);
           }
 
           @Override
@@ -223,6 +243,13 @@ public final class ApiClient {
    * @return the server's offset afterwards (the file's length once the upload is complete)
    */
   public long appendResumable(URI upload, Path file, long offset) throws ApiException {
+    return appendResumable(upload, file, offset, null);
+  }
+
+  /** As above; {@code sent} (may be null) is told each run of bytes read for sending. */
+  public long appendResumable(
+      URI upload, Path file, long offset, java.util.function.LongConsumer sent)
+      throws ApiException {
     Map<String, String> headers = headers();
     headers.put("Tus-Resumable", "1.0.0");
     headers.put("Upload-Offset", Long.toString(offset));
@@ -239,7 +266,7 @@ public final class ApiClient {
           public InputStream open() throws IOException {
             java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file);
             ch.position(offset);
-            return java.nio.channels.Channels.newInputStream(ch);
+            return counting(java.nio.channels.Channels.newInputStream(ch), sent);
           }
 
           @Override
@@ -256,6 +283,32 @@ public final class ApiClient {
     } catch (IOException e) {
       throw ApiException.network("PATCH " + upload.getPath() + " failed: " + describe(e), e);
     }
+  }
+
+  /** {@code in}, telling {@code sink} (when not null) how many bytes each read returned. */
+  static InputStream counting(InputStream in, java.util.function.LongConsumer sink) {
+    if (sink == null) {
+      return in;
+    }
+    return new java.io.FilterInputStream(in) {
+      @Override
+      public int read() throws IOException {
+        int b = super.read();
+        if (b >= 0) {
+          sink.accept(1);
+        }
+        return b;
+      }
+
+      @Override
+      public int read(byte[] buf, int off, int len) throws IOException {
+        int n = super.read(buf, off, len);
+        if (n > 0) {
+          sink.accept(n);
+        }
+        return n;
+      }
+    };
   }
 
   private static long parseOffset(Transport.Response response) throws ApiException {
@@ -348,23 +401,27 @@ public final class ApiClient {
    * network error and nothing of it reaches the store.
    */
   private <T> T exchangeJson(Transport.Request request, Class<T> type) throws ApiException {
+    byte[] body = exchangeBytes(request);
+    try {
+      T value = mapper.readValue(body, type);
+      if (value == null) {
+        throw ApiException.network("empty response body from " + request.uri().getPath(), null);
+      }
+      return value;
+    } catch (IOException e) {
+      throw ApiException.network(
+          "unreadable response from " + request.uri().getPath() + ": " + describe(e), e);
+    }
+  }
+
+  /** Sends and reads the whole 2xx body (a truncated body is a network error). */
+  private byte[] exchangeBytes(Transport.Request request) throws ApiException {
     try (Transport.Response response = send(request)) {
       if (response.status() / 100 != 2) {
         throw failure(response);
       }
-      byte[] body;
       try (InputStream in = response.body()) {
-        body = in.readAllBytes();
-      }
-      try {
-        T value = mapper.readValue(body, type);
-        if (value == null) {
-          throw ApiException.network("empty response body from " + request.uri().getPath(), null);
-        }
-        return value;
-      } catch (IOException e) {
-        throw ApiException.network(
-            "unreadable response from " + request.uri().getPath() + ": " + describe(e), e);
+        return in.readAllBytes();
       }
     } catch (IOException e) {
       throw ApiException.network(

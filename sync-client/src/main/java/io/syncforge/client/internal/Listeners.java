@@ -2,6 +2,8 @@ package io.syncforge.client.internal;
 
 import io.syncforge.client.ChangeListener;
 import io.syncforge.client.ConflictListener;
+import io.syncforge.client.MediaProgress;
+import io.syncforge.client.MediaProgressListener;
 import io.syncforge.client.SyncStatus;
 import io.syncforge.client.SyncStatusListener;
 import java.util.List;
@@ -17,6 +19,7 @@ public final class Listeners {
   private final List<SyncStatusListener> status = new CopyOnWriteArrayList<>();
   private final List<ConflictListener> conflicts = new CopyOnWriteArrayList<>();
   private final List<Map.Entry<String, ChangeListener>> changes = new CopyOnWriteArrayList<>();
+  private final List<MediaProgressListener> media = new CopyOnWriteArrayList<>();
 
   public Listeners(Executor executor) {
     this.executor = executor;
@@ -36,6 +39,21 @@ public final class Listeners {
 
   public void removeConflict(ConflictListener l) {
     conflicts.remove(l);
+  }
+
+  public void addMedia(MediaProgressListener l) {
+    media.add(l);
+  }
+
+  public void removeMedia(MediaProgressListener l) {
+    media.remove(l);
+  }
+
+  /** Delivers a media progress snapshot. */
+  public void media(MediaProgress p) {
+    for (MediaProgressListener l : media) {
+      run(() -> l.onProgress(p));
+    }
   }
 
   /** {@code collection} null = every collection. */
@@ -87,12 +105,12 @@ public final class Listeners {
     changed(fx.changed);
     for (var o : fx.merged) {
       for (ConflictListener l : conflicts) {
-        run(() -> l.onMerged(o));
+        run(() -> l.onConflict(o));
       }
     }
     for (var o : fx.rejected) {
       for (ConflictListener l : conflicts) {
-        run(() -> l.onRejected(o));
+        run(() -> l.onConflict(o));
       }
     }
   }

@@ -13,6 +13,7 @@ import io.syncforge.protocol.Mutation;
 import io.syncforge.protocol.MutationOutcome;
 import io.syncforge.protocol.Op;
 import io.syncforge.protocol.OutcomeStatus;
+import io.syncforge.protocol.RecordRules;
 import io.syncforge.protocol.SnapshotPage;
 import io.syncforge.protocol.json.StrictJson;
 import io.syncforge.protocol.validation.MutationValidator;
@@ -300,18 +301,21 @@ public final class LocalStore implements AutoCloseable {
 
   private static void bind(PreparedStatement p, Object... args) throws SQLException {
     for (int i = 0; i < args.length; i++) {
-      Object a = args[i];
-      if (a == null) {
-        p.setNull(i + 1, Types.NULL);
-      } else if (a instanceof Long l) {
-        p.setLong(i + 1, l);
-      } else if (a instanceof Integer n) {
-        p.setInt(i + 1, n);
-      } else if (a instanceof Boolean b) {
-        p.setInt(i + 1, b ? 1 : 0);
-      } else {
-        p.setString(i + 1, a.toString());
-      }
+      bindOne(p, i + 1, args[i]);
+    }
+  }
+
+  private static void bindOne(PreparedStatement p, int index, Object a) throws SQLException {
+    if (a == null) {
+      p.setNull(index, Types.NULL);
+    } else if (a instanceof Long l) {
+      p.setLong(index, l);
+    } else if (a instanceof Integer n) {
+      p.setInt(index, n);
+    } else if (a instanceof Boolean b) {
+      p.setInt(index, b ? 1 : 0);
+    } else {
+      p.setString(index, a.toString());
     }
   }
 
@@ -489,11 +493,11 @@ public final class LocalStore implements AutoCloseable {
               if (visible == null) {
                 throw new NoSuchElementException(collection + "/" + id + " not found");
               }
-              payload = Replay.changedFields(visible, data);
+              payload = RecordRules.changedFields(visible, data);
               if (payload.isEmpty()) {
                 return new WriteResult(recordOf(collection, id), false);
               }
-              next = Replay.merge(visible, payload);
+              next = RecordRules.merge(visible, payload);
             }
             case DELETE -> {
               if (visible == null) {
@@ -588,40 +592,9 @@ public final class LocalStore implements AutoCloseable {
         id);
   }
 
-  /** One mutation with the effect of {@code first} then {@code next}; keeps first's id and base. */
+  /** See {@link RecordRules#fold}: the rule is shared with the writer's tests. */
   static Mutation fold(Mutation first, Mutation next) {
-    Op op;
-    ObjectNode data;
-    switch (next.op()) {
-      case UPSERT -> {
-        op = Op.UPSERT;
-        data = next.data();
-      }
-      case DELETE -> {
-        op = Op.DELETE;
-        data = null;
-      }
-      default -> {
-        if (first.op() == Op.PATCH) {
-          op = Op.PATCH;
-          data = first.data().deepCopy();
-          data.setAll(next.data()); // later values (and null removals) win
-        } else {
-          op = Op.UPSERT; // an upsert (or a delete) followed by a patch states the whole record
-          data =
-              Replay.merge(
-                  first.data() == null ? next.data().objectNode() : first.data(), next.data());
-        }
-      }
-    }
-    return new Mutation(
-        first.mutationId(),
-        first.collection(),
-        first.recordId(),
-        op,
-        first.baseVersion(),
-        data,
-        next.clientTime());
+    return RecordRules.fold(first, next);
   }
 
   private SyncRecord recordOf(String collection, String id) {
@@ -859,7 +832,8 @@ public final class LocalStore implements AutoCloseable {
       }
       case PATCH -> {
         serverData =
-            Replay.merge(serverData == null ? mapper.createObjectNode() : serverData, m.data());
+            RecordRules.merge(
+                serverData == null ? mapper.createObjectNode() : serverData, m.data());
         serverDeleted = false;
       }
       case DELETE -> serverDeleted = true; // the last live fields stay, as for a pulled tombstone
@@ -911,23 +885,10 @@ public final class LocalStore implements AutoCloseable {
     if (row == null) {
       return;
     }
-    ObjectNode data = row.data != null ? row.data : row.serverData;
-    boolean deleted = row.deleted;
-    for (Conflict c : conflicts) {
-      JsonNode resolved = c.resolved();
-      if ("_deleted".equals(c.field())) {
-        deleted = resolved != null && resolved.asBoolean(false);
-      } else if (data != null) {
-        if (resolved == null || resolved.isNull()) {
-          data.remove(c.field());
-        } else {
-          data.set(c.field(), resolved);
-        }
-      }
-    }
-    if (data == null) {
-      deleted = true;
-    }
+    RecordRules.State resolved =
+        RecordRules.resolve(row.data != null ? row.data : row.serverData, row.deleted, conflicts);
+    ObjectNode data = resolved.data();
+    boolean deleted = resolved.deleted();
     writeVisible(collection, id, deleted ? null : data);
     fx.touch(collection, id);
   }
@@ -1001,7 +962,7 @@ public final class LocalStore implements AutoCloseable {
       return;
     }
     ObjectNode visible =
-        Replay.visible(
+        RecordRules.replay(
             row.serverData,
             row.serverVersion != null && !row.serverDeleted,
             pendingFor(collection, id));
@@ -1015,18 +976,26 @@ public final class LocalStore implements AutoCloseable {
 
   /** Stores a server change if newer than the stored version; returns true if stored. */
   private boolean storeServerState(Change c, boolean force, long snapGen) throws SQLException {
-    return storeServerStateHow(c, force, snapGen) != NOT_STORED;
+    return storeServerStateHow(
+            new SnapshotPageReader.RawRecord(
+                c.collection(), c.recordId(), c.version(), c.deleted(), json(c.data())),
+            force,
+            snapGen)
+        != NOT_STORED;
   }
 
   private static final int NOT_STORED = 0;
   private static final int UPDATED = 1;
   private static final int INSERTED = 2;
 
-  /**
-   * As {@link #storeServerState}; tells whether the row was new (one lookup per record: the
-   * first-sync path runs this 100,000 times).
-   */
-  private int storeServerStateHow(Change c, boolean force, long snapGen) throws SQLException {
+  private static final String INSERT_SERVER_ROW =
+      "INSERT INTO records (collection, id, data, deleted, server_data, server_version,"
+          + " server_deleted, snap_gen, updated_at) VALUES ";
+  private static final String SERVER_ROW_VALUES = "(?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+  /** As {@link #storeServerState}; tells whether the row was new. */
+  private int storeServerStateHow(SnapshotPageReader.RawRecord c, boolean force, long snapGen)
+      throws SQLException {
     Long[] found =
         query(
             "SELECT server_version FROM records WHERE collection = ? AND id = ?",
@@ -1040,19 +1009,7 @@ public final class LocalStore implements AutoCloseable {
       return NOT_STORED;
     }
     if (!exists) {
-      String data = c.deleted() ? null : json(c.data());
-      update(
-          "INSERT INTO records (collection, id, data, deleted, server_data, server_version,"
-              + " server_deleted, snap_gen, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-          c.collection(),
-          c.recordId(),
-          data,
-          c.deleted() || c.data() == null,
-          data,
-          c.version(),
-          c.deleted(),
-          snapGen,
-          clock.millis());
+      update(INSERT_SERVER_ROW + SERVER_ROW_VALUES, serverRowArgs(c, snapGen));
       return INSERTED;
     } else if (c.deleted()) {
       // Keep the last live fields: a pending patch over a tombstone still shows the user's edit.
@@ -1067,13 +1024,85 @@ public final class LocalStore implements AutoCloseable {
       update(
           "UPDATE records SET server_data = ?, server_version = ?, server_deleted = 0,"
               + " snap_gen = ? WHERE collection = ? AND id = ?",
-          json(c.data()),
+          c.dataJson(),
           c.version(),
           snapGen,
           c.collection(),
           c.recordId());
     }
     return UPDATED;
+  }
+
+  private Object[] serverRowArgs(SnapshotPageReader.RawRecord c, long snapGen) {
+    String data = c.deleted() ? null : c.dataJson();
+    return new Object[] {
+      c.collection(),
+      c.recordId(),
+      data,
+      c.deleted() || c.dataJson() == null,
+      data,
+      c.version(),
+      c.deleted(),
+      snapGen,
+      clock.millis()
+    };
+  }
+
+  /** Rows per multi-row INSERT of new snapshot records (9 parameters each). */
+  private static final int INSERT_ROWS = 100;
+
+  /**
+   * Inserts snapshot records that have no local row yet with multi-row INSERTs ({@value
+   * #INSERT_ROWS} rows per statement: one SQLite step instead of a lookup and an insert per
+   * record).
+   */
+  private void insertNewServerRows(List<SnapshotPageReader.RawRecord> rows, long snapGen)
+      throws SQLException {
+    for (int from = 0; from < rows.size(); from += INSERT_ROWS) {
+      List<SnapshotPageReader.RawRecord> part =
+          rows.subList(from, Math.min(rows.size(), from + INSERT_ROWS));
+      StringBuilder sql = new StringBuilder(INSERT_SERVER_ROW);
+      for (int i = 0; i < part.size(); i++) {
+        sql.append(i == 0 ? "" : ", ").append(SERVER_ROW_VALUES);
+      }
+      PreparedStatement p = prepared(sql.toString());
+      int k = 1;
+      for (SnapshotPageReader.RawRecord c : part) {
+        Object[] args = serverRowArgs(c, snapGen);
+        for (Object a : args) {
+          bindOne(p, k++, a);
+        }
+      }
+      p.executeUpdate();
+    }
+  }
+
+  /** The keys among {@code records} that already have a local row. */
+  private Set<String> existingKeys(List<SnapshotPageReader.RawRecord> records) throws SQLException {
+    Map<String, List<String>> byCollection = new LinkedHashMap<>();
+    for (SnapshotPageReader.RawRecord r : records) {
+      byCollection.computeIfAbsent(r.collection(), k -> new ArrayList<>()).add(r.recordId());
+    }
+    Set<String> out = new java.util.HashSet<>();
+    for (Map.Entry<String, List<String>> e : byCollection.entrySet()) {
+      List<String> ids = e.getValue();
+      for (int from = 0; from < ids.size(); from += 500) {
+        List<String> part = ids.subList(from, Math.min(ids.size(), from + 500));
+        Object[] args = new Object[part.size() + 1];
+        args[0] = e.getKey();
+        for (int i = 0; i < part.size(); i++) {
+          args[i + 1] = part.get(i);
+        }
+        String sql =
+            "SELECT id FROM records WHERE collection = ? AND id IN ("
+                + String.join(",", java.util.Collections.nCopies(part.size(), "?"))
+                + ")";
+        for (String id : queryList(sql, rs -> rs.getString(1), args)) {
+          out.add(e.getKey() + "\n" + id);
+        }
+      }
+    }
+    return out;
   }
 
   /**
@@ -1139,32 +1168,60 @@ public final class LocalStore implements AutoCloseable {
         .filter(t -> !t.isEmpty());
   }
 
+  /** Snapshot records applied per transaction (the writer's lock is released between). */
+  static final int SNAPSHOT_CHUNK = 1000;
+
   /**
-   * Commits one snapshot page in ONE transaction. Snapshot records replace the local server state.
-   * With the last page, server records of the scope the snapshot did not contain become tombstones,
-   * the cursor is stored and the reset is finished. The queue is never touched.
+   * Commits one snapshot page (tests and callers holding a parsed {@link SnapshotPage}); see {@link
+   * #applySnapshotPage(SnapshotPageReader.RawPage, long, boolean, List, String)}.
    */
-  public synchronized Effects applySnapshotPage(
-      SnapshotPage page, long gen, boolean last, List<String> scope) {
-    return applySnapshotPage(page, gen, last, scope, null);
+  public Effects applySnapshotPage(SnapshotPage page, long gen, boolean last, List<String> scope) {
+    return applySnapshotPage(SnapshotPageReader.of(page, mapper), gen, last, scope, null);
+  }
+
+  /** As above, with the resume token of {@code scopeKey} stored with the page. */
+  public Effects applySnapshotPage(
+      SnapshotPage page, long gen, boolean last, List<String> scope, String scopeKey) {
+    return applySnapshotPage(SnapshotPageReader.of(page, mapper), gen, last, scope, scopeKey);
   }
 
   /**
-   * As {@link #applySnapshotPage(SnapshotPage, long, boolean, List)}; with a {@code scopeKey}, the
-   * next page's token is stored in the same transaction, so a killed snapshot resumes after the
-   * last page it stored.
+   * Commits one snapshot page, in chunks of {@value #SNAPSHOT_CHUNK} records, one transaction each,
+   * so a local write waits at most for one chunk, never for a whole page. Snapshot records replace
+   * the local server state (re-applying a chunk is harmless: same generation, same versions). The
+   * LAST chunk's transaction also stores the next page's token (with a {@code scopeKey}, so a
+   * killed snapshot resumes after the last page it finished) and, on the last page, turns server
+   * records of the scope the snapshot did not contain into tombstones, stores the cursor and
+   * finishes the reset. The queue is never touched.
    */
-  public synchronized Effects applySnapshotPage(
-      SnapshotPage page, long gen, boolean last, List<String> scope, String scopeKey) {
-    // A page is re-readable from the server: it need not wait for the disk (synchronous=NORMAL
-    // in WAL mode may lose the last pages on power loss, never split a page from its cursor).
-    // Local writes keep synchronous=FULL.
-    pragma("PRAGMA synchronous=NORMAL");
-    try {
-      return applySnapshotPageInTx(page, gen, last, scope, scopeKey);
-    } finally {
-      pragma("PRAGMA synchronous=FULL");
-    }
+  public Effects applySnapshotPage(
+      SnapshotPageReader.RawPage page,
+      long gen,
+      boolean last,
+      List<String> scope,
+      String scopeKey) {
+    List<SnapshotPageReader.RawRecord> records =
+        page.records() == null ? List.of() : page.records();
+    Effects fx = new Effects();
+    int from = 0;
+    do {
+      int to = Math.min(records.size(), from + SNAPSHOT_CHUNK);
+      boolean finalChunk = to == records.size();
+      List<SnapshotPageReader.RawRecord> chunk = records.subList(from, to);
+      synchronized (this) {
+        // A page is re-readable from the server: it need not wait for the disk
+        // (synchronous=NORMAL in WAL mode may lose the last pages on power loss, never split a
+        // page from its token or cursor). Local writes keep synchronous=FULL.
+        pragma("PRAGMA synchronous=NORMAL");
+        try {
+          applySnapshotChunk(chunk, finalChunk, page, gen, last, scope, scopeKey, fx);
+        } finally {
+          pragma("PRAGMA synchronous=FULL");
+        }
+      }
+      from = to;
+    } while (from < records.size());
+    return fx;
   }
 
   private void pragma(String sql) {
@@ -1175,33 +1232,58 @@ public final class LocalStore implements AutoCloseable {
     }
   }
 
-  private Effects applySnapshotPageInTx(
-      SnapshotPage page, long gen, boolean last, List<String> scope, String scopeKey) {
-    return inTx(
+  private void applySnapshotChunk(
+      List<SnapshotPageReader.RawRecord> chunk,
+      boolean finalChunk,
+      SnapshotPageReader.RawPage page,
+      long gen,
+      boolean last,
+      List<String> scope,
+      String scopeKey,
+      Effects fx) {
+    inTx(
         () -> {
-          Effects fx = new Effects();
+          if (!chunk.isEmpty()) {
+            // Records with no local row are inserted in multi-row statements. A row inserted
+            // while the queue is empty already shows the server state (data = server_data, no
+            // promised version): recompute would read it back, replay nothing and find it
+            // equal. First sync into an empty database is all such rows.
+            boolean queueEmpty =
+                !query("SELECT 1 FROM pending_mutations LIMIT 1", rs -> true, false);
+            Set<String> existing = existingKeys(chunk);
+            List<SnapshotPageReader.RawRecord> fresh = new ArrayList<>(chunk.size());
+            Set<String> seen = new java.util.HashSet<>();
+            for (SnapshotPageReader.RawRecord c : chunk) {
+              String key = c.collection() + "\n" + c.recordId();
+              if (!existing.contains(key) && seen.add(key)) {
+                fresh.add(c);
+              }
+            }
+            insertNewServerRows(fresh, gen);
+            Set<SnapshotPageReader.RawRecord> inserted =
+                java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+            inserted.addAll(fresh);
+            for (SnapshotPageReader.RawRecord c : chunk) {
+              boolean isNew = inserted.contains(c);
+              if (!isNew) {
+                storeServerStateHow(c, true, gen);
+              }
+              fx.applied++;
+              fx.touch(c.collection(), c.recordId());
+              if (!(isNew && queueEmpty)) {
+                recompute(c.collection(), c.recordId(), false, fx);
+              }
+            }
+          }
+          if (!finalChunk) {
+            return null;
+          }
           if (scopeKey != null) {
             putMeta(
                 META_SNAPSHOT_RESUME,
                 last || page.nextPageToken() == null
                     ? null
                     : scopeKey + "\n" + page.nextPageToken());
-          }
-          if (page.records() != null) {
-            // A row the snapshot just inserted with no queued mutation at all already shows the
-            // server state (data = server_data, no promised version): recompute would read it
-            // back, replay nothing and find it equal. First sync into an empty database is all
-            // such rows.
-            boolean queueEmpty =
-                !query("SELECT 1 FROM pending_mutations LIMIT 1", rs -> true, false);
-            for (Change c : page.records()) {
-              int how = storeServerStateHow(c, true, gen);
-              fx.applied++;
-              fx.touch(c.collection(), c.recordId());
-              if (!(how == INSERTED && queueEmpty)) {
-                recompute(c.collection(), c.recordId(), false, fx);
-              }
-            }
           }
           if (last) {
             String where =
@@ -1229,7 +1311,7 @@ public final class LocalStore implements AutoCloseable {
             putMeta(META_CURSOR, page.cursor());
             putMeta(META_NEEDS_SNAPSHOT, null);
           }
-          return fx;
+          return null;
         });
   }
 

@@ -1,6 +1,8 @@
 package io.syncforge.client.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.syncforge.client.MediaProgress;
+import io.syncforge.client.MediaSync;
 import io.syncforge.client.SyncRecord;
 import io.syncforge.client.Transport;
 import io.syncforge.protocol.MediaCollection;
@@ -42,6 +44,7 @@ public final class MediaEngine {
   private final Path partialDir;
   private final ExecutorService downloads;
   private final long resumableFrom;
+  private final Progress progress = new Progress();
 
   /** Files from this size on are uploaded resumably (tus), smaller ones in one request. */
   public static final long DEFAULT_RESUMABLE_FROM = 8L * 1024 * 1024;
@@ -62,6 +65,95 @@ public final class MediaEngine {
     this.partialDir = dir.resolve(".partial");
     this.downloads = downloads;
     this.resumableFrom = resumableFrom;
+  }
+
+  /** Where progress goes (the client's listeners); called on transfer threads, must not block. */
+  public void setProgressSink(java.util.function.Consumer<MediaProgress> sink) {
+    progress.sink = sink == null ? p -> {} : sink;
+  }
+
+  /** The progress of the current (or last) run. */
+  public MediaProgress progress() {
+    return progress.snapshot();
+  }
+
+  /**
+   * Per-file byte counts of one run. Transfer threads add bytes; a snapshot is built on demand and
+   * sent to the sink when a file starts, ends or fails, and at most every {@link
+   * MediaSync#PROGRESS_INTERVAL} per file while bytes move.
+   */
+  static final class Progress {
+    private static final long INTERVAL_NANOS = MediaSync.PROGRESS_INTERVAL.toNanos();
+
+    static final class Entry {
+      final String sha;
+      final MediaProgress.Direction direction;
+      final java.util.concurrent.atomic.AtomicLong done =
+          new java.util.concurrent.atomic.AtomicLong();
+      volatile long total;
+      volatile MediaProgress.State state = MediaProgress.State.QUEUED;
+      volatile long lastSent = System.nanoTime();
+
+      Entry(String sha, MediaProgress.Direction direction, long total) {
+        this.sha = sha;
+        this.direction = direction;
+        this.total = total;
+      }
+    }
+
+    private final List<Entry> entries = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private volatile boolean running;
+    volatile java.util.function.Consumer<MediaProgress> sink = p -> {};
+
+    void begin() {
+      entries.clear();
+      running = true;
+    }
+
+    void end() {
+      running = false;
+      send();
+    }
+
+    Entry add(String sha, MediaProgress.Direction direction, Long total) {
+      Entry e = new Entry(sha, direction, total == null ? -1 : total);
+      entries.add(e);
+      return e;
+    }
+
+    void state(Entry e, MediaProgress.State state) {
+      e.state = state;
+      send();
+    }
+
+    /** A transfer's byte counter: adds, and sends at most every interval. */
+    java.util.function.LongConsumer counter(Entry e) {
+      return n -> {
+        e.done.addAndGet(n);
+        long now = System.nanoTime();
+        if (now - e.lastSent >= INTERVAL_NANOS) {
+          e.lastSent = now;
+          send();
+        }
+      };
+    }
+
+    void send() {
+      try {
+        sink.accept(snapshot());
+      } catch (RuntimeException ignored) {
+        // Progress is best effort; a listener's failure never fails a transfer.
+      }
+    }
+
+    MediaProgress snapshot() {
+      List<MediaProgress.FileProgress> files = new ArrayList<>();
+      for (Entry e : entries) {
+        files.add(
+            new MediaProgress.FileProgress(e.sha, e.direction, e.done.get(), e.total, e.state));
+      }
+      return new MediaProgress(files, running);
+    }
   }
 
   /** Where the verified file of {@code sha256} lives (whether present or not). */
@@ -121,15 +213,18 @@ public final class MediaEngine {
    * previous run began (its URL is kept in {@code .partial/<sha256>.upload}) from the offset the
    * server reports, so a lost link costs only the bytes in flight.
    */
-  private void upload(LocalStore.MediaRow row, Path p) throws ApiException {
+  private void upload(LocalStore.MediaRow row, Path p, Progress.Entry entry) throws ApiException {
     long size;
     try {
       size = Files.size(p);
     } catch (IOException e) {
       throw ApiException.network("cannot read " + p + ": " + e.getMessage(), e);
     }
+    entry.total = size;
+    java.util.function.LongConsumer sent = progress.counter(entry);
+    progress.state(entry, MediaProgress.State.TRANSFERRING);
     if (size < resumableFrom) {
-      api.uploadMedia(p, row.sha256(), row.contentType(), row.fileName());
+      api.uploadMedia(p, row.sha256(), row.contentType(), row.fileName(), sent);
       return;
     }
     Path marker = partialDir.resolve(row.sha256() + ".upload");
@@ -139,14 +234,15 @@ public final class MediaEngine {
       Optional<java.net.URI> created =
           api.createResumableUpload(row.sha256(), size, row.contentType(), row.fileName());
       if (created.isEmpty()) {
-        api.uploadMedia(p, row.sha256(), row.contentType(), row.fileName());
+        api.uploadMedia(p, row.sha256(), row.contentType(), row.fileName(), sent);
         return;
       }
       upload = created.get();
       writeMarker(marker, upload);
       offset = 0;
     }
-    long done = offset < size ? api.appendResumable(upload, p, offset) : offset;
+    entry.done.set(offset); // the part an earlier run sent counts as done
+    long done = offset < size ? api.appendResumable(upload, p, offset, sent) : offset;
     if (done < size) {
       throw ApiException.network(
           "resumable upload of " + row.sha256() + " stopped at " + done + " of " + size, null);
@@ -182,16 +278,35 @@ public final class MediaEngine {
    * media step and {@code media().sync()} never write the same partial file at once).
    */
   public synchronized Counts run() {
+    progress.begin();
+    try {
+      return runTracked();
+    } finally {
+      progress.end();
+    }
+  }
+
+  private Counts runTracked() {
     int uploaded = 0;
     int failed = 0;
-    for (LocalStore.MediaRow row : store.mediaUploads()) {
+    List<LocalStore.MediaRow> uploads = store.mediaUploads();
+    List<Progress.Entry> upEntries = new ArrayList<>();
+    for (LocalStore.MediaRow row : uploads) {
+      upEntries.add(progress.add(row.sha256(), MediaProgress.Direction.UPLOAD, row.size()));
+    }
+    for (int k = 0; k < uploads.size(); k++) {
+      LocalStore.MediaRow row = uploads.get(k);
+      Progress.Entry entry = upEntries.get(k);
       Path p = dir.resolve(row.sha256());
       try {
-        upload(row, p);
+        upload(row, p, entry);
         store.mediaUploaded(row.sha256());
+        entry.done.set(Math.max(entry.done.get(), entry.total));
+        progress.state(entry, MediaProgress.State.DONE);
         uploaded++;
       } catch (ApiException e) {
         store.mediaUploadFailed(row.sha256(), e.getMessage());
+        progress.state(entry, MediaProgress.State.FAILED);
         failed++;
       }
     }
@@ -205,7 +320,8 @@ public final class MediaEngine {
       if (isPresent(sha, size)) {
         continue;
       }
-      jobs.add(downloads.submit(() -> download(sha, size)));
+      Progress.Entry entry = progress.add(sha, MediaProgress.Direction.DOWNLOAD, size);
+      jobs.add(downloads.submit(() -> download(sha, size, entry)));
     }
     int downloaded = 0;
     for (Future<Boolean> f : jobs) {
@@ -258,6 +374,20 @@ public final class MediaEngine {
 
   /** Downloads one file into place; true on success. Runs on a download thread. */
   boolean download(String sha, Long size) {
+    return download(sha, size, progress.add(sha, MediaProgress.Direction.DOWNLOAD, size));
+  }
+
+  private boolean download(String sha, Long size, Progress.Entry entry) {
+    boolean ok = false;
+    try {
+      ok = downloadTracked(sha, size, entry);
+      return ok;
+    } finally {
+      progress.state(entry, ok ? MediaProgress.State.DONE : MediaProgress.State.FAILED);
+    }
+  }
+
+  private boolean downloadTracked(String sha, Long size, Progress.Entry entry) {
     Path part = partialDir.resolve(sha + ".part");
     long offset = 0;
     try {
@@ -269,13 +399,26 @@ public final class MediaEngine {
           offset = 0;
         }
       }
+      entry.done.set(offset);
+      progress.state(entry, MediaProgress.State.TRANSFERRING);
       if (size == null || offset < size) {
         try (Transport.Response response = api.downloadMedia(sha, offset)) {
           boolean append = offset > 0 && response.status() == 206;
           if (append && !contentRangeStartsAt(response, offset)) {
             throw new IOException("unexpected Content-Range for resume at " + offset);
           }
-          try (InputStream in = response.body();
+          if (!append) {
+            entry.done.set(0); // the whole file comes again
+          }
+          long from = offset;
+          if (entry.total < 0) {
+            response
+                .header("Content-Length")
+                .map(String::strip)
+                .filter(v -> v.matches("[0-9]{1,18}"))
+                .ifPresent(v -> entry.total = (append ? from : 0) + Long.parseLong(v));
+          }
+          try (InputStream in = ApiClient.counting(response.body(), progress.counter(entry));
               OutputStream out =
                   Files.newOutputStream(
                       part,
@@ -293,6 +436,8 @@ public final class MediaEngine {
         return false;
       }
       long length = Files.size(part);
+      entry.total = length;
+      entry.done.set(length);
       moveIntoPlace(part, dir.resolve(sha));
       store.mediaState(sha, length, "present", length, null, false);
       return true;

@@ -10,7 +10,6 @@ import io.syncforge.protocol.MutationOutcome;
 import io.syncforge.protocol.PullResponse;
 import io.syncforge.protocol.PushRequest;
 import io.syncforge.protocol.PushResponse;
-import io.syncforge.protocol.SnapshotPage;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -50,6 +49,11 @@ public final class SyncEngine {
   private final AtomicReference<CompletableFuture<SyncResult>> inFlight = new AtomicReference<>();
   private volatile boolean closing;
   private volatile java.util.concurrent.Future<?> currentPrefetch;
+  private final Set<java.util.concurrent.Future<?>> inFlightPushes =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /** Push batches in flight at once (one on the sync thread, the rest on the prefetch pool). */
+  public static final int PUSH_PARALLELISM = 3;
 
   // Status fields, guarded by this.
   private SyncStatus.State state = SyncStatus.State.IDLE;
@@ -57,6 +61,9 @@ public final class SyncEngine {
   private ErrorClass lastErrorClass;
   private boolean firstSyncInProgress;
   private long firstSyncRecords;
+  private Long firstSyncTotal;
+  private volatile java.util.function.Supplier<io.syncforge.client.MediaProgress> mediaProgress =
+      () -> io.syncforge.client.MediaProgress.NONE;
   private volatile boolean online = true;
 
   public SyncEngine(
@@ -107,6 +114,12 @@ public final class SyncEngine {
     }
   }
 
+  /** Where {@link #status()} reads media transfer progress from. */
+  public void setMediaProgress(
+      java.util.function.Supplier<io.syncforge.client.MediaProgress> source) {
+    this.mediaProgress = source;
+  }
+
   /** Starts a run, or joins the one in progress. */
   public CompletableFuture<SyncResult> syncAsync() {
     while (true) {
@@ -154,6 +167,9 @@ public final class SyncEngine {
     java.util.concurrent.Future<?> p = currentPrefetch;
     if (p != null) {
       p.cancel(true);
+    }
+    for (java.util.concurrent.Future<?> f : inFlightPushes) {
+      f.cancel(true);
     }
   }
 
@@ -216,7 +232,9 @@ public final class SyncEngine {
           lastError,
           lastErrorClass,
           firstSyncInProgress,
-          firstSyncRecords);
+          firstSyncRecords,
+          firstSyncTotal,
+          mediaProgress.get());
     }
   }
 
@@ -337,6 +355,7 @@ public final class SyncEngine {
         return;
       }
       int settledBefore = run.settled;
+      List<List<Mutation>> batches = new ArrayList<>();
       int i = 0;
       while (i < sendable.size()) {
         List<Mutation> batch = new ArrayList<>();
@@ -351,16 +370,118 @@ public final class SyncEngine {
           bytes += size;
           i++;
         }
-        List<UUID> ids = batch.stream().map(Mutation::mutationId).toList();
-        batch = store.claimForSending(ids); // the content as of the claim, never rewritten after
-        if (batch.isEmpty()) {
-          continue;
+        batches.add(batch);
+      }
+      // Up to PUSH_PARALLELISM batches in flight at once: each push waits for the writer's
+      // commit, so sequential batches add up their waits. They hold different records (one
+      // mutation per record per round), so their order does not matter.
+      for (int from = 0; from < batches.size(); from += PUSH_PARALLELISM) {
+        List<List<Mutation>> wave =
+            batches.subList(from, Math.min(batches.size(), from + PUSH_PARALLELISM));
+        List<List<Mutation>> claimed = new ArrayList<>();
+        for (List<Mutation> batch : wave) {
+          List<UUID> ids = batch.stream().map(Mutation::mutationId).toList();
+          List<Mutation> c = store.claimForSending(ids); // content fixed from now on
+          if (!c.isEmpty()) {
+            claimed.add(c);
+          }
         }
-        sendIsolating(run, clientId, batch, held);
+        sendWave(run, clientId, claimed, held);
       }
       if (run.settled == settledBefore) {
         return; // nothing settled: another round would only resend pending mutations
       }
+    }
+  }
+
+  /**
+   * Sends the (claimed) batches of one wave concurrently: all but the first on the prefetch pool,
+   * the first on the sync thread; then settles their answers in order on the sync thread. A failure
+   * is handled as for one batch ({@link #sendIsolating}); the first non-poison failure is rethrown
+   * after the wave's other answers are stored.
+   */
+  private void sendWave(Run run, String clientId, List<List<Mutation>> wave, Set<String> held)
+      throws ApiException {
+    if (wave.size() == 1) {
+      sendIsolating(run, clientId, wave.get(0), held);
+      return;
+    }
+    List<CompletableFuture<PushResponse>> futures = new ArrayList<>();
+    for (int k = 1; k < wave.size(); k++) {
+      List<Mutation> batch = wave.get(k);
+      CompletableFuture<PushResponse> f = new CompletableFuture<>();
+      try {
+        java.util.concurrent.Future<?> task =
+            prefetch.submit(
+                () -> {
+                  try {
+                    checkOpen();
+                    f.complete(api.push(new PushRequest(clientId, batch)));
+                  } catch (ApiException | RuntimeException | Error e) {
+                    f.completeExceptionally(e);
+                  }
+                });
+        inFlightPushes.add(task);
+        f.whenComplete((r, e) -> inFlightPushes.remove(task));
+      } catch (RejectedExecutionException e) {
+        f.completeExceptionally(ApiException.network("client is closing", e));
+      }
+      futures.add(f);
+    }
+    ApiException failure = null;
+    try {
+      sendIsolating(run, clientId, wave.get(0), held);
+    } catch (ApiException e) {
+      failure = e;
+    }
+    for (int k = 1; k < wave.size(); k++) {
+      List<Mutation> batch = wave.get(k);
+      PushResponse response = null;
+      ApiException error = null;
+      try {
+        response = awaitPush(futures.get(k - 1));
+      } catch (ApiException e) {
+        error = e;
+      }
+      try {
+        if (error == null) {
+          settleResponse(run, batch, response, held);
+        } else if (!closing && isPoison(error)) {
+          isolate(run, clientId, batch, held, error);
+        } else {
+          store.markFailed(batch.stream().map(Mutation::mutationId).toList(), error.getMessage());
+          failure = failure == null ? error : failure;
+        }
+      } catch (ApiException e) {
+        failure = failure == null ? e : failure;
+      }
+    }
+    if (failure != null) {
+      throw failure;
+    }
+  }
+
+  private static PushResponse awaitPush(CompletableFuture<PushResponse> f) throws ApiException {
+    try {
+      return f.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      f.cancel(true);
+      throw ApiException.network("interrupted while pushing", e);
+    } catch (java.util.concurrent.CancellationException e) {
+      throw ApiException.network("push cancelled", e);
+    } catch (java.util.concurrent.ExecutionException e) {
+      Throwable c = e.getCause();
+      if (c instanceof ApiException a) {
+        throw a;
+      }
+      if (c instanceof RuntimeException r) {
+        throw r;
+      }
+      if (c instanceof Error err) {
+        throw err;
+      }
+      throw new IllegalStateException(c);
     }
   }
 
@@ -379,19 +500,18 @@ public final class SyncEngine {
       response = api.push(new PushRequest(clientId, batch));
     } catch (ApiException e) {
       if (!closing && isPoison(e)) {
-        if (batch.size() > 1) {
-          int mid = batch.size() / 2;
-          sendIsolating(run, clientId, List.copyOf(batch.subList(0, mid)), held);
-          sendIsolating(run, clientId, List.copyOf(batch.subList(mid, batch.size())), held);
-        } else {
-          String code = e.code() != null ? e.code() : "http_" + e.status();
-          run.effects(store.rejectLocally(batch.get(0), code, e.getMessage()));
-        }
+        isolate(run, clientId, batch, held, e);
         return;
       }
       store.markFailed(batch.stream().map(Mutation::mutationId).toList(), e.getMessage());
       throw e;
     }
+    settleResponse(run, batch, response, held);
+  }
+
+  /** Stores a push's outcomes; records whose mutation is not final yet wait for its receipt. */
+  private void settleResponse(
+      Run run, List<Mutation> batch, PushResponse response, Set<String> held) {
     run.pushed += batch.size();
     run.serverTime = later(run.serverTime, response.serverTime());
     List<MutationOutcome> outcomes = response.outcomes() == null ? List.of() : response.outcomes();
@@ -406,6 +526,20 @@ public final class SyncEngine {
       if (!settled.contains(m.mutationId())) {
         held.add(key(m)); // pending (or unanswered): its record waits for the receipt
       }
+    }
+  }
+
+  /** After a poison refusal {@code e} of {@code batch}: bisect, or reject the one mutation. */
+  private void isolate(
+      Run run, String clientId, List<Mutation> batch, Set<String> held, ApiException e)
+      throws ApiException {
+    if (batch.size() > 1) {
+      int mid = batch.size() / 2;
+      sendIsolating(run, clientId, List.copyOf(batch.subList(0, mid)), held);
+      sendIsolating(run, clientId, List.copyOf(batch.subList(mid, batch.size())), held);
+    } else {
+      String code = e.code() != null ? e.code() : "http_" + e.status();
+      run.effects(store.rejectLocally(batch.get(0), code, e.getMessage()));
     }
   }
 
@@ -534,15 +668,17 @@ public final class SyncEngine {
     synchronized (this) {
       firstSyncInProgress = true;
       firstSyncRecords = already;
+      firstSyncTotal = null;
     }
     publish();
     boolean restarted = false;
     // The next page is fetched while this one is stored: the two take similar time.
     String requested = resume;
-    java.util.concurrent.CompletableFuture<SnapshotPage> next = fetchSnapshotPage(resume);
+    java.util.concurrent.CompletableFuture<SnapshotPageReader.RawPage> next =
+        fetchSnapshotPage(resume);
     while (true) {
       String token = requested;
-      SnapshotPage page;
+      SnapshotPageReader.RawPage page;
       try {
         checkOpen();
         page = await(next);
@@ -589,6 +725,9 @@ public final class SyncEngine {
       run.effects(fx);
       synchronized (this) {
         firstSyncRecords += n;
+        if (page.total() != null) {
+          firstSyncTotal = page.total();
+        }
         if (last) {
           firstSyncInProgress = false;
         }
@@ -604,8 +743,9 @@ public final class SyncEngine {
    * Fetches a snapshot page on the client-owned prefetch thread (shut down by close()), so the next
    * page downloads while the sync thread stores this one.
    */
-  private java.util.concurrent.CompletableFuture<SnapshotPage> fetchSnapshotPage(String token) {
-    java.util.concurrent.CompletableFuture<SnapshotPage> f =
+  private java.util.concurrent.CompletableFuture<SnapshotPageReader.RawPage> fetchSnapshotPage(
+      String token) {
+    java.util.concurrent.CompletableFuture<SnapshotPageReader.RawPage> f =
         new java.util.concurrent.CompletableFuture<>();
     try {
       currentPrefetch =
@@ -625,8 +765,8 @@ public final class SyncEngine {
     return f;
   }
 
-  private static SnapshotPage await(java.util.concurrent.CompletableFuture<SnapshotPage> f)
-      throws ApiException {
+  private static SnapshotPageReader.RawPage await(
+      java.util.concurrent.CompletableFuture<SnapshotPageReader.RawPage> f) throws ApiException {
     try {
       return f.get();
     } catch (InterruptedException e) {

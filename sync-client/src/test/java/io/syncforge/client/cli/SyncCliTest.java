@@ -105,6 +105,37 @@ class SyncCliTest {
   }
 
   @Test
+  void mediaSyncPrintsProgressLinesOnStderrAndOneResultOnStdout() throws Exception {
+    HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server.createContext(
+        "/v1/media",
+        ex -> {
+          ex.getRequestBody().readAllBytes();
+          ex.sendResponseHeaders(201, -1);
+          ex.close();
+        });
+    server.start();
+    try {
+      String url = "http://127.0.0.1:" + server.getAddress().getPort();
+      Path f = dir.resolve("photo.bin");
+      Files.write(f, new byte[200_000]);
+      assertEquals(0, run("media", "add", f.toString()));
+      assertEquals(0, run(Map.of("SYNC_MEDIA_URL", url), "media", "sync"));
+      assertEquals(1, Json.newMapper().readTree(stdout).get("uploaded").asInt(), stdout);
+      String[] lines = stderr.strip().split("\n");
+      JsonNode first = Json.newMapper().readTree(lines[0]).get("progress");
+      JsonNode last = Json.newMapper().readTree(lines[lines.length - 1]).get("progress");
+      assertEquals(1, first.get("files").asInt(), stderr);
+      assertEquals(0, first.get("filesDone").asInt(), stderr);
+      assertEquals(1, last.get("filesDone").asInt(), stderr);
+      assertEquals(200_000, last.get("bytesTotal").asLong(), stderr);
+      assertEquals(200_000, last.get("bytesDone").asLong(), stderr);
+    } finally {
+      server.stop(0);
+    }
+  }
+
+  @Test
   void anotherAccountsTokenIsAnIdentityMismatchUntilWiped() {
     String alice = jwt("t1", "alice");
     String bob = jwt("t1", "bob");

@@ -286,10 +286,14 @@ class LocalStoreTest {
     Mutation patch = new Mutation(null, "tasks", "t", Op.PATCH, 1L, obj("a", null, "b", 2), null);
     Mutation del = new Mutation(null, "tasks", "t", Op.DELETE, 1L, null, null);
     Mutation up = new Mutation(null, "tasks", "t", Op.UPSERT, 1L, obj("c", 3), null);
-    assertEquals(obj("b", 2), Replay.visible(obj("a", 1), true, List.of(patch)));
-    assertEquals(null, Replay.visible(obj("a", 1), true, List.of(patch, del)));
-    assertEquals(obj("c", 3), Replay.visible(null, false, List.of(del, up)));
-    assertEquals(obj("a", 1), Replay.visible(obj("a", 1), true, List.of()));
+    assertEquals(
+        obj("b", 2), io.syncforge.protocol.RecordRules.replay(obj("a", 1), true, List.of(patch)));
+    assertEquals(
+        null, io.syncforge.protocol.RecordRules.replay(obj("a", 1), true, List.of(patch, del)));
+    assertEquals(
+        obj("c", 3), io.syncforge.protocol.RecordRules.replay(null, false, List.of(del, up)));
+    assertEquals(
+        obj("a", 1), io.syncforge.protocol.RecordRules.replay(obj("a", 1), true, List.of()));
   }
 
   @Test

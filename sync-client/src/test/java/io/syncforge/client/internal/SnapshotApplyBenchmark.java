@@ -3,6 +3,7 @@ package io.syncforge.client.internal;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.syncforge.protocol.Change;
+import io.syncforge.protocol.Json;
 import io.syncforge.protocol.SnapshotPage;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,7 +26,7 @@ import org.junit.jupiter.api.Test;
  * -Dsurefire.failIfNoSpecifiedTests=false} ({@code -Dbench.records=N} to resize).
  */
 class SnapshotApplyBenchmark {
-  private static final ObjectMapper MAPPER = new ObjectMapper();
+  private static final ObjectMapper MAPPER = Json.newMapper();
   private static final String[] WORDS =
       "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho"
           .split(" ");
@@ -35,33 +36,55 @@ class SnapshotApplyBenchmark {
     int n = Integer.getInteger("bench.records", 100_000);
     int pageSize = 5_000;
     List<SnapshotPage> pages = pages(n, pageSize);
+    // The pages as the server sends them (bytes), so the client's parsing is measured too.
+    List<byte[]> bodies = new ArrayList<>();
+    for (SnapshotPage p : pages) {
+      bodies.add(MAPPER.writeValueAsBytes(p));
+    }
     for (int round = 0; round < 2; round++) { // round 0 warms the JIT
       Path dir = Files.createTempDirectory("snapbench");
       long raw = raw(dir.resolve("raw.db"), pages);
-      System.gc();
-      long heapBefore = usedHeap();
-      long t0 = System.nanoTime();
-      long peak;
-      try (LocalStore store = new LocalStore(dir.resolve("s.db"), MAPPER, Clock.systemUTC())) {
-        long gen = store.beginSnapshot();
-        peak = usedHeap();
-        for (int i = 0; i < pages.size(); i++) {
-          store.applySnapshotPage(pages.get(i), gen, i == pages.size() - 1, List.of(), "k");
-          peak = Math.max(peak, usedHeap());
-        }
-      }
-      long client = System.nanoTime() - t0;
+      long[] tree = apply(dir.resolve("tree.db"), bodies, true);
+      long[] stream = apply(dir.resolve("stream.db"), bodies, false);
       System.out.printf(
-          "BENCH round %d: %d records, LocalStore.applySnapshotPage %.0f ms (%.0f records/s);"
-              + " raw SQLite batched insert %.0f ms; ratio %.2f; heap growth peak %d MiB%n",
+          "BENCH round %d: %d records; parse + LocalStore.applySnapshotPage: streaming reader"
+              + " %.0f ms (%.0f records/s, heap growth peak %d MiB), tree reader (before)"
+              + " %.0f ms (heap growth peak %d MiB); raw SQLite batched insert %.0f ms;"
+              + " ratio streaming/raw %.2f, tree/raw %.2f%n",
           round,
           n,
-          client / 1e6,
-          n / (client / 1e9),
+          stream[0] / 1e6,
+          n / (stream[0] / 1e9),
+          stream[1] >> 20,
+          tree[0] / 1e6,
+          tree[1] >> 20,
           raw / 1e6,
-          (double) client / raw,
-          (peak - heapBefore) >> 20);
+          (double) stream[0] / raw,
+          (double) tree[0] / raw);
     }
+  }
+
+  /** Parses and applies every page; returns {nanos, peak heap growth bytes}. */
+  private static long[] apply(Path db, List<byte[]> bodies, boolean tree) throws Exception {
+    System.gc();
+    long heapBefore = usedHeap();
+    long peak = heapBefore;
+    long t0 = System.nanoTime();
+    try (LocalStore store = new LocalStore(db, MAPPER, Clock.systemUTC())) {
+      long gen = store.beginSnapshot();
+      for (int i = 0; i < bodies.size(); i++) {
+        boolean last = i == bodies.size() - 1;
+        if (tree) {
+          SnapshotPage page = MAPPER.readValue(bodies.get(i), SnapshotPage.class);
+          store.applySnapshotPage(page, gen, last, List.of(), "k");
+        } else {
+          store.applySnapshotPage(
+              SnapshotPageReader.read(bodies.get(i)), gen, last, List.of(), "k");
+        }
+        peak = Math.max(peak, usedHeap());
+      }
+    }
+    return new long[] {System.nanoTime() - t0, peak - heapBefore};
   }
 
   private static long usedHeap() {

@@ -36,14 +36,14 @@ record LoadProfile(
           case "smoke" ->
               new LoadProfile(
                   "smoke",
-                  List.of(40.0),
+                  List.of(20.0),
                   Duration.ofSeconds(5),
-                  100,
-                  4,
-                  40,
-                  10,
+                  50,
+                  2,
+                  20,
+                  5,
                   Duration.ofSeconds(4),
-                  10,
+                  5,
                   Duration.ofSeconds(3),
                   40,
                   4,
@@ -56,10 +56,10 @@ record LoadProfile(
           case "standard" ->
               new LoadProfile(
                   "standard",
-                  List.of(25.0, 50.0, 100.0, 200.0, 400.0),
+                  List.of(10.0, 25.0, 50.0, 100.0),
                   Duration.ofSeconds(20),
                   500,
-                  16,
+                  8,
                   200,
                   40,
                   Duration.ofSeconds(30),

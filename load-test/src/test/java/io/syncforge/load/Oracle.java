@@ -211,6 +211,21 @@ final class Oracle {
     return v;
   }
 
+  /**
+   * Waits at most {@code seconds} until every acknowledged mutation of the tenant has its outcome
+   * (the writer has drained what the scenario produced); returns how many are still missing.
+   */
+  long awaitOutcomes(String tenant, Map<Ledger.Key, Ledger.Entry> sent, int seconds)
+      throws Exception {
+    long deadline = System.nanoTime() + seconds * 1_000_000_000L;
+    long m = missing(sent, outcomes(tenant));
+    while (m > 0 && System.nanoTime() < deadline) {
+      Thread.sleep(500);
+      m = missing(sent, outcomes(tenant));
+    }
+    return m;
+  }
+
   private static long missing(Map<Ledger.Key, Ledger.Entry> sent, Map<String, Outcome> outcomes) {
     return sent.entrySet().stream()
         .filter(e -> e.getValue().acknowledged.get())

@@ -35,9 +35,9 @@ final class Report {
   void write(Path dir) throws Exception {
     loadAfter = Env.loadAverages();
     Files.createDirectories(dir);
-    Files.writeString(dir.resolve("report.json"), json());
     Files.writeString(dir.resolve("report.md"), markdown());
     Files.writeString(dir.resolve("report.html"), html());
+    Files.writeString(dir.resolve("report.json"), json());
   }
 
   private String json() throws Exception {
@@ -47,7 +47,7 @@ final class Report {
     root.put("cores", Env.cores());
     root.put("loadAverageBefore", loadBefore);
     root.put("loadAverageAfter", loadAfter);
-    root.set("settings", Http.JSON.valueToTree(profile));
+    root.put("settings", profile.toString());
     root.set("figures", Http.JSON.valueToTree(figures));
     ArrayNode sc = root.putArray("scenarios");
     for (Stats s : scenarios) {

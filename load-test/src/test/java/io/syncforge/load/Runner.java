@@ -55,7 +55,7 @@ final class Runner {
         pool.execute(() -> run(stats, intended, seq, req));
       }
     } finally {
-      drain(pool, name);
+      drain(pool, stats);
       stats.finish();
     }
     return stats;
@@ -104,18 +104,35 @@ final class Runner {
     stats.record(intended, System.nanoTime(), r);
   }
 
-  private static void drain(ExecutorService pool, String name) {
+  /**
+   * Waits (bounded) for the queued requests; those never started by then are counted as errors
+   * ({@code 0 not_started}), with the latency they had waited so far.
+   */
+  private static void drain(ExecutorService pool, Stats stats) {
     pool.shutdown();
     try {
-      if (!pool.awaitTermination(120, TimeUnit.SECONDS)) {
-        pool.shutdownNow();
-        throw new IllegalStateException(name + ": requests still running 120 s after the end");
+      if (!pool.awaitTermination(DRAIN_SECONDS, TimeUnit.SECONDS)) {
+        List<Runnable> never = pool.shutdownNow();
+        long now = System.nanoTime();
+        for (Runnable r : never) {
+          stats.record(now, now, new Stats.Result(0, "not_started", 0));
+        }
+        System.out.println(
+            "[load] "
+                + stats.name
+                + ": "
+                + never.size()
+                + " requests not started "
+                + DRAIN_SECONDS
+                + " s after the end (counted as errors)");
       }
     } catch (InterruptedException e) {
       pool.shutdownNow();
       Thread.currentThread().interrupt();
     }
   }
+
+  private static final long DRAIN_SECONDS = Long.getLong("load.drainSeconds", 30);
 
   static java.util.concurrent.ThreadFactory daemon(String name) {
     java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();

@@ -31,6 +31,7 @@ final class ApiLoad {
   private final Ledger ledger;
   private final String token;
   private final List<String> cursors = new CopyOnWriteArrayList<>();
+  private final List<String> filteredCursors = new CopyOnWriteArrayList<>();
 
   ApiLoad(LocalStack stack, LoadProfile profile, Ledger ledger) {
     this.stack = stack;
@@ -129,11 +130,18 @@ final class ApiLoad {
     return out;
   }
 
-  /** Walks the tenant's log once from the start and keeps the cursors, for delta pulls. */
-  void collectCursors() {
+  /**
+   * Walks the tenant's log once from the start and keeps the cursors, for delta pulls; a cursor is
+   * bound to its pull's filter ({@code 410 scope_changed} otherwise), so filtered pulls get their
+   * own walk.
+   */
+  void collectCursors(List<String> cursors, String collections) {
     String cursor = null;
     for (int i = 0; i < 10_000 && cursors.size() < 500; i++) {
       var req = Http.as(token).queryParam("limit", 200);
+      if (collections != null) {
+        req = req.queryParam("collections", collections);
+      }
       if (cursor != null) {
         req = req.queryParam("cursor", cursor);
       }
@@ -155,8 +163,9 @@ final class ApiLoad {
     var req =
         Http.as(token)
             .header("X-Client-Id", "load-c" + r.nextInt(CLIENTS))
-            .queryParam("limit", 100)
-            .queryParam("cursor", cursors.get(r.nextInt(cursors.size())));
+            .queryParam("limit", 100);
+    List<String> from = collections == null ? cursors : filteredCursors;
+    req = req.queryParam("cursor", from.get(r.nextInt(from.size())));
     if (collections != null) {
       req = req.queryParam("collections", collections);
     }
@@ -188,7 +197,8 @@ final class ApiLoad {
 
   /** Delta pulls, filtered pulls and snapshot pages at the same time (open loops). */
   List<Stats> readScenarios() throws Exception {
-    collectCursors();
+    collectCursors(cursors, null);
+    collectCursors(filteredCursors, "tasks");
     Progress.phase = "pull+snapshot";
     Duration d = profile.readDuration();
     int threads = profile.threads();
@@ -246,7 +256,7 @@ final class ApiLoad {
 
   Stats.Result download(long seq) {
     if (uploaded.isEmpty()) {
-      return Stats.Result.ok(204, 0);
+      return new Stats.Result(0, "nothing_uploaded", 0);
     }
     String[] u = uploaded.get(ThreadLocalRandom.current().nextInt(uploaded.size()));
     Response resp =
@@ -263,6 +273,10 @@ final class ApiLoad {
 
   List<Stats> mediaScenarios() throws Exception {
     Progress.phase = "media";
+    // A few files first (not measured), so downloads have something to fetch from the start.
+    for (int i = 0; i < 5; i++) {
+      upload(1_000_000 + i);
+    }
     Duration d = profile.mediaDuration();
     var down =
         java.util.concurrent.CompletableFuture.supplyAsync(

@@ -33,7 +33,9 @@ final class Report {
   }
 
   void write(Path dir) throws Exception {
-    loadAfter = Env.loadAverages();
+    if (loadAfter == null) {
+      loadAfter = Env.loadAverages();
+    }
     Files.createDirectories(dir);
     Files.writeString(dir.resolve("report.md"), markdown());
     Files.writeString(dir.resolve("report.html"), html());
@@ -90,6 +92,9 @@ final class Report {
   }
 
   String markdown() {
+    if (loadAfter == null) {
+      loadAfter = Env.loadAverages();
+    }
     StringBuilder b = new StringBuilder();
     b.append("# Load report: profile `").append(profile.name()).append("`\n\n");
     b.append("Started ")

@@ -170,7 +170,8 @@ final class FaultOracle {
         }
         assertEquals(live, local, d.name + ": converged to the server state");
       }
-      return new Counts(outcomes.size(), applied, merged, rejected, changeLogRows, live.size());
+      return new Counts(
+          outcomes.size(), applied, merged, rejected, noOps, changeLogRows, live.size());
     }
   }
 

@@ -44,12 +44,12 @@ class InfraFaultCampaign {
 
   @AfterAll
   static void stop() {
-    // The broker this class restarted is its own: end it first, then the rest.
-    if (restartedKafka != null) {
-      restartedKafka.close();
-    }
+    // The stack (its services, its first broker, PostgreSQL), then the broker this class restarted.
     if (stack != null) {
       stack.close();
+    }
+    if (restartedKafka != null) {
+      restartedKafka.close();
     }
   }
 
@@ -139,7 +139,7 @@ class InfraFaultCampaign {
         "Kafka broker SIGSTOP for 20 s, then SIGCONT",
         "t-infra-kstop",
         () -> {
-          long pid = stack.kafka().pid();
+          long pid = kafka().pid();
           signal(pid, "STOP");
           try {
             Thread.sleep(20_000);
@@ -156,7 +156,7 @@ class InfraFaultCampaign {
         "Kafka broker SIGKILLed and restarted after 5 s",
         "t-infra-kkill",
         () -> {
-          var old = stack.kafka();
+          var old = kafka();
           int port = Integer.parseInt(old.bootstrapServers().replaceAll(".*:", ""));
           signal(old.pid(), "KILL");
           awaitExit(old.pid());
@@ -172,6 +172,11 @@ class InfraFaultCampaign {
   }
 
   private static KafkaLauncher.RunningKafka restartedKafka;
+
+  /** The broker running now: the stack's, or the one a test restarted in its place. */
+  private static KafkaLauncher.RunningKafka kafka() {
+    return restartedKafka != null ? restartedKafka : stack.kafka();
+  }
 
   static List<String> cmdline(long pid) throws IOException {
     byte[] raw = Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline"));

@@ -48,6 +48,35 @@ final class FaultProxy implements AutoCloseable {
   /** Hold the request until {@link FaultProxy#releaseHeld()} (or close), then drop it. */
   record Hold() implements Fault {}
 
+  /** Drop the connection without forwarding and without an answer (a broken network). */
+  record Drop() implements Fault {}
+
+  /** Wait {@code millis}, then forward normally (a slow network). */
+  record Delay(long millis) implements Fault {}
+
+  /**
+   * Forward, then send the server's status and headers (with the real length) and only the first
+   * half of the body before dropping the connection: a response cut after the headers.
+   */
+  record CutAfterHeaders() implements Fault {}
+
+  /**
+   * Forward, let the server apply the request, then drop the connection without any answer: the
+   * response is lost after the server applied the request.
+   */
+  record LoseAfterApply() implements Fault {}
+
+  /**
+   * Random faults for a fleet: each request under {@code pathPrefix} gets one of {@code faults}
+   * with probability {@code probability} (seeded), at most {@code max} times in all.
+   */
+  private record Chaos(
+      String pathPrefix,
+      List<Fault> faults,
+      double probability,
+      java.util.Random random,
+      int max) {}
+
   private record Rule(String pathPrefix, Fault fault) {}
 
   private static final Set<String> HOP =
@@ -70,6 +99,9 @@ final class FaultProxy implements AutoCloseable {
   private volatile CountDownLatch held = new CountDownLatch(1);
   private final AtomicInteger faultsInjected = new AtomicInteger();
   private final AtomicInteger forwarded = new AtomicInteger();
+  private final java.util.Map<String, AtomicInteger> byKind =
+      new java.util.concurrent.ConcurrentSkipListMap<>();
+  private volatile Chaos chaos;
 
   FaultProxy(String target) {
     this.target = target.endsWith("/") ? target.substring(0, target.length() - 1) : target;
@@ -116,9 +148,28 @@ final class FaultProxy implements AutoCloseable {
     l.countDown();
   }
 
-  /** Removes rules not used yet. */
+  /**
+   * From now on, each request under {@code pathPrefix} gets one of {@code faults} (chosen at
+   * random, seeded) with probability {@code probability}, at most {@code max} faults in all.
+   * Replaces an earlier chaos setting; {@link #clear()} ends it.
+   */
+  FaultProxy chaos(String pathPrefix, List<Fault> faults, double probability, long seed, int max) {
+    chaos =
+        new Chaos(pathPrefix, List.copyOf(faults), probability, new java.util.Random(seed), max);
+    return this;
+  }
+
+  /** Removes rules not used yet and ends chaos. */
   void clear() {
     rules.clear();
+    chaos = null;
+  }
+
+  /** Faults injected so far, per kind ({@code Drop}, {@code Delay}, ...). */
+  java.util.Map<String, Integer> faultsByKind() {
+    java.util.Map<String, Integer> m = new java.util.TreeMap<>();
+    byKind.forEach((k, v) -> m.put(k, v.get()));
+    return m;
   }
 
   int faultsInjected() {
@@ -130,6 +181,35 @@ final class FaultProxy implements AutoCloseable {
   }
 
   private Fault take(String path, byte[] body) {
+    Fault f = takeRule(path, body);
+    if (f == null) {
+      f = takeChaos(path);
+    }
+    if (f != null && !(f instanceof Pass)) {
+      byKind
+          .computeIfAbsent(f.getClass().getSimpleName(), k -> new AtomicInteger())
+          .incrementAndGet();
+    }
+    return f;
+  }
+
+  private Fault takeChaos(String path) {
+    Chaos c = chaos;
+    if (c == null || !path.startsWith(c.pathPrefix())) {
+      return null;
+    }
+    synchronized (c) {
+      if (c.max() <= 0 || chaosUsed >= c.max() || c.random().nextDouble() >= c.probability()) {
+        return null;
+      }
+      chaosUsed++;
+      return c.faults().get(c.random().nextInt(c.faults().size()));
+    }
+  }
+
+  private int chaosUsed;
+
+  private Fault takeRule(String path, byte[] body) {
     for (Rule r : rules) {
       if (!path.startsWith(r.pathPrefix())) {
         continue;
@@ -164,6 +244,19 @@ final class FaultProxy implements AutoCloseable {
         problem(ex, a.status());
         return;
       }
+      if (fault instanceof Drop) {
+        faultsInjected.incrementAndGet();
+        return; // no response: the connection is dropped
+      }
+      if (fault instanceof Delay d) {
+        faultsInjected.incrementAndGet();
+        try {
+          Thread.sleep(d.millis());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
       if (fault instanceof Hold) {
         faultsInjected.incrementAndGet();
         try {
@@ -180,6 +273,10 @@ final class FaultProxy implements AutoCloseable {
         problem(ex, l.status());
         return;
       }
+      if (fault instanceof LoseAfterApply) {
+        faultsInjected.incrementAndGet();
+        return; // the server applied it; the client never hears
+      }
       resp.headers()
           .map()
           .forEach(
@@ -189,6 +286,15 @@ final class FaultProxy implements AutoCloseable {
                 }
               });
       byte[] out = resp.body();
+      if (fault instanceof CutAfterHeaders && out.length > 1) {
+        faultsInjected.incrementAndGet();
+        ex.sendResponseHeaders(resp.statusCode(), out.length);
+        OutputStream os = ex.getResponseBody();
+        os.write(out, 0, out.length / 2);
+        os.flush();
+        // Closing the exchange with bytes owed makes the server drop the connection.
+        return;
+      }
       ex.sendResponseHeaders(resp.statusCode(), out.length == 0 ? -1 : out.length);
       try (OutputStream os = ex.getResponseBody()) {
         os.write(out);

@@ -78,6 +78,11 @@ public final class QuarkusAppProcess implements AutoCloseable {
     }
   }
 
+  /** The process id. */
+  public long pid() {
+    return process.pid();
+  }
+
   /** The HTTP port. */
   public int port() {
     return port;

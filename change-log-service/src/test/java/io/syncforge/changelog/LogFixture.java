@@ -8,6 +8,7 @@ import io.syncforge.protocol.Json;
 import io.syncforge.protocol.Mutation;
 import io.syncforge.protocol.Op;
 import io.syncforge.protocol.messaging.MutationEnvelope;
+import io.syncforge.protocol.messaging.Topics;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -33,7 +34,7 @@ public final class LogFixture implements AutoCloseable {
   private final String jdbcUrl;
 
   public LogFixture() {
-    this(KafkaTestResource.current().bootstrapServers(), PostgresTestResource.jdbcUrl());
+    this(KafkaTestResource.bootstrapServers(), PostgresTestResource.jdbcUrl());
   }
 
   public LogFixture(String bootstrapServers, String jdbcUrl) {
@@ -71,7 +72,7 @@ public final class LogFixture implements AutoCloseable {
       for (MutationEnvelope e : envelopes) {
         acks.add(
             producer.send(
-                new ProducerRecord<>("sync.mutations", e.key(), JSON.writeValueAsBytes(e))));
+                new ProducerRecord<>(Topics.MUTATIONS, e.key(), JSON.writeValueAsBytes(e))));
       }
       for (var a : acks) {
         a.get();
@@ -88,7 +89,7 @@ public final class LogFixture implements AutoCloseable {
   /** Sends raw bytes (poison) with a key. */
   public void sendRaw(String key, byte[] value) {
     try {
-      producer.send(new ProducerRecord<>("sync.mutations", key, value)).get();
+      producer.send(new ProducerRecord<>(Topics.MUTATIONS, key, value)).get();
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }

@@ -15,8 +15,11 @@ import java.util.concurrent.CountDownLatch;
  * <pre>
  * java -cp ... io.syncforge.devinfra.DevInfraMain [--data-dir .local] [--fresh]
  *     [--postgres-port 0] [--kafka-port 0] [--database sync]
- *     [--topics sync.mutations:12,sync.changes:1] [--no-postgres] [--no-kafka]
+ *     [--topics name:partitions,...] [--no-postgres] [--no-kafka]
  * </pre>
+ *
+ * Without {@code --topics} it creates {@link io.syncforge.protocol.messaging.Topics#layout} at the
+ * default partition count.
  */
 public final class DevInfraMain {
 
@@ -31,7 +34,10 @@ public final class DevInfraMain {
     int pgPort = 0;
     int kafkaPort = 0;
     String database = "sync";
-    Map<String, Integer> topics = Map.of();
+    // Default: the one topic layout (sync-protocol's Topics.layout); --topics replaces it.
+    Map<String, Integer> topics =
+        io.syncforge.protocol.messaging.Topics.layout(
+            io.syncforge.protocol.messaging.Topics.DEFAULT_PARTITIONS);
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--data-dir" -> dataDir = Path.of(value(args, ++i));

@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>{@code
  * try (RunningKafka kafka = KafkaLauncher.builder().start()) {
- *   kafka.createTopic("sync.mutations", 12);
+ *   kafka.createTopics(Topics.layout(Topics.DEFAULT_PARTITIONS));
  *   String bootstrap = kafka.bootstrapServers();
  * }
  * }</pre>
@@ -232,6 +232,11 @@ public final class KafkaLauncher {
 
     /** An admin client for this broker; the caller closes it. */
     public Admin admin() {
+      return admin(bootstrapServers);
+    }
+
+    /** An admin client for any broker (a container's, say); the caller closes it. */
+    public static Admin admin(String bootstrapServers) {
       Properties props = new Properties();
       props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
       props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000");
@@ -267,7 +272,12 @@ public final class KafkaLauncher {
      * @throws IllegalStateException when the topic exists with another partition count
      */
     public void createTopic(String name, int partitions) {
-      try (Admin admin = admin()) {
+      createTopic(bootstrapServers, name, partitions);
+    }
+
+    /** {@link #createTopic(String, int)} on any broker. */
+    public static void createTopic(String bootstrapServers, String name, int partitions) {
+      try (Admin admin = admin(bootstrapServers)) {
         try {
           admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1))).all().get();
         } catch (ExecutionException e) {
@@ -295,7 +305,12 @@ public final class KafkaLauncher {
 
     /** Creates every topic of a {@code name:partitions} map; see {@link #createTopic}. */
     public void createTopics(Map<String, Integer> topics) {
-      topics.forEach(this::createTopic);
+      createTopics(bootstrapServers, topics);
+    }
+
+    /** {@link #createTopics(Map)} on any broker. */
+    public static void createTopics(String bootstrapServers, Map<String, Integer> topics) {
+      topics.forEach((name, partitions) -> createTopic(bootstrapServers, name, partitions));
     }
 
     /** Stops the broker: closes its stdin (it shuts down), then kills it if it lingers. */

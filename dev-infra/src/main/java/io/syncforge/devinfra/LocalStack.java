@@ -179,6 +179,7 @@ public final class LocalStack implements AutoCloseable {
   }
 
   private void startAll() {
+    stopLeftovers();
     if (fresh) {
       try {
         for (String d : List.of("postgres", "kafka", "media")) {
@@ -190,8 +191,10 @@ public final class LocalStack implements AutoCloseable {
     }
     pg = PostgresLauncher.builder().dataDir(home.resolve("postgres")).port(pgPortWanted).start();
     jdbc = pg.createDatabase("sync");
+    writeState();
     kafka = KafkaLauncher.builder().dataDir(home.resolve("kafka")).port(kafkaPortWanted).start();
     kafka.createTopics(Topics.layout(partitions));
+    writeState();
     jwt = DevJwt.inDirectory(home.resolve("jwt"));
     cursorKey = cursorKey(home.resolve("cursor.key"));
     start(Service.CHANGELOG);
@@ -208,6 +211,67 @@ public final class LocalStack implements AutoCloseable {
     }
     start(Service.API);
     start(Service.MEDIA);
+  }
+
+  /**
+   * Stops the services a previous run under the same home left running when it was SIGKILLed (their
+   * pids are in its {@link StackState}; only a process whose command line names this service's jar
+   * is touched). PostgreSQL's orphan is stopped by {@link PostgresLauncher}; Kafka's broker dies
+   * with its parent.
+   */
+  private void stopLeftovers() {
+    StackState.read(home)
+        .ifPresent(
+            old -> {
+              for (StackState.Piece piece : old.pieces()) {
+                for (Service s : Service.values()) {
+                  if (s.module().equals(piece.name())
+                      && piece.pid() > 0
+                      && Processes.stopOrphan(
+                          piece.pid(), jar(s).toString(), java.time.Duration.ofSeconds(20))) {
+                    System.err.println(
+                        "local stack: stopped leftover "
+                            + s.module()
+                            + " (pid "
+                            + piece.pid()
+                            + ") of a previous run");
+                  }
+                }
+              }
+            });
+  }
+
+  private Path jar(Service service) {
+    return root.resolve(service.module())
+        .resolve("target")
+        .resolve("quarkus-app")
+        .resolve("quarkus-run.jar");
+  }
+
+  private synchronized void writeState() {
+    List<StackState.Piece> pieces = new ArrayList<>();
+    if (pg != null) {
+      pieces.add(new StackState.Piece("postgres", pg.pid(), pg.port(), StackState.Probe.TCP));
+    }
+    if (kafka != null) {
+      String bootstrap = kafka.bootstrapServers();
+      pieces.add(
+          new StackState.Piece(
+              "kafka",
+              kafka.pid(),
+              Integer.parseInt(bootstrap.substring(bootstrap.lastIndexOf(':') + 1)),
+              StackState.Probe.TCP));
+    }
+    for (Service s : Service.values()) {
+      QuarkusAppProcess p = running.get(s);
+      pieces.add(
+          new StackState.Piece(
+              s.module(),
+              p != null && p.isAlive() ? p.pid() : 0,
+              ports.get(s),
+              StackState.Probe.HTTP));
+    }
+    new StackState(ProcessHandle.current().pid(), pieces).write(home);
   }
 
   private static String cursorKey(Path file) {
@@ -263,11 +327,11 @@ public final class LocalStack implements AutoCloseable {
     if (old != null && old.isAlive()) {
       throw new IllegalStateException(service.module() + " is already running");
     }
-    Path appDir = root.resolve(service.module()).resolve("target").resolve("quarkus-app");
     running.put(
         service,
         QuarkusAppProcess.start(
-            service.module(), appDir, ports.get(service), config(service), logs));
+            service.module(), jar(service).getParent(), ports.get(service), config(service), logs));
+    writeState();
   }
 
   /** Stops a service gracefully (SIGTERM, SIGKILL after 20 s). */
@@ -275,6 +339,7 @@ public final class LocalStack implements AutoCloseable {
     QuarkusAppProcess p = running.remove(service);
     if (p != null) {
       p.close();
+      writeState();
     }
   }
 
@@ -283,6 +348,7 @@ public final class LocalStack implements AutoCloseable {
     QuarkusAppProcess p = running.remove(service);
     if (p != null) {
       p.kill();
+      writeState();
     }
   }
 
@@ -290,6 +356,19 @@ public final class LocalStack implements AutoCloseable {
   public synchronized boolean isAlive(Service service) {
     QuarkusAppProcess p = running.get(service);
     return p != null && p.isAlive();
+  }
+
+  /** A service's process id, while it runs. */
+  public synchronized java.util.OptionalLong pid(Service service) {
+    QuarkusAppProcess p = running.get(service);
+    return p != null && p.isAlive()
+        ? java.util.OptionalLong.of(p.pid())
+        : java.util.OptionalLong.empty();
+  }
+
+  /** A service's HTTP port (stable across restarts). */
+  public int port(Service service) {
+    return ports.get(service);
   }
 
   /** A service's base URL ({@code http://localhost:PORT}; stable across restarts). */
@@ -388,7 +467,11 @@ public final class LocalStack implements AutoCloseable {
         System.err.println("local stack stop: " + e);
       }
     }
+    boolean started = kafka != null || pg != null;
     kafka = null;
     pg = null;
+    if (started) {
+      StackState.delete(home);
+    }
   }
 }

@@ -67,7 +67,8 @@ public final class QuarkusAppProcess implements AutoCloseable {
               .start();
       QuarkusAppProcess app = new QuarkusAppProcess(p, chosen, name, log);
       try {
-        app.awaitReady(Duration.ofSeconds(90));
+        // Generous: on a shared 2-core machine a service's start can take minutes.
+        app.awaitReady(Duration.ofSeconds(Long.getLong("syncforge.ready-timeout-seconds", 240)));
       } catch (RuntimeException e) {
         app.kill();
         throw e;
@@ -76,6 +77,11 @@ public final class QuarkusAppProcess implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start " + name, e);
     }
+  }
+
+  /** The process id. */
+  public long pid() {
+    return process.pid();
   }
 
   /** The HTTP port. */

@@ -127,7 +127,9 @@ public final class MediaTestSupport {
 
   public static Connection db() throws SQLException {
     return DriverManager.getConnection(
-        PostgresTestResource.jdbcUrl(), PostgresTestResource.current().superuser(), "");
+        PostgresTestResource.jdbcUrl(),
+        PostgresTestResource.username(),
+        PostgresTestResource.password());
   }
 
   /** A single long from SQL with string parameters. */

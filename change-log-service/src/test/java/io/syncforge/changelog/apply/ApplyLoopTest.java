@@ -7,17 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.quarkus.test.common.ResourceArg;
-import io.quarkus.test.common.TestResourceScope;
-import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.syncforge.changelog.LogFixture;
-import io.syncforge.devinfra.quarkus.JwtTestResource;
 import io.syncforge.devinfra.quarkus.KafkaTestResource;
-import io.syncforge.devinfra.quarkus.PostgresTestResource;
+import io.syncforge.devinfra.quarkus.WithDevInfra;
 import io.syncforge.protocol.Op;
 import io.syncforge.protocol.messaging.ChangeNotification;
 import io.syncforge.protocol.messaging.MutationEnvelope;
+import io.syncforge.protocol.messaging.Topics;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -38,15 +35,7 @@ import org.junit.jupiter.api.Test;
 
 /** The apply loop end to end: real Kafka topic in, real PostgreSQL tables out. */
 @QuarkusTest
-@WithTestResource(value = PostgresTestResource.class, scope = TestResourceScope.GLOBAL)
-@WithTestResource(
-    value = KafkaTestResource.class,
-    scope = TestResourceScope.GLOBAL,
-    initArgs =
-        @ResourceArg(
-            name = "topics",
-            value = "sync.mutations:12,sync.changes:3,sync.mutations.dlq:1"))
-@WithTestResource(value = JwtTestResource.class, scope = TestResourceScope.GLOBAL)
+@WithDevInfra
 class ApplyLoopTest {
 
   private static final Duration WAIT = Duration.ofSeconds(30);
@@ -193,7 +182,7 @@ class ApplyLoopTest {
         "invalid_request",
         log.scalar("SELECT error_code FROM mutation_outcomes WHERE mutation_id = ?", badId));
 
-    List<ConsumerRecord<String, byte[]>> dlq = readAll("sync.mutations.dlq", 1);
+    List<ConsumerRecord<String, byte[]>> dlq = readAll(Topics.MUTATIONS_DLQ, 1);
     assertTrue(
         dlq.stream()
             .anyMatch(r -> new String(r.value(), StandardCharsets.UTF_8).equals("{not json")),
@@ -214,7 +203,7 @@ class ApplyLoopTest {
     long offset =
         ((Number) log.scalar("SELECT log_offset FROM change_log WHERE mutation_id = ?", id))
             .longValue();
-    List<ConsumerRecord<String, byte[]>> notes = readAll("sync.changes", 1);
+    List<ConsumerRecord<String, byte[]>> notes = readAll(Topics.CHANGES, 1);
     boolean found = false;
     for (ConsumerRecord<String, byte[]> r : notes) {
       ChangeNotification n = LogFixture.JSON.readValue(r.value(), ChangeNotification.class);
@@ -308,7 +297,7 @@ class ApplyLoopTest {
   /** Reads a topic from the beginning until at least {@code min} records or 20 s. */
   static List<ConsumerRecord<String, byte[]>> readAll(String topic, int min) {
     Properties p = new Properties();
-    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaTestResource.current().bootstrapServers());
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaTestResource.bootstrapServers());
     p.put(ConsumerConfig.GROUP_ID_CONFIG, "test-" + UUID.randomUUID());
     p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();

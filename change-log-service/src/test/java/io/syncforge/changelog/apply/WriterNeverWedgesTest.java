@@ -5,17 +5,13 @@ import static io.syncforge.changelog.LogFixture.mutation;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.quarkus.test.common.ResourceArg;
-import io.quarkus.test.common.TestResourceScope;
-import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
 import io.syncforge.changelog.LogFixture;
-import io.syncforge.devinfra.quarkus.JwtTestResource;
-import io.syncforge.devinfra.quarkus.KafkaTestResource;
-import io.syncforge.devinfra.quarkus.PostgresTestResource;
+import io.syncforge.devinfra.quarkus.WithDevInfra;
 import io.syncforge.protocol.Op;
 import io.syncforge.protocol.messaging.MutationEnvelope;
+import io.syncforge.protocol.messaging.Topics;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.Statement;
@@ -35,15 +31,7 @@ import org.junit.jupiter.api.Test;
  * a few seconds.
  */
 @QuarkusTest
-@WithTestResource(value = PostgresTestResource.class, scope = TestResourceScope.GLOBAL)
-@WithTestResource(
-    value = KafkaTestResource.class,
-    scope = TestResourceScope.GLOBAL,
-    initArgs =
-        @ResourceArg(
-            name = "topics",
-            value = "sync.mutations:12,sync.changes:3,sync.mutations.dlq:1"))
-@WithTestResource(value = JwtTestResource.class, scope = TestResourceScope.GLOBAL)
+@WithDevInfra
 class WriterNeverWedgesTest {
 
   private static final Duration WAIT = Duration.ofSeconds(30);
@@ -239,7 +227,7 @@ class WriterNeverWedgesTest {
     assertEquals(
         0, log.count("SELECT count(*) FROM records WHERE tenant = ? AND record_id = 'bad'", t));
     if (code.equals("unstorable_value")) {
-      List<ConsumerRecord<String, byte[]>> dlq = ApplyLoopTest.readAll("sync.mutations.dlq", 1);
+      List<ConsumerRecord<String, byte[]>> dlq = ApplyLoopTest.readAll(Topics.MUTATIONS_DLQ, 1);
       assertTrue(
           dlq.stream()
               .anyMatch(

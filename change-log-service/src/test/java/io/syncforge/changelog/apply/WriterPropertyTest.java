@@ -6,21 +6,17 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.quarkus.test.common.ResourceArg;
-import io.quarkus.test.common.TestResourceScope;
-import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.syncforge.changelog.LogFixture;
 import io.syncforge.changelog.conflict.ConflictResolver;
 import io.syncforge.changelog.conflict.Decision;
 import io.syncforge.changelog.conflict.RecordState;
-import io.syncforge.devinfra.quarkus.JwtTestResource;
-import io.syncforge.devinfra.quarkus.KafkaTestResource;
-import io.syncforge.devinfra.quarkus.PostgresTestResource;
+import io.syncforge.devinfra.quarkus.WithDevInfra;
 import io.syncforge.protocol.ConflictPolicy;
 import io.syncforge.protocol.Mutation;
 import io.syncforge.protocol.Op;
 import io.syncforge.protocol.messaging.MutationEnvelope;
+import io.syncforge.protocol.messaging.Topics;
 import io.syncforge.protocol.validation.MutationValidator;
 import jakarta.inject.Inject;
 import java.sql.Connection;
@@ -57,15 +53,7 @@ import org.junit.jupiter.api.Test;
  * the tries run in one JUnit test with a fixed seed per try, printed on failure to reproduce.
  */
 @QuarkusTest
-@WithTestResource(value = PostgresTestResource.class, scope = TestResourceScope.GLOBAL)
-@WithTestResource(
-    value = KafkaTestResource.class,
-    scope = TestResourceScope.GLOBAL,
-    initArgs =
-        @ResourceArg(
-            name = "topics",
-            value = "sync.mutations:12,sync.changes:3,sync.mutations.dlq:1"))
-@WithTestResource(value = JwtTestResource.class, scope = TestResourceScope.GLOBAL)
+@WithDevInfra
 class WriterPropertyTest {
 
   private static final int TRIES = 40;
@@ -217,7 +205,7 @@ class WriterPropertyTest {
       MutationEnvelope e = envelopes.get(i);
       records.add(
           new ConsumerRecord<>(
-              "sync.mutations", partition, i, e.key(), LogFixture.JSON.writeValueAsBytes(e)));
+              Topics.MUTATIONS, partition, i, e.key(), LogFixture.JSON.writeValueAsBytes(e)));
     }
     int from = 0;
     AtomicInteger poisoned = new AtomicInteger();

@@ -12,6 +12,7 @@ import io.syncforge.devinfra.PostgresLauncher.RunningPostgres;
 import io.syncforge.devinfra.QuarkusAppProcess;
 import io.syncforge.protocol.Op;
 import io.syncforge.protocol.messaging.MutationEnvelope;
+import io.syncforge.protocol.messaging.Topics;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -47,9 +48,7 @@ class ApplyBenchmark {
         RunningKafka kafka =
             KafkaLauncher.builder().dataDir(Path.of("target", "bench", "kafka")).start()) {
       String jdbc = pg.createDatabase("sync");
-      kafka.createTopic("sync.mutations", 12);
-      kafka.createTopic("sync.changes", 3);
-      kafka.createTopic("sync.mutations.dlq", 1);
+      kafka.createTopics(Topics.layout(Topics.DEFAULT_PARTITIONS));
       double ceilingRows = measureCeiling(pg.createDatabase("ceiling"));
 
       DevJwt jwt = DevJwt.inDirectory(Path.of("target", "bench", "jwt"));

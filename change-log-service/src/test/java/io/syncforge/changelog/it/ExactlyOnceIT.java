@@ -14,6 +14,7 @@ import io.syncforge.devinfra.PostgresLauncher.RunningPostgres;
 import io.syncforge.devinfra.QuarkusAppProcess;
 import io.syncforge.protocol.Op;
 import io.syncforge.protocol.messaging.MutationEnvelope;
+import io.syncforge.protocol.messaging.Topics;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -47,9 +48,7 @@ class ExactlyOnceIT {
     pg = PostgresLauncher.builder().dataDir(Path.of("target", "it", "postgres")).start();
     String jdbc = pg.createDatabase("sync");
     kafka = KafkaLauncher.builder().dataDir(Path.of("target", "it", "kafka")).start();
-    kafka.createTopic("sync.mutations", 12);
-    kafka.createTopic("sync.changes", 3);
-    kafka.createTopic("sync.mutations.dlq", 1);
+    kafka.createTopics(Topics.layout(Topics.DEFAULT_PARTITIONS));
     log = new LogFixture(kafka.bootstrapServers(), jdbc);
     DevJwt jwt = DevJwt.inDirectory(Path.of("target", "it", "jwt"));
     config =

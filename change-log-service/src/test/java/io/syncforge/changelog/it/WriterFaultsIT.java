@@ -14,6 +14,7 @@ import io.syncforge.devinfra.PostgresLauncher.RunningPostgres;
 import io.syncforge.devinfra.QuarkusAppProcess;
 import io.syncforge.protocol.Op;
 import io.syncforge.protocol.messaging.MutationEnvelope;
+import io.syncforge.protocol.messaging.Topics;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -57,9 +58,7 @@ class WriterFaultsIT {
     pg = PostgresLauncher.builder().dataDir(Path.of("target", "it-faults", "postgres")).start();
     jdbc = pg.createDatabase("sync");
     kafka = startKafka(0, true);
-    kafka.createTopic("sync.mutations", 12);
-    kafka.createTopic("sync.changes", 3);
-    kafka.createTopic("sync.mutations.dlq", 1);
+    kafka.createTopics(Topics.layout(Topics.DEFAULT_PARTITIONS));
     log = new LogFixture(kafka.bootstrapServers(), jdbc);
     DevJwt jwt = DevJwt.inDirectory(Path.of("target", "it-faults", "jwt"));
     config =

@@ -4,10 +4,11 @@ import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.syncforge.devinfra.PostgresLauncher;
 import io.syncforge.devinfra.PostgresLauncher.RunningPostgres;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.Map;
 
 /**
- * A real PostgreSQL for {@code @QuarkusTest}s:
+ * A real PostgreSQL for {@code @QuarkusTest}s, normally through {@link WithDevInfra}:
  *
  * <pre>{@code
  * @WithTestResource(value = PostgresTestResource.class, scope = TestResourceScope.GLOBAL)
@@ -15,25 +16,47 @@ import java.util.Map;
  *
  * Hands the service {@code quarkus.datasource.jdbc.url}, user and password for a fresh database
  * (init arg {@code database}, default {@code sync}), with data under {@code
- * target/dev-infra/postgres}.
+ * target/dev-infra/postgres} — or, with {@code -Dsyncforge.infra=testcontainers|auto} and Docker, a
+ * PostgreSQL container ({@link InfraMode}). One server per test JVM.
  */
 public class PostgresTestResource implements QuarkusTestResourceLifecycleManager {
 
-  private static volatile RunningPostgres current;
+  private static RunningPostgres current;
+  private static Map<String, String> config;
+  private static int users;
   private String database = "sync";
 
-  /** The server started for the running tests, for tests that query it directly. */
-  public static RunningPostgres current() {
-    RunningPostgres pg = current;
-    if (pg == null) {
-      throw new IllegalStateException("PostgresTestResource has not started");
+  /** The embedded server started for the running tests (not with Testcontainers). */
+  public static synchronized RunningPostgres current() {
+    if (current == null) {
+      throw new IllegalStateException(
+          config == null
+              ? "PostgresTestResource has not started"
+              : "PostgresTestResource runs a Testcontainers server; this test needs -Dsyncforge.infra=embedded");
     }
-    return pg;
+    return current;
   }
 
   /** JDBC URL of the test database. */
-  public static String jdbcUrl() {
-    return current().jdbcUrl("sync");
+  public static synchronized String jdbcUrl() {
+    return config().get("quarkus.datasource.jdbc.url");
+  }
+
+  /** The superuser's name. */
+  public static synchronized String username() {
+    return config().get("quarkus.datasource.username");
+  }
+
+  /** The superuser's password. */
+  public static synchronized String password() {
+    return config().get("quarkus.datasource.password");
+  }
+
+  private static Map<String, String> config() {
+    if (config == null) {
+      throw new IllegalStateException("PostgresTestResource has not started");
+    }
+    return config;
   }
 
   @Override
@@ -43,25 +66,40 @@ public class PostgresTestResource implements QuarkusTestResourceLifecycleManager
 
   @Override
   public Map<String, String> start() {
-    RunningPostgres pg =
-        PostgresLauncher.builder().dataDir(Path.of("target", "dev-infra", "postgres")).start();
-    current = pg;
-    String url = pg.createDatabase(database);
-    return Map.of(
-        "quarkus.datasource.jdbc.url",
-        url,
-        "quarkus.datasource.username",
-        pg.superuser(),
-        "quarkus.datasource.password",
-        "");
+    synchronized (PostgresTestResource.class) {
+      if (config == null) {
+        if (InfraMode.current() == InfraMode.TESTCONTAINERS) {
+          config = Containers.postgres(database);
+        } else {
+          RunningPostgres pg =
+              PostgresLauncher.builder()
+                  .dataDir(Path.of("target", "dev-infra", "postgres"))
+                  .start();
+          current = pg;
+          Map<String, String> c = new HashMap<>();
+          c.put("quarkus.datasource.jdbc.url", pg.createDatabase(database));
+          c.put("quarkus.datasource.username", pg.superuser());
+          c.put("quarkus.datasource.password", "");
+          config = Map.copyOf(c);
+        }
+      }
+      users++;
+      return config;
+    }
   }
 
   @Override
   public void stop() {
-    RunningPostgres pg = current;
-    current = null;
-    if (pg != null) {
-      pg.close();
+    synchronized (PostgresTestResource.class) {
+      if (--users > 0) {
+        return;
+      }
+      RunningPostgres pg = current;
+      current = null;
+      config = null;
+      if (pg != null) {
+        pg.close();
+      }
     }
   }
 }

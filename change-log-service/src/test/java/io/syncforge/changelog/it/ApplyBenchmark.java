@@ -49,6 +49,7 @@ class ApplyBenchmark {
             KafkaLauncher.builder().dataDir(Path.of("target", "bench", "kafka")).start()) {
       String jdbc = pg.createDatabase("sync");
       kafka.createTopics(Topics.layout(Topics.DEFAULT_PARTITIONS));
+      String loadBefore = loadAverage();
       double ceilingRows = measureCeiling(pg.createDatabase("ceiling"));
 
       DevJwt jwt = DevJwt.inDirectory(Path.of("target", "bench", "jwt"));
@@ -126,6 +127,9 @@ class ApplyBenchmark {
             1000
                 * value(metrics, "sync_apply_batch_duration_seconds_sum")
                 / value(metrics, "sync_apply_batch_duration_seconds_count"));
+        System.out.printf(
+            "[ApplyBenchmark] load average (1/5/15 min): %s at start, %s at the end%n",
+            loadBefore, loadAverage());
         for (String line : metrics.split("\n")) {
           if (line.startsWith("sync_apply_phase_seconds_sum")) {
             System.out.println("[ApplyBenchmark] " + line);
@@ -162,6 +166,16 @@ class ApplyBenchmark {
         }
       }
       return rows / ((System.nanoTime() - t0) / 1e9);
+    }
+  }
+
+  /** The machine's load average, the context every number here needs on a shared machine. */
+  private static String loadAverage() {
+    try {
+      String[] f = java.nio.file.Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
+      return f[0] + "/" + f[1] + "/" + f[2];
+    } catch (Exception e) {
+      return "n/a";
     }
   }
 

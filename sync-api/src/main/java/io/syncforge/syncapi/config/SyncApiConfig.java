@@ -114,6 +114,23 @@ public interface SyncApiConfig {
     @WithDefault("5000")
     int maxLimit();
 
+    /**
+     * Byte budget of one pull or snapshot page (issue 13 item 5): the sum of the serialized JSON
+     * sizes of its changes and receipts (snapshot: records). A page ends before the entry that
+     * would exceed it, except that the first entry of a page always goes, however large, so a
+     * record above the budget goes alone and a cursor never sticks. The envelope (cursor, flags)
+     * adds well under 1 KiB. Default 4 MiB.
+     */
+    @WithDefault("4194304")
+    long maxPageBytes();
+
+    /**
+     * Most receipts (the device's own final outcomes) in one pull page; the rest follow on the next
+     * pages, with the changes of the same log range.
+     */
+    @WithDefault("1000")
+    int maxReceipts();
+
     /** Longest accepted {@code wait} in seconds (at most the protocol's 30). */
     @WithDefault("30")
     int maxWaitSeconds();

@@ -18,7 +18,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -63,6 +62,79 @@ public final class LogQueries {
 
   /** A change log entry as read for a pull. */
   public record Entry(int partition, long offset, Change change) {}
+
+  /** A receipt as read for a pull: the outcome and the log offset of its mutation. */
+  public record Receipt(long offset, MutationOutcome outcome) {}
+
+  /**
+   * Rows fetched this many at a time: a page cut by bytes (issue 13 item 5) never holds more in
+   * memory than it returns plus one fetch (16 records of at most 256 KiB).
+   */
+  static final int FETCH_ROWS = 16;
+
+  /**
+   * The rows of one open query, read one at a time (a server-side portal: the connection must be in
+   * a transaction), so that the caller stops as soon as its page is full.
+   */
+  public static final class Rows<T> implements AutoCloseable {
+
+    /** Maps the current row. */
+    interface Mapper<T> {
+      T map(ResultSet rs) throws SQLException;
+    }
+
+    private final PreparedStatement statement;
+    private final ResultSet rs;
+    private final Mapper<T> mapper;
+    private T head;
+
+    private Rows(PreparedStatement statement, ResultSet rs, Mapper<T> mapper) {
+      this.statement = statement;
+      this.rs = rs;
+      this.mapper = mapper;
+    }
+
+    /** Runs {@code statement} (closing it if that fails) and positions on the first row. */
+    static <T> Rows<T> open(PreparedStatement statement, Mapper<T> mapper) throws SQLException {
+      try {
+        statement.setFetchSize(FETCH_ROWS);
+        Rows<T> rows = new Rows<>(statement, statement.executeQuery(), mapper);
+        rows.advance();
+        return rows;
+      } catch (SQLException | RuntimeException e) {
+        statement.close();
+        throw e;
+      }
+    }
+
+    /** No rows. */
+    public static <T> Rows<T> none() {
+      return new Rows<>(null, null, null);
+    }
+
+    /** The current row, null after the last. */
+    public T peek() {
+      return head;
+    }
+
+    /** Returns the current row and moves to the next one. */
+    public T next() throws SQLException {
+      T current = head;
+      advance();
+      return current;
+    }
+
+    private void advance() throws SQLException {
+      head = rs != null && rs.next() ? mapper.map(rs) : null;
+    }
+
+    @Override
+    public void close() throws SQLException {
+      if (statement != null) {
+        statement.close();
+      }
+    }
+  }
 
   /**
    * The current epoch; when change-log-service has not written it yet, epoch 1 with {@code
@@ -115,11 +187,11 @@ public final class LogQueries {
 
   /**
    * The tenant's entries of partition {@code p} with {@code from <= log_offset < upto}, in log
-   * order, at most {@code limit}.
+   * order, at most {@code limit}, fetched as they are read.
    *
    * @param collections the collections filter, or null for all
    */
-  public static List<Entry> changes(
+  public static Rows<Entry> changes(
       Connection c, String tenant, int p, long from, long upto, List<String> collections, int limit)
       throws SQLException {
     String sql =
@@ -128,8 +200,8 @@ public final class LogQueries {
             + " AND log_offset >= ? AND log_offset < ?"
             + (collections == null ? "" : " AND collection = ANY(?)")
             + " ORDER BY log_offset LIMIT ?";
-    List<Entry> out = new ArrayList<>();
-    try (PreparedStatement s = c.prepareStatement(sql)) {
+    PreparedStatement s = c.prepareStatement(sql);
+    try {
       int i = 1;
       s.setString(i++, tenant);
       s.setInt(i++, p);
@@ -139,8 +211,13 @@ public final class LogQueries {
         s.setArray(i++, c.createArrayOf("text", collections.toArray()));
       }
       s.setInt(i, limit);
-      try (ResultSet rs = s.executeQuery()) {
-        while (rs.next()) {
+    } catch (SQLException | RuntimeException e) {
+      s.close();
+      throw e;
+    }
+    return Rows.open(
+        s,
+        rs -> {
           boolean deleted = rs.getBoolean(5);
           Change change =
               new Change(
@@ -150,54 +227,37 @@ public final class LogQueries {
                   deleted,
                   deleted ? null : object(rs.getString(6)),
                   rs.getTimestamp(7).toInstant());
-          out.add(new Entry(p, rs.getLong(1), change));
-        }
-      }
-    }
-    return out;
+          return new Entry(p, rs.getLong(1), change);
+        });
   }
 
   /**
-   * The final outcomes of {@code clientId}'s mutations whose log position lies in {@code [from[p],
-   * upto[p])} for some partition p, in log order.
+   * The final outcomes of {@code clientId}'s mutations at offsets {@code from <= log_offset < upto}
+   * of partition {@code p}, in log order, at most {@code limit}, fetched as they are read.
    */
-  public static List<MutationOutcome> receipts(
-      Connection c, String tenant, String clientId, long[] from, long[] upto) throws SQLException {
-    List<Integer> ps = new ArrayList<>();
-    List<Long> lo = new ArrayList<>();
-    List<Long> hi = new ArrayList<>();
-    for (int p = 0; p < from.length; p++) {
-      if (upto[p] > from[p]) {
-        ps.add(p);
-        lo.add(from[p]);
-        hi.add(upto[p]);
-      }
-    }
-    List<MutationOutcome> out = new ArrayList<>();
-    if (ps.isEmpty()) {
-      return out;
-    }
+  public static Rows<Receipt> receipts(
+      Connection c, String tenant, String clientId, int p, long from, long upto, int limit)
+      throws SQLException {
     String sql =
-        "SELECT m.mutation_id, m.collection, m.record_id, m.status, m.version, m.conflicts,"
-            + " m.error_code, m.error_message"
-            + " FROM mutation_outcomes m"
-            + " JOIN unnest(?::int[], ?::bigint[], ?::bigint[]) AS r(p, lo, hi)"
-            + " ON m.log_partition = r.p AND m.log_offset >= r.lo AND m.log_offset < r.hi"
-            + " WHERE m.tenant = ? AND m.client_id = ?"
-            + " ORDER BY m.log_partition, m.log_offset";
-    try (PreparedStatement s = c.prepareStatement(sql)) {
-      s.setArray(1, c.createArrayOf("int4", ps.toArray()));
-      s.setArray(2, c.createArrayOf("int8", lo.toArray()));
-      s.setArray(3, c.createArrayOf("int8", hi.toArray()));
-      s.setString(4, tenant);
-      s.setString(5, clientId);
-      try (ResultSet rs = s.executeQuery()) {
-        while (rs.next()) {
-          out.add(outcome(rs));
-        }
-      }
+        "SELECT mutation_id, collection, record_id, status, version, conflicts,"
+            + " error_code, error_message, log_offset"
+            + " FROM mutation_outcomes"
+            + " WHERE tenant = ? AND client_id = ? AND log_partition = ?"
+            + " AND log_offset >= ? AND log_offset < ?"
+            + " ORDER BY log_offset LIMIT ?";
+    PreparedStatement s = c.prepareStatement(sql);
+    try {
+      s.setString(1, tenant);
+      s.setString(2, clientId);
+      s.setInt(3, p);
+      s.setLong(4, from);
+      s.setLong(5, upto);
+      s.setInt(6, limit);
+    } catch (SQLException | RuntimeException e) {
+      s.close();
+      throw e;
     }
-    return out;
+    return Rows.open(s, rs -> new Receipt(rs.getLong(9), outcome(rs)));
   }
 
   /** The final outcomes recorded for some of {@code mutationIds} of {@code clientId}. */
@@ -231,9 +291,9 @@ public final class LogQueries {
   /**
    * One keyset page of the tenant's live records (tombstones excluded), ordered by collection then
    * record id, starting after {@code (afterCollection, afterRecordId)} (both null for the first
-   * page), at most {@code limit}.
+   * page), at most {@code limit}, fetched as they are read.
    */
-  public static List<Change> records(
+  public static Rows<Change> records(
       Connection c,
       String tenant,
       List<String> collections,
@@ -247,8 +307,8 @@ public final class LogQueries {
             + (collections == null ? "" : " AND collection = ANY(?)")
             + (afterCollection == null ? "" : " AND (collection, record_id) > (?, ?)")
             + " ORDER BY collection, record_id LIMIT ?";
-    List<Change> out = new ArrayList<>();
-    try (PreparedStatement s = c.prepareStatement(sql)) {
+    PreparedStatement s = c.prepareStatement(sql);
+    try {
       int i = 1;
       s.setString(i++, tenant);
       if (collections != null) {
@@ -259,21 +319,50 @@ public final class LogQueries {
         s.setString(i++, afterRecordId);
       }
       s.setInt(i, limit);
-      try (ResultSet rs = s.executeQuery()) {
-        while (rs.next()) {
-          Timestamp t = rs.getTimestamp(5);
-          out.add(
-              new Change(
-                  rs.getString(1),
-                  rs.getString(2),
-                  rs.getLong(3),
-                  false,
-                  object(rs.getString(4)),
-                  t.toInstant()));
-        }
-      }
+    } catch (SQLException | RuntimeException e) {
+      s.close();
+      throw e;
     }
-    return out;
+    return Rows.open(
+        s,
+        rs -> {
+          Timestamp t = rs.getTimestamp(5);
+          return new Change(
+              rs.getString(1),
+              rs.getString(2),
+              rs.getLong(3),
+              false,
+              object(rs.getString(4)),
+              t.toInstant());
+        });
+  }
+
+  /**
+   * The size in bytes of {@code value} serialized as the protocol's JSON, which is what a page's
+   * byte budget counts.
+   */
+  public static long jsonBytes(Object value) {
+    CountingStream out = new CountingStream();
+    try {
+      MAPPER.writeValue(out, value);
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("cannot serialize " + value.getClass().getSimpleName(), e);
+    }
+    return out.count;
+  }
+
+  private static final class CountingStream extends java.io.OutputStream {
+    long count;
+
+    @Override
+    public void write(int b) {
+      count++;
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) {
+      count += len;
+    }
   }
 
   private static MutationOutcome outcome(ResultSet rs) throws SQLException {

@@ -29,9 +29,16 @@ import java.util.Map;
  *   <li>entries of partition p are read from {@code cursor[p]} up to (excluding) the partition's
  *       {@code next_offset} seen in the same snapshot;
  *   <li>a partition whose entries were all returned (or had none) moves to that {@code
- *       next_offset}; a partition cut short by {@code limit} moves to its last returned offset + 1,
- *       and one not reached at all stays where it was, so nothing committed late is skipped;
- *   <li>receipts are the caller's outcomes in exactly the ranges the cursor moved over.
+ *       next_offset}; a partition cut short by the page's budget moves to the first offset it did
+ *       not return, and one not reached at all stays where it was, so nothing committed late is
+ *       skipped;
+ *   <li>receipts are the caller's outcomes in exactly the ranges the cursor moved over: changes and
+ *       receipts of a partition are read together in offset order and the page ends between two
+ *       offsets, never inside one, so no receipt is lost or repeated;
+ *   <li>a page ends when the next offset would exceed one of its budgets: {@code limit} changes,
+ *       {@link Budget#maxReceipts()} receipts, {@link Budget#maxBytes()} serialized bytes. The
+ *       first offset of a page always goes, whatever its size, so a page with {@code hasMore} is
+ *       never empty and the cursor always moves.
  * </ul>
  */
 public final class PullReader {
@@ -57,10 +64,35 @@ public final class PullReader {
    */
   public record Result(PullResponse response, boolean empty, long[] next) {}
 
+  /**
+   * What one page may hold besides {@code limit} changes.
+   *
+   * @param maxBytes the sum of the serialized sizes of its changes and receipts
+   * @param maxReceipts receipts
+   */
+  public record Budget(long maxBytes, int maxReceipts) {
+
+    /** The defaults of {@code sync.api.pull.*}: 4 MiB, 1000 receipts. */
+    public static final Budget DEFAULT = new Budget(4L << 20, 1000);
+
+    public Budget {
+      if (maxBytes < 1 || maxReceipts < 1) {
+        throw new IllegalArgumentException("page budget must be positive");
+      }
+    }
+  }
+
   private PullReader() {}
 
-  /** Reads one page. Throws {@link ProblemException} for cursor errors (400/410). */
+  /** Reads one page with the default {@link Budget}. */
   public static Result read(Connection c, CursorCodec codec, int defaultPartitions, Request request)
+      throws SQLException {
+    return read(c, codec, defaultPartitions, request, Budget.DEFAULT);
+  }
+
+  /** Reads one page. Throws {@link ProblemException} for cursor errors (400/410). */
+  public static Result read(
+      Connection c, CursorCodec codec, int defaultPartitions, Request request, Budget budget)
       throws SQLException {
     LogEpoch epoch = LogQueries.epoch(c, defaultPartitions);
     int partitions = epoch.partitions();
@@ -84,42 +116,113 @@ public final class PullReader {
     }
     long[] upto = LogQueries.positions(c, partitions);
     long[] from = cursor.positions();
-    long[] next = from.clone();
-    List<Entry> entries = new ArrayList<>();
-    boolean hasMore = false;
-    int budget = request.limit();
+    Page page = new Page(request.limit(), budget);
     for (int p = 0; p < partitions; p++) {
-      if (from[p] >= upto[p]) {
-        continue; // nothing committed beyond the cursor; never move a cursor backwards
-      }
-      // One row more than the budget tells "cut short" from "all returned". With the budget
-      // spent, a one-row probe still moves empty partitions forward.
-      List<Entry> rows =
-          LogQueries.changes(
-              c, request.tenant(), p, from[p], upto[p], request.collections(), budget + 1);
-      if (rows.size() > budget) {
-        List<Entry> page = rows.subList(0, budget);
-        entries.addAll(page);
-        if (!page.isEmpty()) {
-          next[p] = page.get(page.size() - 1).offset() + 1;
-        }
-        budget = 0;
-        hasMore = true;
-      } else {
-        entries.addAll(rows);
-        budget -= rows.size();
-        next[p] = upto[p];
+      if (from[p] < upto[p]) { // else nothing committed beyond the cursor; never move it back
+        page.read(c, request, p, from[p], upto[p]);
       }
     }
-    List<MutationOutcome> receipts =
-        request.clientId() == null
-            ? List.of()
-            : LogQueries.receipts(c, request.tenant(), request.clientId(), from, next);
-    List<Change> changes = newestOnly(entries);
-    String token = codec.encode(new Cursor(cursor.epoch(), cursor.scopeHash(), next));
+    List<Change> changes = newestOnly(page.entries);
+    String token = codec.encode(new Cursor(cursor.epoch(), cursor.scopeHash(), page.next(from)));
     PullResponse response =
-        new PullResponse(changes, receipts, token, hasMore, Instant.now(), horizon.horizonTime());
-    return new Result(response, changes.isEmpty() && receipts.isEmpty(), next);
+        new PullResponse(
+            changes, page.receipts, token, page.hasMore, Instant.now(), horizon.horizonTime());
+    return new Result(response, changes.isEmpty() && page.receipts.isEmpty(), page.next(from));
+  }
+
+  /** The page being filled, partition after partition. */
+  private static final class Page {
+    final List<Entry> entries = new ArrayList<>();
+    final List<MutationOutcome> receipts = new ArrayList<>();
+    final Map<Integer, Long> moved = new HashMap<>();
+    final Budget budget;
+    int rowsLeft;
+    int receiptsLeft;
+    long bytes;
+    boolean full;
+    boolean hasMore;
+
+    Page(int limit, Budget budget) {
+      this.rowsLeft = limit;
+      this.receiptsLeft = budget.maxReceipts();
+      this.budget = budget;
+    }
+
+    boolean isEmpty() {
+      return entries.isEmpty() && receipts.isEmpty();
+    }
+
+    long[] next(long[] from) {
+      long[] next = from.clone();
+      moved.forEach((p, position) -> next[p] = position);
+      return next;
+    }
+
+    /**
+     * Takes partition {@code p}'s changes and receipts in {@code [from, upto)} offset by offset
+     * while they fit. Once the page is full, only finds out whether the partition has anything for
+     * this request: if not, it moves to {@code upto} all the same (a one-row probe each).
+     */
+    void read(Connection c, Request request, int p, long from, long upto) throws SQLException {
+      // One row more than a budget tells "cut short" from "all returned".
+      int changeRows = full ? 1 : rowsLeft + 1;
+      int receiptRows = full ? 1 : receiptsLeft + 1;
+      try (LogQueries.Rows<Entry> changes =
+              LogQueries.changes(
+                  c, request.tenant(), p, from, upto, request.collections(), changeRows);
+          LogQueries.Rows<LogQueries.Receipt> outcomes =
+              request.clientId() == null
+                  ? LogQueries.Rows.none()
+                  : LogQueries.receipts(
+                      c, request.tenant(), request.clientId(), p, from, upto, receiptRows)) {
+        while (true) {
+          Entry change = changes.peek();
+          LogQueries.Receipt receipt = outcomes.peek();
+          if (change == null && receipt == null) {
+            moved.put(p, upto);
+            return;
+          }
+          long offset =
+              change == null
+                  ? receipt.offset()
+                  : receipt == null ? change.offset() : Math.min(change.offset(), receipt.offset());
+          // Everything at this offset goes together or not at all (one mutation per offset).
+          List<Entry> groupChanges = new ArrayList<>(1);
+          List<MutationOutcome> groupReceipts = new ArrayList<>(1);
+          long groupBytes = 0;
+          while (changes.peek() != null && changes.peek().offset() == offset) {
+            Entry e = changes.next();
+            groupChanges.add(e);
+            groupBytes += LogQueries.jsonBytes(e.change());
+          }
+          while (outcomes.peek() != null && outcomes.peek().offset() == offset) {
+            MutationOutcome o = outcomes.next().outcome();
+            groupReceipts.add(o);
+            groupBytes += LogQueries.jsonBytes(o);
+          }
+          boolean fits =
+              !full
+                  && groupChanges.size() <= rowsLeft
+                  && groupReceipts.size() <= receiptsLeft
+                  && bytes + groupBytes <= budget.maxBytes();
+          if (!fits && !isEmpty()) {
+            // Cut before this offset: the partition resumes here on the next page.
+            moved.put(p, offset);
+            full = true;
+            hasMore = true;
+            return;
+          }
+          entries.addAll(groupChanges);
+          receipts.addAll(groupReceipts);
+          rowsLeft -= groupChanges.size();
+          receiptsLeft -= groupReceipts.size();
+          bytes += groupBytes;
+          if (rowsLeft <= 0 || receiptsLeft <= 0 || bytes >= budget.maxBytes()) {
+            full = true; // later offsets only probe (and a row past the LIMIT is never taken)
+          }
+        }
+      }
+    }
   }
 
   private static Cursor decode(CursorCodec codec, Request request, LogEpoch epoch) {

@@ -34,6 +34,7 @@ public class PullService {
   private final ReReadLimiter rereads;
   private final Timer latency;
   private final DistributionSummary rows;
+  private final PullReader.Budget budget;
 
   PullService(
       ReadTransactions tx,
@@ -45,6 +46,7 @@ public class PullService {
     this.codec = codec;
     this.config = config;
     this.notifications = notifications;
+    this.budget = new PullReader.Budget(config.pull().maxPageBytes(), config.pull().maxReceipts());
     this.rereads =
         new ReReadLimiter(
             config.pull().maxConcurrentRereads(), Infrastructure.getDefaultWorkerPool());
@@ -108,7 +110,7 @@ public class PullService {
   private PullReader.Result read(PullReader.Request request) {
     long start = System.nanoTime();
     PullReader.Result result =
-        tx.read(c -> PullReader.read(c, codec, config.partitions(), request));
+        tx.read(c -> PullReader.read(c, codec, config.partitions(), request, budget));
     latency.record(Duration.ofNanos(System.nanoTime() - start));
     rows.record(result.response().changes().size());
     return result;

@@ -14,6 +14,7 @@ import io.syncforge.syncapi.log.LogQueries.LogEpoch;
 import io.syncforge.syncapi.pull.PullReader;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -25,8 +26,30 @@ public final class SnapshotReader {
 
   private SnapshotReader() {}
 
+  /** Reads a page within the default byte budget (4 MiB). */
+  public static SnapshotPage read(
+      Connection c,
+      CursorCodec codec,
+      int defaultPartitions,
+      String tenant,
+      List<String> collections,
+      int limit,
+      String pageToken)
+      throws SQLException {
+    return read(
+        c,
+        codec,
+        defaultPartitions,
+        tenant,
+        collections,
+        limit,
+        PullReader.Budget.DEFAULT.maxBytes(),
+        pageToken);
+  }
+
   /**
-   * Reads a page.
+   * Reads a page of at most {@code limit} records and {@code maxBytes} serialized bytes; the first
+   * record of a page always goes, however large, so that a record above the budget goes alone.
    *
    * @param collections sorted distinct names, or null for all
    * @param pageToken the previous page's {@code nextPageToken}, or null to begin
@@ -38,6 +61,7 @@ public final class SnapshotReader {
       String tenant,
       List<String> collections,
       int limit,
+      long maxBytes,
       String pageToken)
       throws SQLException {
     LogEpoch epoch = LogQueries.epoch(c, defaultPartitions);
@@ -67,12 +91,24 @@ public final class SnapshotReader {
       afterCollection = page.lastCollection();
       afterRecordId = page.lastRecordId();
     }
-    List<Change> rows =
-        LogQueries.records(c, tenant, collections, afterCollection, afterRecordId, limit + 1);
+    List<Change> rows = new ArrayList<>();
+    boolean more = false;
+    long bytes = 0;
+    try (LogQueries.Rows<Change> records =
+        LogQueries.records(c, tenant, collections, afterCollection, afterRecordId, limit + 1)) {
+      while (records.peek() != null) {
+        long size = LogQueries.jsonBytes(records.peek());
+        if (rows.size() == limit || (!rows.isEmpty() && bytes + size > maxBytes)) {
+          more = true;
+          break;
+        }
+        rows.add(records.next());
+        bytes += size;
+      }
+    }
     String next = null;
-    if (rows.size() > limit) {
-      rows = rows.subList(0, limit);
-      Change last = rows.get(limit - 1);
+    if (more) {
+      Change last = rows.get(rows.size() - 1);
       next = codec.encodePageToken(new PageToken(cursor, last.collection(), last.recordId()));
     }
     return new SnapshotPage(List.copyOf(rows), next, cursor);

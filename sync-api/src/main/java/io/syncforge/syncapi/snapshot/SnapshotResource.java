@@ -108,6 +108,13 @@ public class SnapshotResource {
     return tx.read(
         c ->
             SnapshotReader.read(
-                c, codec, config.partitions(), caller.tenant(), filter, pageSize, token));
+                c,
+                codec,
+                config.partitions(),
+                caller.tenant(),
+                filter,
+                pageSize,
+                config.pull().maxPageBytes(),
+                token));
   }
 }

@@ -79,14 +79,21 @@ final class ApiLoad {
         m.put("recordId", "ghost-" + UUID.randomUUID()).put("op", "delete");
       }
     }
+    // In the ledger before the request: a push that times out on this side may still have
+    // reached the log.
+    for (UUID id : ids) {
+      ledger.pushed(TENANT, clientId, id, false);
+    }
     Response resp =
         Http.as(token)
             .contentType("application/json")
             .body(body.toString())
             .post(stack.apiUrl() + "/v1/sync/push");
     boolean ok = resp.statusCode() == 200;
-    for (UUID id : ids) {
-      ledger.pushed(TENANT, clientId, id, ok);
+    if (ok) {
+      for (UUID id : ids) {
+        ledger.acknowledged(TENANT, clientId, id);
+      }
     }
     if (!ok) {
       return new Stats.Result(resp.statusCode(), Http.code(resp), 0);

@@ -181,15 +181,18 @@ final class Fleet {
             + "\",\"collection\":\"notes\",\"recordId\":\"ghost-"
             + id
             + "\",\"op\":\"delete\"}]}";
+    ledger.pushed(TENANT, "fleet-raw", id, false);
     try {
       Response resp =
           Http.as(stack.token(TENANT, "raw"))
               .contentType("application/json")
               .body(body)
               .post(stack.apiUrl() + "/v1/sync/push");
-      ledger.pushed(TENANT, "fleet-raw", id, resp.statusCode() == 200);
+      if (resp.statusCode() == 200) {
+        ledger.acknowledged(TENANT, "fleet-raw", id);
+      }
     } catch (RuntimeException e) {
-      ledger.pushed(TENANT, "fleet-raw", id, false);
+      // not answered: the mutation may or may not be in the log
     }
     rawGhostDeletes.incrementAndGet();
   }

@@ -114,23 +114,17 @@ final class FleetDevice implements AutoCloseable {
       try (InputStream in = request.body().open()) {
         body = Http.JSON.readTree(in);
       }
-      Response r;
-      try {
-        r = delegate.execute(request);
-      } catch (IOException e) {
-        record(body, false);
-        throw e;
-      }
-      record(body, r.status() == 200);
-      return r;
-    }
-
-    private void record(JsonNode body, boolean acknowledged) {
       String clientId = body.path("clientId").asText();
       for (JsonNode m : body.path("mutations")) {
-        ledger.pushed(
-            tenant, clientId, UUID.fromString(m.path("mutationId").asText()), acknowledged);
+        ledger.pushed(tenant, clientId, UUID.fromString(m.path("mutationId").asText()), false);
       }
+      Response r = delegate.execute(request);
+      if (r.status() == 200) {
+        for (JsonNode m : body.path("mutations")) {
+          ledger.acknowledged(tenant, clientId, UUID.fromString(m.path("mutationId").asText()));
+        }
+      }
+      return r;
     }
   }
 }

@@ -32,6 +32,14 @@ final class Ledger {
     }
   }
 
+  /** Marks a mutation as answered {@code 200} without counting another push of it. */
+  void acknowledged(String tenant, String clientId, UUID mutationId) {
+    entries
+        .computeIfAbsent(new Key(tenant, clientId, mutationId), k -> new Entry())
+        .acknowledged
+        .set(true);
+  }
+
   /** The entries of one tenant. */
   Map<Key, Entry> of(String tenant) {
     Map<Key, Entry> m = new java.util.HashMap<>();

@@ -124,6 +124,7 @@ class LoadIT {
             wake.maxMs()));
     report.figures.put("live wake missed", live.missed);
     report.figures.put("live wake answered before the push (not measured)", live.early);
+    report.figures.put("live wake expired before the push (not measured)", live.expired);
     Progress.phase = "fleet";
     fleet.run(target.resolve("fleet"));
     report.figures.put("fleet devices", (long) fleet.devices.size());

@@ -168,11 +168,25 @@ final class FaultOracle {
         for (SyncRecord r : d.client.collection(Fleet.COLLECTION).list()) {
           local.put(r.id(), "v" + r.version() + " " + canonical(r.data()));
         }
-        assertEquals(live, local, d.name + ": converged to the server state");
+        if (!live.equals(local)) {
+          Map<String, String> diff = new TreeMap<>();
+          for (String id : new java.util.TreeSet<>(union(live.keySet(), local.keySet()))) {
+            if (!java.util.Objects.equals(live.get(id), local.get(id))) {
+              diff.put(id, "server " + live.get(id) + " / device " + local.get(id));
+            }
+          }
+          throw new AssertionError(d.name + " (" + tenant + ") diverged from the server: " + diff);
+        }
       }
       return new Counts(
           outcomes.size(), applied, merged, rejected, noOps, changeLogRows, live.size());
     }
+  }
+
+  private static Set<String> union(Set<String> a, Set<String> b) {
+    Set<String> u = new HashSet<>(a);
+    u.addAll(b);
+    return u;
   }
 
   private static Map<String, String> states(Connection c, String sql, String tenant)

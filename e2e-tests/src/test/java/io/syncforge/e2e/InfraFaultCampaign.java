@@ -3,16 +3,10 @@ package io.syncforge.e2e;
 import io.syncforge.devinfra.KafkaLauncher;
 import io.syncforge.devinfra.LocalStack;
 import io.syncforge.devinfra.LocalStack.Service;
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import io.syncforge.devinfra.PostgresLauncher;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -50,6 +44,13 @@ class InfraFaultCampaign {
     }
     if (restartedKafka != null) {
       restartedKafka.close();
+    }
+    if (restartedPg != null) {
+      try {
+        restartedPg.close(); // usually already stopped by the stack's own stop of that directory
+      } catch (RuntimeException e) {
+        System.err.println("restarted PostgreSQL stop: " + e);
+      }
     }
   }
 
@@ -112,23 +113,21 @@ class InfraFaultCampaign {
   @Test
   void postgresStoppedAndRestarted() throws Exception {
     campaign(
-        "PostgreSQL stopped (fast shutdown) and restarted after 10 s",
+        "PostgreSQL stopped (SIGINT, fast shutdown) and restarted after 10 s",
         "t-infra-pgstop",
         () -> {
           long pid = stack.postgres().pid();
-          List<String> argv = cmdline(pid);
-          signal(pid, "INT"); // fast shutdown: every session ends, nothing is lost
+          signal(pid, "INT"); // fast shutdown: every session ends, nothing committed is lost
           awaitExit(pid);
           Thread.sleep(10_000);
-          Path log = stack.home().resolve("logs").resolve("postgres-restarted.log");
-          Files.createDirectories(log.getParent());
-          // The stack's own stop (pg_ctl stop on the data directory) ends this postmaster too.
-          new ProcessBuilder(argv)
-              .redirectErrorStream(true)
-              .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-              .start();
           long r0 = System.currentTimeMillis();
-          awaitPort(stack.postgres().port());
+          // Same data directory and port, started the way dev-infra starts it (as root too).
+          restartedPg =
+              PostgresLauncher.builder()
+                  .dataDir(stack.postgres().dataDir())
+                  .port(stack.postgres().port())
+                  .fresh(false)
+                  .start();
           return "down 10 s, listening again " + (System.currentTimeMillis() - r0) + " ms later";
         });
   }
@@ -172,19 +171,11 @@ class InfraFaultCampaign {
   }
 
   private static KafkaLauncher.RunningKafka restartedKafka;
+  private static PostgresLauncher.RunningPostgres restartedPg;
 
   /** The broker running now: the stack's, or the one a test restarted in its place. */
   private static KafkaLauncher.RunningKafka kafka() {
     return restartedKafka != null ? restartedKafka : stack.kafka();
-  }
-
-  static List<String> cmdline(long pid) throws IOException {
-    byte[] raw = Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline"));
-    List<String> argv = new ArrayList<>();
-    for (String a : new String(raw, StandardCharsets.UTF_8).split("\0")) {
-      argv.add(a);
-    }
-    return argv;
   }
 
   static void signal(long pid, String signal) throws Exception {
@@ -199,17 +190,5 @@ class InfraFaultCampaign {
     if (h.isPresent()) {
       h.get().onExit().get(60, TimeUnit.SECONDS);
     }
-  }
-
-  private static void awaitPort(int port) throws InterruptedException {
-    for (int i = 0; i < 1_200; i++) {
-      try (Socket s = new Socket()) {
-        s.connect(new InetSocketAddress("127.0.0.1", port), 500);
-        return;
-      } catch (IOException e) {
-        Thread.sleep(100);
-      }
-    }
-    throw new IllegalStateException("port " + port + " not listening after 120 s");
   }
 }

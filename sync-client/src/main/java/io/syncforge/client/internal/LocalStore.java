@@ -803,6 +803,13 @@ public final class LocalStore implements AutoCloseable {
         applyResolution(collection, id, o.conflicts(), fx);
       }
     }
+    // The mutation left the queue, so the visible state must no longer replay it. When the stored
+    // server state already holds the promised version (a pull brought it while the mutation was
+    // still queued, e.g. after a push response lost after the server applied it), the visible
+    // state is that server state plus what is still queued; a replayed upsert would otherwise keep
+    // hiding other writers' fields (issue 15). recompute() leaves it alone while the server state
+    // is older than the promised version: the pull that brings it recomputes then.
+    recompute(collection, id, false, fx);
   }
 
   /**

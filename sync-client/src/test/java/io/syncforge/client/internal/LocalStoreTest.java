@@ -7,8 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import io.syncforge.client.SyncRecord;
 import io.syncforge.protocol.Change;
+import io.syncforge.protocol.Conflict;
+import io.syncforge.protocol.ConflictPolicy;
 import io.syncforge.protocol.Json;
 import io.syncforge.protocol.Mutation;
 import io.syncforge.protocol.MutationOutcome;
@@ -220,6 +223,49 @@ class LocalStoreTest {
         List.of(),
         "c3");
     assertEquals(obj("title", "b", "x", 1), store.get("tasks", "t-1").orElseThrow().data());
+  }
+
+  /**
+   * Issue 15, found by the e2e fault campaign (FaultCampaignIT through the fault proxy): a push
+   * whose response was lost after the server applied it, a pull that brought the post-images while
+   * both edits were still queued (the queued upsert, replayed on top, hid the other device's
+   * field), then the retried push answered with the final outcomes. With the queue empty the
+   * visible state must be the server's; it kept the stale replay.
+   */
+  @Test
+  void outcomesSettledAfterThePullBroughtTheirVersionsShowTheServerState() {
+    // Another device created the record (v1); this device has not pulled it yet.
+    store.write("notes", "s", Op.UPSERT, obj("d2", "v132"));
+    Mutation upsert = store.queue().get(0).mutation();
+    store.claimForSending(List.of(upsert.mutationId())); // sent; the response is lost
+    store.write("notes", "s", Op.PATCH, obj("d2", "v682"));
+    Mutation patch = store.queue().get(1).mutation();
+    store.claimForSending(List.of(patch.mutationId())); // sent; the response is lost
+    // The pull runs anyway: v1 (the other device), v2 (the upsert, merged: server-wins kept d1),
+    // v3 (the patch).
+    store.applyPullPage(
+        List.of(
+            new Change("notes", "s", 1, false, obj("d1", "v895"), T),
+            new Change("notes", "s", 2, false, obj("d1", "v895", "d2", "v132"), T),
+            new Change("notes", "s", 3, false, obj("d1", "v895", "d2", "v682"), T)),
+        List.of(),
+        "c1");
+    // The retried push is answered with the final outcomes.
+    store.applyOutcomes(
+        List.of(
+            MutationOutcome.merged(
+                upsert,
+                2,
+                List.of(
+                    new Conflict(
+                        "d1",
+                        null,
+                        TextNode.valueOf("v895"),
+                        TextNode.valueOf("v895"),
+                        ConflictPolicy.SERVER_WINS))),
+            MutationOutcome.applied(patch, 3)));
+    assertEquals(0, store.pendingCount());
+    assertEquals(obj("d1", "v895", "d2", "v682"), store.get("notes", "s").orElseThrow().data());
   }
 
   /** Issue 12: a base version is a version the device applied, never one it only heard of. */

@@ -48,22 +48,8 @@ class StackStateTest {
 
   @Test
   void statusProbesEveryPiece() throws Exception {
-    HttpServer ready = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    ready.createContext(
-        "/q/health/ready",
-        x -> {
-          x.sendResponseHeaders(200, -1);
-          x.close();
-        });
-    HttpServer starting = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    starting.createContext(
-        "/q/health/ready",
-        x -> {
-          x.sendResponseHeaders(503, -1);
-          x.close();
-        });
-    ready.start();
-    starting.start();
+    HttpServer ready = health(200);
+    HttpServer starting = health(503);
     int closedPort = Processes.freePort();
     try (ServerSocket tcp = new ServerSocket(0)) {
       Piece pg = new Piece("postgres", ME, tcp.getLocalPort(), Probe.TCP);
@@ -90,6 +76,19 @@ class StackStateTest {
       ready.stop(0);
       starting.stop(0);
     }
+  }
+
+  /** A server whose {@code /q/health/ready} answers {@code status}. */
+  private static HttpServer health(int status) throws Exception {
+    HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server.createContext(
+        "/q/health/ready",
+        x -> {
+          x.sendResponseHeaders(status, -1);
+          x.close();
+        });
+    server.start();
+    return server;
   }
 
   @Test

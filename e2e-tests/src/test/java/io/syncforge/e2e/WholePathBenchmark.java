@@ -8,6 +8,7 @@ import io.syncforge.protocol.Json;
 import io.syncforge.protocol.Mutation;
 import io.syncforge.protocol.Op;
 import io.syncforge.protocol.messaging.MutationEnvelope;
+import io.syncforge.protocol.messaging.Topics;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.net.URI;
@@ -329,7 +330,7 @@ class WholePathBenchmark {
       for (MutationEnvelope e : envelopes) {
         acks.add(
             producer.send(
-                new ProducerRecord<>("sync.mutations", e.key(), JSON.writeValueAsBytes(e))));
+                new ProducerRecord<>(Topics.MUTATIONS, e.key(), JSON.writeValueAsBytes(e))));
       }
       for (Future<?> f : acks) {
         f.get();

@@ -57,7 +57,7 @@ public final class FakeChangeLogWriter {
 
   private FakeChangeLogWriter() {
     Properties p = new Properties();
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaTestResource.current().bootstrapServers());
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaTestResource.bootstrapServers());
     p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
     p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
     p.put(ProducerConfig.LINGER_MS_CONFIG, 0);
@@ -84,8 +84,7 @@ public final class FakeChangeLogWriter {
       mine.add(new TopicPartition(Topics.MUTATIONS, p));
     }
     Properties props = new Properties();
-    props.put(
-        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaTestResource.current().bootstrapServers());
+    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaTestResource.bootstrapServers());
     props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
     props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);

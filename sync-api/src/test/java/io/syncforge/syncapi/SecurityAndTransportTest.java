@@ -9,27 +9,18 @@ import static org.hamcrest.Matchers.not;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.quarkus.test.common.ResourceArg;
-import io.quarkus.test.common.TestResourceScope;
-import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.config.DecoderConfig;
 import io.restassured.config.RestAssuredConfig;
 import io.restassured.response.Response;
 import io.syncforge.devinfra.quarkus.JwtTestResource;
-import io.syncforge.devinfra.quarkus.KafkaTestResource;
-import io.syncforge.devinfra.quarkus.PostgresTestResource;
+import io.syncforge.devinfra.quarkus.WithDevInfra;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 @QuarkusTest
-@WithTestResource(value = PostgresTestResource.class, scope = TestResourceScope.GLOBAL)
-@WithTestResource(
-    value = KafkaTestResource.class,
-    scope = TestResourceScope.GLOBAL,
-    initArgs = @ResourceArg(name = "topics", value = "sync.mutations:12,sync.changes:3"))
-@WithTestResource(value = JwtTestResource.class, scope = TestResourceScope.GLOBAL)
+@WithDevInfra
 class SecurityAndTransportTest {
 
   private static final List<String> ENDPOINTS = List.of("/v1/sync/pull", "/v1/sync/snapshot");

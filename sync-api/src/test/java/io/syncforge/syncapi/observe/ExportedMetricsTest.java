@@ -1,20 +1,11 @@
 package io.syncforge.syncapi.observe;
 
 import static io.restassured.RestAssured.given;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 
-import io.quarkus.test.common.ResourceArg;
-import io.quarkus.test.common.TestResourceScope;
-import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.syncforge.devinfra.ExportedMetrics;
 import io.syncforge.devinfra.quarkus.JwtTestResource;
-import io.syncforge.devinfra.quarkus.KafkaTestResource;
-import io.syncforge.devinfra.quarkus.PostgresTestResource;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Set;
-import java.util.TreeSet;
+import io.syncforge.devinfra.quarkus.WithDevInfra;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -24,47 +15,13 @@ import org.junit.jupiter.api.Test;
  * a.m.
  */
 @QuarkusTest
-@WithTestResource(value = PostgresTestResource.class, scope = TestResourceScope.GLOBAL)
-@WithTestResource(
-    value = KafkaTestResource.class,
-    scope = TestResourceScope.GLOBAL,
-    initArgs = @ResourceArg(name = "topics", value = "sync.mutations:12,sync.changes:3"))
-@WithTestResource(value = JwtTestResource.class, scope = TestResourceScope.GLOBAL)
+@WithDevInfra
 class ExportedMetricsTest {
 
   static final String SERVICE = "sync-api";
 
-  static Set<String> listed() throws Exception {
-    Path p = Path.of("").toAbsolutePath();
-    while (!Files.isRegularFile(p.resolve("deploy/k8s/monitoring/metrics.txt"))) {
-      p = p.getParent();
-    }
-    Set<String> out = new TreeSet<>();
-    for (String l : Files.readAllLines(p.resolve("deploy/k8s/monitoring/metrics.txt"))) {
-      String[] f = l.trim().split("\\s+");
-      if (!l.isBlank() && !l.startsWith("#") && f[0].equals(SERVICE)) {
-        out.add(f[1]);
-      }
-    }
-    return out;
-  }
-
-  static Set<String> exported() {
-    Set<String> out = new TreeSet<>();
-    for (String l :
-        given().get("/q/metrics").then().statusCode(200).extract().asString().lines().toList()) {
-      if (!l.startsWith("#") && !l.isBlank()) {
-        int end = l.indexOf('{') >= 0 ? l.indexOf('{') : l.indexOf(' ');
-        out.add(l.substring(0, end));
-      }
-    }
-    return out;
-  }
-
   @Test
   void everyListedSeriesIsExported() throws Exception {
-    Set<String> wanted = listed();
-    assertFalse(wanted.isEmpty());
     // Requests that create the meters: a pull (PullService's timer and gauge), a refused one
     // (sync_errors_total counts problem+json answers by code), both HTTP server requests.
     String token =
@@ -72,16 +29,8 @@ class ExportedMetricsTest {
     given().auth().oauth2(token).get("/v1/sync/pull?limit=10");
     given().get("/v1/sync/pull").then().statusCode(401);
     given().auth().oauth2(token).get("/v1/sync/pull?cursor=not-a-cursor");
-    Set<String> missing = new TreeSet<>(wanted);
     // Meters may register a moment after the first request: wait for them, bounded.
-    long deadline = System.nanoTime() + 60_000_000_000L;
-    while (true) {
-      missing.removeAll(exported());
-      if (missing.isEmpty() || System.nanoTime() > deadline) {
-        break;
-      }
-      Thread.sleep(500);
-    }
-    assertEquals(Set.of(), missing, "listed in metrics.txt but not on /q/metrics");
+    ExportedMetrics.assertExported(
+        SERVICE, () -> given().get("/q/metrics").then().statusCode(200).extract().asString());
   }
 }

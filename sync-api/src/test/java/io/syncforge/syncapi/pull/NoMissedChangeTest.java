@@ -5,14 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.quarkus.test.common.ResourceArg;
-import io.quarkus.test.common.TestResourceScope;
-import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
-import io.syncforge.devinfra.quarkus.JwtTestResource;
 import io.syncforge.devinfra.quarkus.KafkaTestResource;
-import io.syncforge.devinfra.quarkus.PostgresTestResource;
+import io.syncforge.devinfra.quarkus.WithDevInfra;
 import io.syncforge.protocol.Json;
 import io.syncforge.protocol.Mutation;
 import io.syncforge.protocol.Op;
@@ -45,12 +41,7 @@ import org.junit.jupiter.api.Test;
  * each delivered once.
  */
 @QuarkusTest
-@WithTestResource(value = PostgresTestResource.class, scope = TestResourceScope.GLOBAL)
-@WithTestResource(
-    value = KafkaTestResource.class,
-    scope = TestResourceScope.GLOBAL,
-    initArgs = @ResourceArg(name = "topics", value = "sync.mutations:12,sync.changes:3"))
-@WithTestResource(value = JwtTestResource.class, scope = TestResourceScope.GLOBAL)
+@WithDevInfra
 class NoMissedChangeTest {
 
   private static final ObjectMapper MAPPER = Json.newMapper();
@@ -145,7 +136,7 @@ class NoMissedChangeTest {
 
   private static Void produce(String tenant, int thread) throws Exception {
     Properties p = new Properties();
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaTestResource.current().bootstrapServers());
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaTestResource.bootstrapServers());
     p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
     p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
     p.put(ProducerConfig.ACKS_CONFIG, "all");

@@ -9,13 +9,9 @@ import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.notNullValue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.quarkus.test.common.ResourceArg;
-import io.quarkus.test.common.TestResourceScope;
-import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.syncforge.devinfra.quarkus.JwtTestResource;
 import io.syncforge.devinfra.quarkus.KafkaTestResource;
-import io.syncforge.devinfra.quarkus.PostgresTestResource;
+import io.syncforge.devinfra.quarkus.WithDevInfra;
 import io.syncforge.syncapi.FakeChangeLogWriter;
 import io.syncforge.syncapi.TestSupport;
 import java.util.UUID;
@@ -27,12 +23,7 @@ import org.junit.jupiter.api.Test;
  * back. (Stopping it for good would take the other tests' broker away.)
  */
 @QuarkusTest
-@WithTestResource(value = PostgresTestResource.class, scope = TestResourceScope.GLOBAL)
-@WithTestResource(
-    value = KafkaTestResource.class,
-    scope = TestResourceScope.GLOBAL,
-    initArgs = @ResourceArg(name = "topics", value = "sync.mutations:12,sync.changes:3"))
-@WithTestResource(value = JwtTestResource.class, scope = TestResourceScope.GLOBAL)
+@WithDevInfra
 class KafkaDownTest {
 
   @Test

@@ -12,14 +12,9 @@ import static org.hamcrest.Matchers.nullValue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
-import io.quarkus.test.common.ResourceArg;
-import io.quarkus.test.common.TestResourceScope;
-import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
-import io.syncforge.devinfra.quarkus.JwtTestResource;
-import io.syncforge.devinfra.quarkus.KafkaTestResource;
-import io.syncforge.devinfra.quarkus.PostgresTestResource;
+import io.syncforge.devinfra.quarkus.WithDevInfra;
 import io.syncforge.syncapi.FakeChangeLogWriter;
 import io.syncforge.syncapi.TestSupport;
 import java.sql.Connection;
@@ -30,12 +25,7 @@ import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 @QuarkusTest
-@WithTestResource(value = PostgresTestResource.class, scope = TestResourceScope.GLOBAL)
-@WithTestResource(
-    value = KafkaTestResource.class,
-    scope = TestResourceScope.GLOBAL,
-    initArgs = @ResourceArg(name = "topics", value = "sync.mutations:12,sync.changes:3"))
-@WithTestResource(value = JwtTestResource.class, scope = TestResourceScope.GLOBAL)
+@WithDevInfra
 class PushTest {
 
   @Test

@@ -12,15 +12,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.quarkus.test.common.ResourceArg;
-import io.quarkus.test.common.TestResourceScope;
-import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
-import io.syncforge.devinfra.quarkus.JwtTestResource;
-import io.syncforge.devinfra.quarkus.KafkaTestResource;
-import io.syncforge.devinfra.quarkus.PostgresTestResource;
+import io.syncforge.devinfra.quarkus.WithDevInfra;
 import io.syncforge.syncapi.TestSupport;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -40,12 +35,7 @@ import org.junit.jupiter.api.Test;
 
 /** Issue 13 item 1: the door refuses what a later reader would choke on, all of it at once. */
 @QuarkusTest
-@WithTestResource(value = PostgresTestResource.class, scope = TestResourceScope.GLOBAL)
-@WithTestResource(
-    value = KafkaTestResource.class,
-    scope = TestResourceScope.GLOBAL,
-    initArgs = @ResourceArg(name = "topics", value = "sync.mutations:12,sync.changes:3"))
-@WithTestResource(value = JwtTestResource.class, scope = TestResourceScope.GLOBAL)
+@WithDevInfra
 class StrictBodyTest {
 
   @TestHTTPResource("/v1/sync/push")

@@ -23,6 +23,7 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.syncforge.protocol.messaging.Topics;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -473,8 +474,24 @@ public final class Checks {
         }
       }
     }
+    // The other topics of the one layout (Topics.layout) keep its partition counts.
+    Topics.layout(partitions())
+        .forEach(
+            (name, count) -> {
+              JsonNode t = topics.get(name);
+              int actual = t == null ? count : t.path("spec").path("partitions").asInt(-1);
+              if (!name.equals(Topics.MUTATIONS) && actual != count) {
+                out.add(
+                    "KafkaTopic "
+                        + name
+                        + " has "
+                        + actual
+                        + " partitions, Topics.layout says "
+                        + count);
+              }
+            });
     String mutations =
-        effective("change-log-service", "sync.changelog.mutations-topic").orElse("sync.mutations");
+        effective("change-log-service", "sync.changelog.mutations-topic").orElse(Topics.MUTATIONS);
     JsonNode topic = topics.get(mutations);
     if (topic == null) {
       out.add("no KafkaTopic " + mutations);
@@ -545,7 +562,7 @@ public final class Checks {
               .orElse("change-log-service");
       String topic =
           effective("change-log-service", "sync.changelog.mutations-topic")
-              .orElse("sync.mutations");
+              .orElse(Topics.MUTATIONS);
       for (JsonNode t : spec.path("triggers")) {
         if (t.path("type").asText().equals("kafka")
             && (!group.equals(t.path("metadata").path("consumerGroup").asText())
@@ -653,7 +670,7 @@ public final class Checks {
   int partitions() {
     return effective("change-log-service", "sync.changelog.partitions")
         .map(Integer::parseInt)
-        .orElse(12);
+        .orElse(Topics.DEFAULT_PARTITIONS);
   }
 
   /**

@@ -192,6 +192,8 @@ public class TusService {
             break;
           }
           if (n < 0) {
+            // Completing it (hash, store) is the server's time, not the client's rate.
+            transfer.bodyReceived();
             break;
           }
           transfer.received(n);

@@ -106,6 +106,7 @@ public final class UploadLimits {
     private long windowStart;
     private long windowStartBytes;
     private volatile boolean aborted;
+    private volatile boolean bodyDone;
     private boolean closed;
 
     private Transfer(String device, AtomicInteger deviceCount, Runnable abort, long now) {
@@ -124,12 +125,23 @@ public final class UploadLimits {
       }
     }
 
+    /**
+     * The client has sent the whole body: from now on the server's own work (hashing done, storing,
+     * registering) is not the client's rate, and the watch leaves the transfer alone.
+     */
+    public void bodyReceived() {
+      bodyDone = true;
+    }
+
     /** Whether the watch ended this transfer as too slow. */
     public boolean aborted() {
       return aborted;
     }
 
     private synchronized boolean tooSlow(long now) {
+      if (bodyDone) {
+        return false;
+      }
       if (now - lastProgress > idleNanos) {
         return true;
       }

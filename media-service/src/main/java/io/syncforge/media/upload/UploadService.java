@@ -135,6 +135,8 @@ public class UploadService {
               ErrorCode.INVALID_REQUEST, "the upload was interrupted after " + count + " bytes");
         }
         if (n < 0) {
+          // Storing it is the server's time, not the client's rate.
+          transfer.bodyReceived();
           break;
         }
         transfer.received(n);

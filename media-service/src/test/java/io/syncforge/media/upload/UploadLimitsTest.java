@@ -76,4 +76,26 @@ class UploadLimitsTest {
     assertEquals(1, slowAborts.get(), "ended once");
     assertEquals(0, fastAborts.get());
   }
+
+  /**
+   * Once the whole body has arrived, storing it (an S3 PUT, a lock wait on the blob row) may take
+   * longer than the rate window: the transfer must not be ended as too slow then. Before the fix a
+   * small upload to a slow store got 408 after its last byte, and the abort wrote a second response.
+   */
+  @Test
+  void aTransferWhoseBodyHasArrivedIsNeverEndedWhileItIsStored() {
+    AtomicInteger aborts = new AtomicInteger();
+    UploadLimits.Transfer small = limits.start("s", aborts::incrementAndGet);
+    small.received(20); // the whole body, far below 1000 B/s over the 5 s window
+    small.bodyReceived();
+    for (int second = 1; second <= 30; second++) {
+      now.addAndGet(Duration.ofSeconds(1).toNanos());
+      limits.check();
+    }
+    assertEquals(0, aborts.get());
+    assertFalse(small.aborted());
+    assertEquals(1, limits.running(), "still holds its concurrency permit until closed");
+    small.close();
+    assertEquals(0, limits.running());
+  }
 }

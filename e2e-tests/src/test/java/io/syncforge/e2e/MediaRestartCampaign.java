@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
  * again; the device's next media sync continues the upload and the other device downloads exactly
  * the bytes attached.
  */
-class MediaRestartIT {
+class MediaRestartCampaign {
 
   private final LocalStack stack = Stack.get();
 

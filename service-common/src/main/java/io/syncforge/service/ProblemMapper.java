@@ -20,7 +20,8 @@ import org.jboss.logging.Logger;
  * The one error mapper of every service: any exception becomes an {@code application/problem+json}
  * body {@code {type, title, status, detail, code, traceId}} with a stable code. Unexpected
  * exceptions are logged with the trace id and answered as {@code internal} without class names or
- * stack traces.
+ * stack traces; a transient database failure anywhere in the cause chain ({@link SqlFaults}) is
+ * {@code 503 unavailable} with {@code Retry-After}.
  */
 @Provider
 public class ProblemMapper implements ExceptionMapper<Throwable> {
@@ -89,6 +90,19 @@ public class ProblemMapper implements ExceptionMapper<Throwable> {
       return problem(
           code, detail != null ? "malformed JSON: " + detail : w.getMessage(), traceId, status);
     }
+    java.sql.SQLException sql = sqlCause(e);
+    if (sql != null && SqlFaults.isTransient(sql)) {
+      // The database is down, failing over or the pool is exhausted: the same request will work
+      // later (the failure model's 503 + Retry-After, never a 500 a client would give up on).
+      LOG.warnf("transient database failure, traceId=%s: %s", traceId, sql.toString());
+      return Response.fromResponse(
+              problem(
+                  ErrorCode.UNAVAILABLE,
+                  "the database is unavailable for a moment; retry later",
+                  traceId))
+          .header("Retry-After", 2)
+          .build();
+    }
     LOG.errorf(e, "unexpected error, traceId=%s", traceId);
     return problem(ErrorCode.INTERNAL, "unexpected server error; traceId " + traceId, traceId);
   }
@@ -105,6 +119,15 @@ public class ProblemMapper implements ExceptionMapper<Throwable> {
                 code.type(), code.title(), status, detail, code.code(), traceId, null, null))
         .type(PROBLEM_JSON)
         .build();
+  }
+
+  private static java.sql.SQLException sqlCause(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof java.sql.SQLException s) {
+        return s;
+      }
+    }
+    return null;
   }
 
   private static String cause(Throwable t, Class<? extends JsonProcessingException> type) {

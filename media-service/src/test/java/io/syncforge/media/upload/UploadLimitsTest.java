@@ -80,7 +80,8 @@ class UploadLimitsTest {
   /**
    * Once the whole body has arrived, storing it (an S3 PUT, a lock wait on the blob row) may take
    * longer than the rate window: the transfer must not be ended as too slow then. Before the fix a
-   * small upload to a slow store got 408 after its last byte, and the abort wrote a second response.
+   * small upload to a slow store got 408 after its last byte, and the abort wrote a second
+   * response.
    */
   @Test
   void aTransferWhoseBodyHasArrivedIsNeverEndedWhileItIsStored() {

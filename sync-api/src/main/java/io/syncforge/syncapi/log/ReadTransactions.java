@@ -2,6 +2,7 @@ package io.syncforge.syncapi.log;
 
 import io.agroal.api.AgroalDataSource;
 import io.syncforge.service.ProblemException;
+import io.syncforge.service.SqlFaults;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.Connection;
 import java.sql.SQLException;

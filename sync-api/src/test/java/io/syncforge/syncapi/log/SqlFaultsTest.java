@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.syncforge.protocol.ErrorCode;
 import io.syncforge.service.ProblemException;
 import io.syncforge.service.ProblemMapper;
+import io.syncforge.service.SqlFaults;
 import jakarta.ws.rs.core.Response;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;

@@ -1,4 +1,4 @@
-package io.syncforge.syncapi.log;
+package io.syncforge.service;
 
 import java.sql.SQLException;
 import java.sql.SQLRecoverableException;

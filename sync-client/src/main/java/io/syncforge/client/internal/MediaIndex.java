@@ -8,7 +8,7 @@ import java.util.Optional;
  * The media index ({@code media_files}): which files the device has, is downloading or still has to
  * upload. Each method is one statement (atomic on its own); {@link LocalStore} serializes callers.
  */
-final class MediaIndex {
+public final class MediaIndex {
   private final SqlDriver.Connection conn;
   private final Clock clock;
 

@@ -325,6 +325,8 @@ public final class SyncCli {
         s.lastErrorClass() == null
             ? null
             : s.lastErrorClass().name().toLowerCase(java.util.Locale.ROOT));
+    m.put("firstSyncRecords", s.firstSyncRecords());
+    m.put("firstSyncTotal", s.firstSyncTotal());
     return m;
   }
 

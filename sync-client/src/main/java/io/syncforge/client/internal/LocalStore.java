@@ -18,13 +18,7 @@ import io.syncforge.protocol.SnapshotPage;
 import io.syncforge.protocol.json.StrictJson;
 import io.syncforge.protocol.validation.MutationValidator;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
-import java.sql.Types;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -61,136 +55,58 @@ public final class LocalStore implements AutoCloseable {
   /** {@code <scope key>\n<page token>} of the next snapshot page, stored with the page before. */
   public static final String META_SNAPSHOT_RESUME = "snapshot_resume";
 
-  /** Schema migrations, applied in order; index + 1 is the schema version. Append only. */
-  private static final List<String[]> MIGRATIONS =
-      List.<String[]>of(
-          new String[] {
-            """
-            CREATE TABLE records (
-              collection TEXT NOT NULL,
-              id TEXT NOT NULL,
-              data TEXT,
-              deleted INTEGER NOT NULL DEFAULT 0,
-              server_data TEXT,
-              server_version INTEGER,
-              server_deleted INTEGER NOT NULL DEFAULT 0,
-              expect_version INTEGER,
-              snap_gen INTEGER NOT NULL DEFAULT 0,
-              updated_at INTEGER NOT NULL,
-              PRIMARY KEY (collection, id)
-            ) WITHOUT ROWID""",
-            """
-            CREATE TABLE pending_mutations (
-              seq INTEGER PRIMARY KEY AUTOINCREMENT,
-              mutation_id TEXT NOT NULL UNIQUE,
-              collection TEXT NOT NULL,
-              record_id TEXT NOT NULL,
-              op TEXT NOT NULL,
-              base_version INTEGER,
-              mutation TEXT NOT NULL,
-              created_at INTEGER NOT NULL,
-              attempts INTEGER NOT NULL DEFAULT 0,
-              last_error TEXT,
-              state TEXT NOT NULL DEFAULT 'queued'
-            )""",
-            "CREATE INDEX pending_by_record ON pending_mutations (collection, record_id, seq)",
-            "CREATE TABLE sync_meta (key TEXT PRIMARY KEY, value TEXT)",
-            """
-            CREATE TABLE media_files (
-              sha256 TEXT PRIMARY KEY,
-              size INTEGER,
-              content_type TEXT,
-              file_name TEXT,
-              state TEXT NOT NULL,
-              bytes_downloaded INTEGER NOT NULL DEFAULT 0,
-              upload_pending INTEGER NOT NULL DEFAULT 0,
-              attempts INTEGER NOT NULL DEFAULT 0,
-              last_error TEXT,
-              updated_at INTEGER NOT NULL
-            )"""
-          });
-
-  private final Connection conn;
+  private final SqlDriver.Connection conn;
 
   /**
    * A second, query-only connection for the app's reads ({@link #get}, {@link #list}, queue
    * counts). In WAL mode it reads the last committed state without waiting for the writer, so a UI
-   * read never queues behind a 5,000-record snapshot transaction. Guarded by {@link #readLock},
-   * never by the store's monitor.
+   * read never queues behind a snapshot chunk's transaction. Guarded by {@link #readLock}, never by
+   * the store's monitor.
    */
-  private final Connection reader;
+  private final SqlDriver.Connection reader;
 
   private final Object readLock = new Object();
   private final ObjectMapper mapper;
   private final Clock clock;
   private final MutationValidator validator = new MutationValidator();
   private volatile Runnable afterRecordWriteHook = () -> {};
+  private final MediaIndex mediaIndex;
+  private final MetaTable metaTable;
+  private final QueueTable queueTable;
+  private final RecordTable recordTable;
 
+  /** The store on xerial's sqlite-jdbc ({@link JdbcSqlDriver}). */
   public LocalStore(Path file, ObjectMapper mapper, Clock clock) {
+    this(new JdbcSqlDriver(), file, mapper, clock);
+  }
+
+  /** The store on another SQLite binding (the storage seam, e.g. Android's). */
+  public LocalStore(SqlDriver driver, Path file, ObjectMapper mapper, Clock clock) {
     this.mapper = mapper;
     this.clock = clock;
+    conn = driver.open(file, false);
     try {
-      conn = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
-      try (Statement s = conn.createStatement()) {
-        s.execute("PRAGMA journal_mode=WAL");
-        s.execute("PRAGMA synchronous=FULL");
-        s.execute("PRAGMA busy_timeout=10000");
-        s.execute("PRAGMA foreign_keys=ON");
-      }
-      migrate();
-      reader = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
-      try (Statement s = reader.createStatement()) {
-        s.execute("PRAGMA busy_timeout=10000");
-        s.execute("PRAGMA query_only=ON");
-      }
-    } catch (SQLException e) {
-      throw new StoreException("cannot open local database " + file + ": " + e.getMessage(), e);
+      conn.execute("PRAGMA journal_mode=WAL");
+      conn.execute("PRAGMA synchronous=FULL");
+      conn.execute("PRAGMA busy_timeout=10000");
+      conn.execute("PRAGMA foreign_keys=ON");
+      Migrations.migrate(conn, clock);
+    } catch (RuntimeException e) {
+      conn.close();
+      throw e;
     }
+    mediaIndex = new MediaIndex(conn, clock);
+    metaTable = new MetaTable(conn);
+    queueTable = new QueueTable(conn, mapper);
+    recordTable = new RecordTable(conn, mapper, clock);
+    reader = driver.open(file, true);
+    reader.execute("PRAGMA busy_timeout=10000");
+    reader.execute("PRAGMA query_only=ON");
   }
 
   /** Test seam: runs inside a write's transaction between the record write and the queue insert. */
   public void setAfterRecordWriteHook(Runnable hook) {
     this.afterRecordWriteHook = hook == null ? () -> {} : hook;
-  }
-
-  private void migrate() throws SQLException {
-    conn.setAutoCommit(true);
-    try (Statement s = conn.createStatement()) {
-      s.execute(
-          "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY,"
-              + " applied_at INTEGER NOT NULL)");
-    }
-    int current = 0;
-    try (Statement s = conn.createStatement();
-        ResultSet rs = s.executeQuery("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")) {
-      if (rs.next()) {
-        current = rs.getInt(1);
-      }
-    }
-    if (current > MIGRATIONS.size()) {
-      throw new SQLException(
-          "database schema version " + current + " is newer than this library knows");
-    }
-    for (int v = current + 1; v <= MIGRATIONS.size(); v++) {
-      conn.setAutoCommit(false);
-      try (Statement s = conn.createStatement()) {
-        for (String sql : MIGRATIONS.get(v - 1)) {
-          s.execute(sql);
-        }
-        try (PreparedStatement p =
-            conn.prepareStatement("INSERT INTO schema_migrations VALUES (?, ?)")) {
-          p.setInt(1, v);
-          p.setLong(2, clock.millis());
-          p.executeUpdate();
-        }
-        conn.commit();
-      } catch (SQLException e) {
-        conn.rollback();
-        throw e;
-      } finally {
-        conn.setAutoCommit(true);
-      }
-    }
   }
 
   /** The SQLite journal mode ({@code wal}). */
@@ -210,113 +126,32 @@ public final class LocalStore implements AutoCloseable {
     T run() throws SQLException;
   }
 
-  @FunctionalInterface
-  interface RowMapper<T> {
-    T map(ResultSet rs) throws SQLException;
-  }
-
   private <T> T inTx(SqlWork<T> work) {
+    conn.begin();
     try {
-      conn.setAutoCommit(false);
-      try {
-        T result = work.run();
-        conn.commit();
-        return result;
-      } catch (SQLException | RuntimeException | Error e) {
-        conn.rollback();
-        throw e;
-      } finally {
-        conn.setAutoCommit(true);
-      }
+      T result = work.run();
+      conn.commit();
+      return result;
     } catch (SQLException e) {
+      conn.rollback();
       throw new StoreException("local database error: " + e.getMessage(), e);
+    } catch (RuntimeException | Error e) {
+      conn.rollback();
+      throw e;
     }
   }
 
-  /**
-   * Prepared statements by SQL text, reused: preparing costs more than running the small statements
-   * of a snapshot page (several per record). Bounded; evicted ones are closed. Callers hold the
-   * store's lock, and no statement is used by two open result sets at once.
-   */
-  private final Map<String, PreparedStatement> statements =
-      new java.util.LinkedHashMap<>(64, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, PreparedStatement> eldest) {
-          if (size() <= 64) {
-            return false;
-          }
-          try {
-            eldest.getValue().close();
-          } catch (SQLException ignored) {
-            // Closing a cached statement cannot fail in a way that matters.
-          }
-          return true;
-        }
-      };
-
-  private PreparedStatement prepared(String sql) throws SQLException {
-    PreparedStatement p = statements.get(sql);
-    if (p == null || p.isClosed()) {
-      p = conn.prepareStatement(sql);
-      statements.put(sql, p);
-    } else {
-      p.clearParameters();
-    }
-    return p;
+  private <T> T query(String sql, Sql.RowMapper<T> mapperFn, T empty, Object... args) {
+    List<T> l = queryList(sql, mapperFn, args);
+    return l.isEmpty() ? empty : l.get(0);
   }
 
-  private <T> T query(String sql, RowMapper<T> mapperFn, T empty, Object... args) {
-    try {
-      PreparedStatement p = prepared(sql);
-      bind(p, args);
-      try (ResultSet rs = p.executeQuery()) {
-        return rs.next() ? mapperFn.map(rs) : empty;
-      }
-    } catch (SQLException e) {
-      throw new StoreException("local database error: " + e.getMessage(), e);
-    }
+  private <T> List<T> queryList(String sql, Sql.RowMapper<T> mapperFn, Object... args) {
+    return Sql.list(conn, sql, mapperFn, args);
   }
 
-  private <T> List<T> queryList(String sql, RowMapper<T> mapperFn, Object... args) {
-    try {
-      PreparedStatement p = prepared(sql);
-      bind(p, args);
-      List<T> out = new ArrayList<>();
-      try (ResultSet rs = p.executeQuery()) {
-        while (rs.next()) {
-          out.add(mapperFn.map(rs));
-        }
-      }
-      return out;
-    } catch (SQLException e) {
-      throw new StoreException("local database error: " + e.getMessage(), e);
-    }
-  }
-
-  private int update(String sql, Object... args) throws SQLException {
-    PreparedStatement p = prepared(sql);
-    bind(p, args);
-    return p.executeUpdate();
-  }
-
-  private static void bind(PreparedStatement p, Object... args) throws SQLException {
-    for (int i = 0; i < args.length; i++) {
-      bindOne(p, i + 1, args[i]);
-    }
-  }
-
-  private static void bindOne(PreparedStatement p, int index, Object a) throws SQLException {
-    if (a == null) {
-      p.setNull(index, Types.NULL);
-    } else if (a instanceof Long l) {
-      p.setLong(index, l);
-    } else if (a instanceof Integer n) {
-      p.setInt(index, n);
-    } else if (a instanceof Boolean b) {
-      p.setInt(index, b ? 1 : 0);
-    } else {
-      p.setString(index, a.toString());
-    }
+  private int update(String sql, Object... args) {
+    return conn.update(sql, args);
   }
 
   private String json(JsonNode node) {
@@ -357,36 +192,18 @@ public final class LocalStore implements AutoCloseable {
     }
   }
 
-  private static Long getLong(ResultSet rs, String col) throws SQLException {
-    long v = rs.getLong(col);
-    return rs.wasNull() ? null : v;
-  }
-
   // ---------------------------------------------------------------- meta
 
   public synchronized Optional<String> meta(String key) {
-    return Optional.ofNullable(
-        query("SELECT value FROM sync_meta WHERE key = ?", rs -> rs.getString(1), null, key));
+    return metaTable.get(key);
   }
 
   public synchronized void setMeta(String key, String value) {
-    inTx(
-        () -> {
-          putMeta(key, value);
-          return null;
-        });
+    metaTable.put(key, value); // one statement: atomic on its own
   }
 
-  private void putMeta(String key, String value) throws SQLException {
-    if (value == null) {
-      update("DELETE FROM sync_meta WHERE key = ?", key);
-    } else {
-      update(
-          "INSERT INTO sync_meta (key, value) VALUES (?, ?)"
-              + " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-          key,
-          value);
-    }
+  private void putMeta(String key, String value) {
+    metaTable.put(key, value);
   }
 
   /** The client id, generated once and kept. */
@@ -407,34 +224,23 @@ public final class LocalStore implements AutoCloseable {
           + " EXISTS (SELECT 1 FROM pending_mutations p WHERE p.collection = r.collection"
           + " AND p.record_id = r.id) AS pending";
 
-  private SyncRecord toRecord(ResultSet rs) throws SQLException {
+  private SyncRecord toRecord(Sql.Rs rs) {
     return new SyncRecord(
-        rs.getString("collection"),
-        rs.getString("id"),
-        obj(rs.getString("data")),
-        getLong(rs, "server_version"),
-        rs.getInt("pending") != 0);
+        rs.getString(1),
+        rs.getString(2),
+        obj(rs.getString(3)),
+        rs.getLongOrNull(5),
+        rs.getInt(6) != 0);
   }
 
   /** A query on the reader connection (never waits for the writer's lock). */
-  private <T> List<T> readList(String sql, RowMapper<T> mapperFn, Object... args) {
+  private <T> List<T> readList(String sql, Sql.RowMapper<T> mapperFn, Object... args) {
     synchronized (readLock) {
-      try (PreparedStatement p = reader.prepareStatement(sql)) {
-        bind(p, args);
-        List<T> out = new ArrayList<>();
-        try (ResultSet rs = p.executeQuery()) {
-          while (rs.next()) {
-            out.add(mapperFn.map(rs));
-          }
-        }
-        return out;
-      } catch (SQLException e) {
-        throw new StoreException("local database error: " + e.getMessage(), e);
-      }
+      return Sql.list(reader, sql, mapperFn, args);
     }
   }
 
-  private <T> T read(String sql, RowMapper<T> mapperFn, T empty, Object... args) {
+  private <T> T read(String sql, Sql.RowMapper<T> mapperFn, T empty, Object... args) {
     List<T> l = readList(sql, mapperFn, args);
     return l.isEmpty() ? empty : l.get(0);
   }
@@ -480,8 +286,8 @@ public final class LocalStore implements AutoCloseable {
   public synchronized WriteResult write(String collection, String id, Op op, ObjectNode data) {
     return inTx(
         () -> {
-          Row row = loadRow(collection, id);
-          ObjectNode visible = row == null || row.deleted ? null : row.data;
+          RecordTable.Row row = recordTable.loadRow(collection, id);
+          ObjectNode visible = row == null || row.deleted() ? null : row.data();
           ObjectNode payload;
           ObjectNode next;
           switch (op) {
@@ -513,7 +319,7 @@ public final class LocalStore implements AutoCloseable {
           // version an own outcome merely announced: the versions between it and the last pull
           // may hold other devices' edits this device never saw (issue 12; the writer does not
           // count the device's own later edits as conflicts).
-          Long baseVersion = row == null ? null : row.serverVersion;
+          Long baseVersion = row == null ? null : row.serverVersion();
           Instant now = clock.instant();
           Mutation m =
               new Mutation(UUID.randomUUID(), collection, id, op, baseVersion, payload, now);
@@ -556,23 +362,9 @@ public final class LocalStore implements AutoCloseable {
           }
           afterRecordWriteHook.run();
           if (unsent != null) {
-            update(
-                "UPDATE pending_mutations SET op = ?, base_version = ?, mutation = ? WHERE seq = ?",
-                m.op().wire(),
-                m.baseVersion(),
-                jsonValue(m),
-                unsent.seq());
+            queueTable.rewrite(unsent.seq(), m);
           } else {
-            update(
-                "INSERT INTO pending_mutations (mutation_id, collection, record_id, op,"
-                    + " base_version, mutation, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                m.mutationId().toString(),
-                collection,
-                id,
-                op.wire(),
-                baseVersion,
-                jsonValue(m),
-                now.toEpochMilli());
+            queueTable.insert(m, now.toEpochMilli());
           }
           return new WriteResult(next == null ? null : recordOf(collection, id), true);
         });
@@ -580,16 +372,7 @@ public final class LocalStore implements AutoCloseable {
 
   /** The record's last queued mutation if it was never sent (so it may still be rewritten). */
   private Queued lastUnsent(String collection, String id) {
-    return query(
-        "SELECT seq, mutation, attempts, state FROM pending_mutations"
-            + " WHERE collection = ? AND record_id = ? ORDER BY seq DESC LIMIT 1",
-        rs ->
-            rs.getInt(3) == 0 && "queued".equals(rs.getString(4))
-                ? new Queued(rs.getLong(1), mutation(rs.getString(2)), 0, "queued")
-                : null,
-        null,
-        collection,
-        id);
+    return queueTable.lastUnsent(collection, id);
   }
 
   /** See {@link RecordRules#fold}: the rule is shared with the writer's tests. */
@@ -613,9 +396,7 @@ public final class LocalStore implements AutoCloseable {
 
   /** The whole queue, oldest first. */
   public synchronized List<Queued> queue() {
-    return queryList(
-        "SELECT seq, mutation, attempts, state FROM pending_mutations ORDER BY seq",
-        rs -> new Queued(rs.getLong(1), mutation(rs.getString(2)), rs.getInt(3), rs.getString(4)));
+    return queueTable.all();
   }
 
   /** The queue length (reader connection). */
@@ -629,8 +410,8 @@ public final class LocalStore implements AutoCloseable {
         read(
             "SELECT MIN(created_at) FROM pending_mutations",
             rs -> {
-              long v = rs.getLong(1);
-              return rs.wasNull() ? null : Instant.ofEpochMilli(v);
+              Long v = rs.getLongOrNull(1);
+              return v == null ? null : Instant.ofEpochMilli(v);
             },
             null));
   }
@@ -646,16 +427,9 @@ public final class LocalStore implements AutoCloseable {
         () -> {
           List<Mutation> out = new ArrayList<>();
           for (UUID id : ids) {
-            Mutation m =
-                query(
-                    "SELECT mutation FROM pending_mutations WHERE mutation_id = ?",
-                    rs -> mutation(rs.getString(1)),
-                    null,
-                    id.toString());
+            Mutation m = queueTable.byId(id);
             if (m != null) {
-              update(
-                  "UPDATE pending_mutations SET attempts = attempts + 1 WHERE mutation_id = ?",
-                  id.toString());
+              queueTable.countAttempt(id);
               out.add(m);
             }
           }
@@ -700,16 +474,11 @@ public final class LocalStore implements AutoCloseable {
   public synchronized Effects discard(UUID mutationId) {
     return inTx(
         () -> {
-          Mutation m =
-              query(
-                  "SELECT mutation FROM pending_mutations WHERE mutation_id = ?",
-                  rs -> mutation(rs.getString(1)),
-                  null,
-                  mutationId.toString());
+          Mutation m = queueTable.byId(mutationId);
           if (m == null) {
             return null;
           }
-          update("DELETE FROM pending_mutations WHERE mutation_id = ?", mutationId.toString());
+          queueTable.delete(mutationId);
           Effects fx = new Effects();
           fx.touch(m.collection(), m.recordId());
           recompute(m.collection(), m.recordId(), true, fx);
@@ -722,10 +491,7 @@ public final class LocalStore implements AutoCloseable {
     inTx(
         () -> {
           for (UUID id : ids) {
-            update(
-                "UPDATE pending_mutations SET last_error = ? WHERE mutation_id = ?",
-                error,
-                id.toString());
+            queueTable.markFailed(id, error);
           }
           return null;
         });
@@ -758,9 +524,7 @@ public final class LocalStore implements AutoCloseable {
             if (o.status().isFinal()) {
               settle(o, fx);
             } else {
-              update(
-                  "UPDATE pending_mutations SET state = 'pending' WHERE mutation_id = ?",
-                  o.mutationId().toString());
+              queueTable.markPending(o.mutationId());
             }
           }
           return fx;
@@ -768,16 +532,11 @@ public final class LocalStore implements AutoCloseable {
   }
 
   private void settle(MutationOutcome o, Effects fx) throws SQLException {
-    Mutation settledMutation =
-        query(
-            "SELECT mutation FROM pending_mutations WHERE mutation_id = ?",
-            rs -> mutation(rs.getString(1)),
-            null,
-            o.mutationId().toString());
+    Mutation settledMutation = queueTable.byId(o.mutationId());
     if (settledMutation == null) {
       return; // Already settled (e.g. by push, then again as a receipt).
     }
-    update("DELETE FROM pending_mutations WHERE mutation_id = ?", o.mutationId().toString());
+    queueTable.delete(o.mutationId());
     fx.settled++;
     String collection = settledMutation.collection();
     String id = settledMutation.recordId();
@@ -822,15 +581,15 @@ public final class LocalStore implements AutoCloseable {
    * conflicts with itself keeps the device's own edits from counting against it.
    */
   private void adoptIfNothingBetween(Mutation m, long version) throws SQLException {
-    Row row = loadRow(m.collection(), m.recordId());
+    RecordTable.Row row = recordTable.loadRow(m.collection(), m.recordId());
     if (row == null) {
       return;
     }
-    long stored = row.serverVersion == null ? 0 : row.serverVersion;
+    long stored = row.serverVersion() == null ? 0 : row.serverVersion();
     if (version != stored + 1) {
       return;
     }
-    ObjectNode serverData = row.serverData;
+    ObjectNode serverData = row.serverData();
     boolean serverDeleted;
     switch (m.op()) {
       case UPSERT -> {
@@ -856,16 +615,10 @@ public final class LocalStore implements AutoCloseable {
         serverDeleted,
         m.collection(),
         m.recordId());
-    List<Queued> later =
-        queryList(
-            "SELECT seq, mutation, attempts, state FROM pending_mutations"
-                + " WHERE collection = ? AND record_id = ? AND attempts = 0 ORDER BY seq",
-            rs -> new Queued(rs.getLong(1), mutation(rs.getString(2)), 0, rs.getString(4)),
-            m.collection(),
-            m.recordId());
+    List<Queued> later = queueTable.unsentOf(m.collection(), m.recordId());
     for (Queued q : later) {
       Mutation next = q.mutation();
-      if (!java.util.Objects.equals(next.baseVersion(), row.serverVersion)) {
+      if (!java.util.Objects.equals(next.baseVersion(), row.serverVersion())) {
         continue;
       }
       Mutation rebased =
@@ -877,80 +630,32 @@ public final class LocalStore implements AutoCloseable {
               version,
               next.data(),
               next.clientTime());
-      update(
-          "UPDATE pending_mutations SET base_version = ?, mutation = ? WHERE seq = ?",
-          version,
-          jsonValue(rebased),
-          q.seq());
+      queueTable.rewrite(q.seq(), rebased);
     }
   }
 
   /** Shows the server's resolution of a merged mutation at once, before the pull brings it. */
   private void applyResolution(String collection, String id, List<Conflict> conflicts, Effects fx)
       throws SQLException {
-    Row row = loadRow(collection, id);
+    RecordTable.Row row = recordTable.loadRow(collection, id);
     if (row == null) {
       return;
     }
     RecordRules.State resolved =
-        RecordRules.resolve(row.data != null ? row.data : row.serverData, row.deleted, conflicts);
+        RecordRules.resolve(
+            row.data() != null ? row.data() : row.serverData(), row.deleted(), conflicts);
     ObjectNode data = resolved.data();
     boolean deleted = resolved.deleted();
-    writeVisible(collection, id, deleted ? null : data);
+    recordTable.writeVisible(collection, id, deleted ? null : data);
     fx.touch(collection, id);
   }
 
   private boolean hasPending(String collection, String id) {
-    return query(
-        "SELECT 1 FROM pending_mutations WHERE collection = ? AND record_id = ?",
-        rs -> true,
-        false,
-        collection,
-        id);
+    return queueTable.hasPending(collection, id);
   }
 
   private List<Mutation> pendingFor(String collection, String id) {
-    return queryList(
-        "SELECT mutation FROM pending_mutations WHERE collection = ? AND record_id = ?"
-            + " ORDER BY seq",
-        rs -> mutation(rs.getString(1)),
-        collection,
-        id);
-  }
-
-  private record Row(
-      ObjectNode data,
-      boolean deleted,
-      ObjectNode serverData,
-      Long serverVersion,
-      boolean serverDeleted,
-      Long expectVersion) {}
-
-  private Row loadRow(String collection, String id) {
-    return query(
-        "SELECT data, deleted, server_data, server_version, server_deleted, expect_version"
-            + " FROM records WHERE collection = ? AND id = ?",
-        rs ->
-            new Row(
-                obj(rs.getString(1)),
-                rs.getInt(2) != 0,
-                obj(rs.getString(3)),
-                getLong(rs, "server_version"),
-                rs.getInt(5) != 0,
-                getLong(rs, "expect_version")),
-        null,
-        collection,
-        id);
-  }
-
-  private void writeVisible(String collection, String id, ObjectNode visible) throws SQLException {
-    update(
-        "UPDATE records SET data = ?, deleted = ?, updated_at = ? WHERE collection = ? AND id = ?",
-        json(visible),
-        visible == null,
-        clock.millis(),
-        collection,
-        id);
+    return queueTable.pendingFor(collection, id);
   }
 
   /**
@@ -959,158 +664,27 @@ public final class LocalStore implements AutoCloseable {
    */
   private void recompute(String collection, String id, boolean force, Effects fx)
       throws SQLException {
-    Row row = loadRow(collection, id);
+    RecordTable.Row row = recordTable.loadRow(collection, id);
     if (row == null) {
       return;
     }
     if (!force
-        && row.expectVersion != null
-        && (row.serverVersion == null || row.serverVersion < row.expectVersion)) {
+        && row.expectVersion() != null
+        && (row.serverVersion() == null || row.serverVersion() < row.expectVersion())) {
       return;
     }
     ObjectNode visible =
         RecordRules.replay(
-            row.serverData,
-            row.serverVersion != null && !row.serverDeleted,
+            row.serverData(),
+            row.serverVersion() != null && !row.serverDeleted(),
             pendingFor(collection, id));
-    if (!java.util.Objects.equals(visible, row.deleted ? null : row.data)) {
-      writeVisible(collection, id, visible);
+    if (!java.util.Objects.equals(visible, row.deleted() ? null : row.data())) {
+      recordTable.writeVisible(collection, id, visible);
       fx.touch(collection, id);
     }
   }
 
   // ---------------------------------------------------------------- pull and snapshot
-
-  /** Stores a server change if newer than the stored version; returns true if stored. */
-  private boolean storeServerState(Change c, boolean force, long snapGen) throws SQLException {
-    return storeServerStateHow(
-            new SnapshotPageReader.RawRecord(
-                c.collection(), c.recordId(), c.version(), c.deleted(), json(c.data())),
-            force,
-            snapGen)
-        != NOT_STORED;
-  }
-
-  private static final int NOT_STORED = 0;
-  private static final int UPDATED = 1;
-  private static final int INSERTED = 2;
-
-  private static final String INSERT_SERVER_ROW =
-      "INSERT INTO records (collection, id, data, deleted, server_data, server_version,"
-          + " server_deleted, snap_gen, updated_at) VALUES ";
-  private static final String SERVER_ROW_VALUES = "(?, ?, ?, ?, ?, ?, ?, ?, ?)";
-
-  /** As {@link #storeServerState}; tells whether the row was new. */
-  private int storeServerStateHow(SnapshotPageReader.RawRecord c, boolean force, long snapGen)
-      throws SQLException {
-    Long[] found =
-        query(
-            "SELECT server_version FROM records WHERE collection = ? AND id = ?",
-            rs -> new Long[] {getLong(rs, "server_version")},
-            null,
-            c.collection(),
-            c.recordId());
-    boolean exists = found != null;
-    Long known = exists ? found[0] : null;
-    if (!force && known != null && c.version() <= known) {
-      return NOT_STORED;
-    }
-    if (!exists) {
-      update(INSERT_SERVER_ROW + SERVER_ROW_VALUES, serverRowArgs(c, snapGen));
-      return INSERTED;
-    } else if (c.deleted()) {
-      // Keep the last live fields: a pending patch over a tombstone still shows the user's edit.
-      update(
-          "UPDATE records SET server_version = ?, server_deleted = 1, snap_gen = ?"
-              + " WHERE collection = ? AND id = ?",
-          c.version(),
-          snapGen,
-          c.collection(),
-          c.recordId());
-    } else {
-      update(
-          "UPDATE records SET server_data = ?, server_version = ?, server_deleted = 0,"
-              + " snap_gen = ? WHERE collection = ? AND id = ?",
-          c.dataJson(),
-          c.version(),
-          snapGen,
-          c.collection(),
-          c.recordId());
-    }
-    return UPDATED;
-  }
-
-  private Object[] serverRowArgs(SnapshotPageReader.RawRecord c, long snapGen) {
-    String data = c.deleted() ? null : c.dataJson();
-    return new Object[] {
-      c.collection(),
-      c.recordId(),
-      data,
-      c.deleted() || c.dataJson() == null,
-      data,
-      c.version(),
-      c.deleted(),
-      snapGen,
-      clock.millis()
-    };
-  }
-
-  /** Rows per multi-row INSERT of new snapshot records (9 parameters each). */
-  private static final int INSERT_ROWS = 100;
-
-  /**
-   * Inserts snapshot records that have no local row yet with multi-row INSERTs ({@value
-   * #INSERT_ROWS} rows per statement: one SQLite step instead of a lookup and an insert per
-   * record).
-   */
-  private void insertNewServerRows(List<SnapshotPageReader.RawRecord> rows, long snapGen)
-      throws SQLException {
-    for (int from = 0; from < rows.size(); from += INSERT_ROWS) {
-      List<SnapshotPageReader.RawRecord> part =
-          rows.subList(from, Math.min(rows.size(), from + INSERT_ROWS));
-      StringBuilder sql = new StringBuilder(INSERT_SERVER_ROW);
-      for (int i = 0; i < part.size(); i++) {
-        sql.append(i == 0 ? "" : ", ").append(SERVER_ROW_VALUES);
-      }
-      PreparedStatement p = prepared(sql.toString());
-      int k = 1;
-      for (SnapshotPageReader.RawRecord c : part) {
-        Object[] args = serverRowArgs(c, snapGen);
-        for (Object a : args) {
-          bindOne(p, k++, a);
-        }
-      }
-      p.executeUpdate();
-    }
-  }
-
-  /** The keys among {@code records} that already have a local row. */
-  private Set<String> existingKeys(List<SnapshotPageReader.RawRecord> records) throws SQLException {
-    Map<String, List<String>> byCollection = new LinkedHashMap<>();
-    for (SnapshotPageReader.RawRecord r : records) {
-      byCollection.computeIfAbsent(r.collection(), k -> new ArrayList<>()).add(r.recordId());
-    }
-    Set<String> out = new java.util.HashSet<>();
-    for (Map.Entry<String, List<String>> e : byCollection.entrySet()) {
-      List<String> ids = e.getValue();
-      for (int from = 0; from < ids.size(); from += 500) {
-        List<String> part = ids.subList(from, Math.min(ids.size(), from + 500));
-        Object[] args = new Object[part.size() + 1];
-        args[0] = e.getKey();
-        for (int i = 0; i < part.size(); i++) {
-          args[i + 1] = part.get(i);
-        }
-        String sql =
-            "SELECT id FROM records WHERE collection = ? AND id IN ("
-                + String.join(",", java.util.Collections.nCopies(part.size(), "?"))
-                + ")";
-        for (String id : queryList(sql, rs -> rs.getString(1), args)) {
-          out.add(e.getKey() + "\n" + id);
-        }
-      }
-    }
-    return out;
-  }
 
   /**
    * Commits one pull page: receipts settle queued mutations, changes newer than the stored versions
@@ -1134,7 +708,7 @@ public final class LocalStore implements AutoCloseable {
           if (changes != null) {
             long gen = currentSnapGen();
             for (Change c : changes) {
-              if (storeServerState(c, false, gen)) {
+              if (recordTable.storeServerState(c, false, gen)) {
                 fx.applied++;
                 fx.touch(c.collection(), c.recordId());
                 recompute(c.collection(), c.recordId(), false, fx);
@@ -1232,11 +806,7 @@ public final class LocalStore implements AutoCloseable {
   }
 
   private void pragma(String sql) {
-    try (Statement s = conn.createStatement()) {
-      s.execute(sql);
-    } catch (SQLException e) {
-      throw new StoreException("local database error: " + e.getMessage(), e);
-    }
+    conn.execute(sql);
   }
 
   private void applySnapshotChunk(
@@ -1255,9 +825,8 @@ public final class LocalStore implements AutoCloseable {
             // while the queue is empty already shows the server state (data = server_data, no
             // promised version): recompute would read it back, replay nothing and find it
             // equal. First sync into an empty database is all such rows.
-            boolean queueEmpty =
-                !query("SELECT 1 FROM pending_mutations LIMIT 1", rs -> true, false);
-            Set<String> existing = existingKeys(chunk);
+            boolean queueEmpty = queueTable.isEmpty();
+            Set<String> existing = recordTable.existingKeys(chunk);
             List<SnapshotPageReader.RawRecord> fresh = new ArrayList<>(chunk.size());
             Set<String> seen = new java.util.HashSet<>();
             for (SnapshotPageReader.RawRecord c : chunk) {
@@ -1266,14 +835,14 @@ public final class LocalStore implements AutoCloseable {
                 fresh.add(c);
               }
             }
-            insertNewServerRows(fresh, gen);
+            recordTable.insertNewServerRows(fresh, gen);
             Set<SnapshotPageReader.RawRecord> inserted =
                 java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
             inserted.addAll(fresh);
             for (SnapshotPageReader.RawRecord c : chunk) {
               boolean isNew = inserted.contains(c);
               if (!isNew) {
-                storeServerStateHow(c, true, gen);
+                recordTable.storeServerStateHow(c, true, gen);
               }
               fx.applied++;
               fx.touch(c.collection(), c.recordId());
@@ -1329,117 +898,41 @@ public final class LocalStore implements AutoCloseable {
 
   // ---------------------------------------------------------------- media index
 
-  /** A row of the media index. */
-  public record MediaRow(
-      String sha256,
-      Long size,
-      String contentType,
-      String fileName,
-      String state,
-      long bytesDownloaded,
-      boolean uploadPending,
-      int attempts,
-      String lastError) {}
-
-  private MediaRow toMedia(ResultSet rs) throws SQLException {
-    return new MediaRow(
-        rs.getString("sha256"),
-        getLong(rs, "size"),
-        rs.getString("content_type"),
-        rs.getString("file_name"),
-        rs.getString("state"),
-        rs.getLong("bytes_downloaded"),
-        rs.getInt("upload_pending") != 0,
-        rs.getInt("attempts"),
-        rs.getString("last_error"));
+  public synchronized Optional<MediaIndex.MediaRow> media(String sha256) {
+    return mediaIndex.get(sha256);
   }
 
-  public synchronized Optional<MediaRow> media(String sha256) {
-    return Optional.ofNullable(
-        query("SELECT * FROM media_files WHERE sha256 = ?", this::toMedia, null, sha256));
-  }
-
-  public synchronized List<MediaRow> mediaUploads() {
-    return queryList(
-        "SELECT * FROM media_files WHERE upload_pending = 1 ORDER BY updated_at", this::toMedia);
+  public synchronized List<MediaIndex.MediaRow> mediaUploads() {
+    return mediaIndex.uploads();
   }
 
   /** Records a file attached locally and queues its upload (the durable upload queue entry). */
   public synchronized void mediaAttached(
       String sha256, long size, String contentType, String fileName) {
-    inTx(
-        () -> {
-          update(
-              "INSERT INTO media_files (sha256, size, content_type, file_name, state,"
-                  + " bytes_downloaded, upload_pending, updated_at) VALUES (?, ?, ?, ?, 'present',"
-                  + " ?, 1, ?) ON CONFLICT(sha256) DO UPDATE SET state = 'present',"
-                  + " size = excluded.size, bytes_downloaded = excluded.size, upload_pending = 1,"
-                  + " content_type = excluded.content_type, file_name = excluded.file_name,"
-                  + " updated_at = excluded.updated_at",
-              sha256,
-              size,
-              contentType,
-              fileName,
-              size,
-              clock.millis());
-          return null;
-        });
+    mediaIndex.attached(sha256, size, contentType, fileName);
   }
 
   public synchronized void mediaUploaded(String sha256) {
-    inTx(
-        () ->
-            update(
-                "UPDATE media_files SET upload_pending = 0, last_error = NULL, updated_at = ?"
-                    + " WHERE sha256 = ?",
-                clock.millis(),
-                sha256));
+    mediaIndex.uploaded(sha256);
   }
 
   public synchronized void mediaState(
       String sha256, Long size, String state, long bytes, String error, boolean countAttempt) {
-    inTx(
-        () ->
-            update(
-                "INSERT INTO media_files (sha256, size, state, bytes_downloaded, attempts,"
-                    + " last_error, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
-                    + " ON CONFLICT(sha256) DO UPDATE SET size = COALESCE(excluded.size, size),"
-                    + " state = excluded.state, bytes_downloaded = excluded.bytes_downloaded,"
-                    + " attempts = attempts + excluded.attempts, last_error = excluded.last_error,"
-                    + " updated_at = excluded.updated_at",
-                sha256,
-                size,
-                state,
-                bytes,
-                countAttempt ? 1 : 0,
-                error,
-                clock.millis()));
+    mediaIndex.state(sha256, size, state, bytes, error, countAttempt);
   }
 
   public synchronized void mediaUploadFailed(String sha256, String error) {
-    inTx(
-        () ->
-            update(
-                "UPDATE media_files SET attempts = attempts + 1, last_error = ?, updated_at = ?"
-                    + " WHERE sha256 = ?",
-                error,
-                clock.millis(),
-                sha256));
+    mediaIndex.uploadFailed(sha256, error);
   }
 
   @Override
   public synchronized void close() {
     try {
-      for (PreparedStatement p : statements.values()) {
-        p.close();
-      }
-      statements.clear();
       conn.close();
+    } finally {
       synchronized (readLock) {
         reader.close();
       }
-    } catch (SQLException e) {
-      throw new StoreException("cannot close local database: " + e.getMessage(), e);
     }
   }
 

@@ -213,7 +213,7 @@ public final class MediaEngine {
    * previous run began (its URL is kept in {@code .partial/<sha256>.upload}) from the offset the
    * server reports, so a lost link costs only the bytes in flight.
    */
-  private void upload(LocalStore.MediaRow row, Path p, Progress.Entry entry) throws ApiException {
+  private void upload(MediaIndex.MediaRow row, Path p, Progress.Entry entry) throws ApiException {
     long size;
     try {
       size = Files.size(p);
@@ -289,13 +289,13 @@ public final class MediaEngine {
   private Counts runTracked() {
     int uploaded = 0;
     int failed = 0;
-    List<LocalStore.MediaRow> uploads = store.mediaUploads();
+    List<MediaIndex.MediaRow> uploads = store.mediaUploads();
     List<Progress.Entry> upEntries = new ArrayList<>();
-    for (LocalStore.MediaRow row : uploads) {
+    for (MediaIndex.MediaRow row : uploads) {
       upEntries.add(progress.add(row.sha256(), MediaProgress.Direction.UPLOAD, row.size()));
     }
     for (int k = 0; k < uploads.size(); k++) {
-      LocalStore.MediaRow row = uploads.get(k);
+      MediaIndex.MediaRow row = uploads.get(k);
       Progress.Entry entry = upEntries.get(k);
       Path p = dir.resolve(row.sha256());
       try {
@@ -358,7 +358,7 @@ public final class MediaEngine {
       if (size != null && Files.size(p) != size) {
         return false;
       }
-      Optional<LocalStore.MediaRow> row = store.media(sha);
+      Optional<MediaIndex.MediaRow> row = store.media(sha);
       if (row.isPresent() && "present".equals(row.get().state())) {
         return true;
       }

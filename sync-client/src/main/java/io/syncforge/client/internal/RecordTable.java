@@ -1,0 +1,231 @@
+package io.syncforge.client.internal;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.syncforge.protocol.Change;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The records table ({@code records}): per record the server state (data, version, tombstone, the
+ * snapshot generation that saw it, a version a final outcome promised) and the visible state the
+ * app reads (server state with pending mutations replayed). Statements only: {@link LocalStore}
+ * holds the transactions and decides what is visible.
+ */
+final class RecordTable {
+  private final SqlDriver.Connection conn;
+  private final ObjectMapper mapper;
+  private final Clock clock;
+
+  RecordTable(SqlDriver.Connection conn, ObjectMapper mapper, Clock clock) {
+    this.conn = conn;
+    this.mapper = mapper;
+    this.clock = clock;
+  }
+
+  private <T> T query(String sql, Sql.RowMapper<T> mapperFn, T empty, Object... args) {
+    return Sql.one(conn, sql, mapperFn, empty, args);
+  }
+
+  private <T> List<T> queryList(String sql, Sql.RowMapper<T> mapperFn, Object... args) {
+    return Sql.list(conn, sql, mapperFn, args);
+  }
+
+  private int update(String sql, Object... args) {
+    return conn.update(sql, args);
+  }
+
+  private String json(JsonNode node) {
+    if (node == null) {
+      return null;
+    }
+    try {
+      return mapper.writeValueAsString(node);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private ObjectNode obj(String json) {
+    if (json == null) {
+      return null;
+    }
+    try {
+      return (ObjectNode) mapper.readTree(json);
+    } catch (JsonProcessingException e) {
+      throw new StoreException("corrupt JSON in local database: " + e.getMessage(), e);
+    }
+  }
+
+  record Row(
+      ObjectNode data,
+      boolean deleted,
+      ObjectNode serverData,
+      Long serverVersion,
+      boolean serverDeleted,
+      Long expectVersion) {}
+
+  Row loadRow(String collection, String id) {
+    return query(
+        "SELECT data, deleted, server_data, server_version, server_deleted, expect_version"
+            + " FROM records WHERE collection = ? AND id = ?",
+        rs ->
+            new Row(
+                obj(rs.getString(1)),
+                rs.getInt(2) != 0,
+                obj(rs.getString(3)),
+                rs.getLongOrNull(4),
+                rs.getInt(5) != 0,
+                rs.getLongOrNull(6)),
+        null,
+        collection,
+        id);
+  }
+
+  void writeVisible(String collection, String id, ObjectNode visible) throws SQLException {
+    update(
+        "UPDATE records SET data = ?, deleted = ?, updated_at = ? WHERE collection = ? AND id = ?",
+        json(visible),
+        visible == null,
+        clock.millis(),
+        collection,
+        id);
+  }
+
+  /** Stores a server change if newer than the stored version; returns true if stored. */
+  boolean storeServerState(Change c, boolean force, long snapGen) throws SQLException {
+    return storeServerStateHow(
+            new SnapshotPageReader.RawRecord(
+                c.collection(), c.recordId(), c.version(), c.deleted(), json(c.data())),
+            force,
+            snapGen)
+        != NOT_STORED;
+  }
+
+  private static final int NOT_STORED = 0;
+  private static final int UPDATED = 1;
+  private static final int INSERTED = 2;
+
+  private static final String INSERT_SERVER_ROW =
+      "INSERT INTO records (collection, id, data, deleted, server_data, server_version,"
+          + " server_deleted, snap_gen, updated_at) VALUES ";
+  private static final String SERVER_ROW_VALUES = "(?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+  /** As {@link #storeServerState}; tells whether the row was new. */
+  int storeServerStateHow(SnapshotPageReader.RawRecord c, boolean force, long snapGen)
+      throws SQLException {
+    Long[] found =
+        query(
+            "SELECT server_version FROM records WHERE collection = ? AND id = ?",
+            rs -> new Long[] {rs.getLongOrNull(1)},
+            null,
+            c.collection(),
+            c.recordId());
+    boolean exists = found != null;
+    Long known = exists ? found[0] : null;
+    if (!force && known != null && c.version() <= known) {
+      return NOT_STORED;
+    }
+    if (!exists) {
+      update(INSERT_SERVER_ROW + SERVER_ROW_VALUES, serverRowArgs(c, snapGen));
+      return INSERTED;
+    } else if (c.deleted()) {
+      // Keep the last live fields: a pending patch over a tombstone still shows the user's edit.
+      update(
+          "UPDATE records SET server_version = ?, server_deleted = 1, snap_gen = ?"
+              + " WHERE collection = ? AND id = ?",
+          c.version(),
+          snapGen,
+          c.collection(),
+          c.recordId());
+    } else {
+      update(
+          "UPDATE records SET server_data = ?, server_version = ?, server_deleted = 0,"
+              + " snap_gen = ? WHERE collection = ? AND id = ?",
+          c.dataJson(),
+          c.version(),
+          snapGen,
+          c.collection(),
+          c.recordId());
+    }
+    return UPDATED;
+  }
+
+  private Object[] serverRowArgs(SnapshotPageReader.RawRecord c, long snapGen) {
+    String data = c.deleted() ? null : c.dataJson();
+    return new Object[] {
+      c.collection(),
+      c.recordId(),
+      data,
+      c.deleted() || c.dataJson() == null,
+      data,
+      c.version(),
+      c.deleted(),
+      snapGen,
+      clock.millis()
+    };
+  }
+
+  /** Rows per multi-row INSERT of new snapshot records (9 parameters each). */
+  private static final int INSERT_ROWS = 100;
+
+  /**
+   * Inserts snapshot records that have no local row yet with multi-row INSERTs ({@value
+   * #INSERT_ROWS} rows per statement: one SQLite step instead of a lookup and an insert per
+   * record).
+   */
+  void insertNewServerRows(List<SnapshotPageReader.RawRecord> rows, long snapGen)
+      throws SQLException {
+    for (int from = 0; from < rows.size(); from += INSERT_ROWS) {
+      List<SnapshotPageReader.RawRecord> part =
+          rows.subList(from, Math.min(rows.size(), from + INSERT_ROWS));
+      StringBuilder sql = new StringBuilder(INSERT_SERVER_ROW);
+      for (int i = 0; i < part.size(); i++) {
+        sql.append(i == 0 ? "" : ", ").append(SERVER_ROW_VALUES);
+      }
+      Object[] args = new Object[part.size() * 9];
+      int k = 0;
+      for (SnapshotPageReader.RawRecord c : part) {
+        for (Object a : serverRowArgs(c, snapGen)) {
+          args[k++] = a;
+        }
+      }
+      update(sql.toString(), args);
+    }
+  }
+
+  /** The keys among {@code records} that already have a local row. */
+  Set<String> existingKeys(List<SnapshotPageReader.RawRecord> records) throws SQLException {
+    Map<String, List<String>> byCollection = new LinkedHashMap<>();
+    for (SnapshotPageReader.RawRecord r : records) {
+      byCollection.computeIfAbsent(r.collection(), k -> new ArrayList<>()).add(r.recordId());
+    }
+    Set<String> out = new java.util.HashSet<>();
+    for (Map.Entry<String, List<String>> e : byCollection.entrySet()) {
+      List<String> ids = e.getValue();
+      for (int from = 0; from < ids.size(); from += 500) {
+        List<String> part = ids.subList(from, Math.min(ids.size(), from + 500));
+        Object[] args = new Object[part.size() + 1];
+        args[0] = e.getKey();
+        for (int i = 0; i < part.size(); i++) {
+          args[i + 1] = part.get(i);
+        }
+        String sql =
+            "SELECT id FROM records WHERE collection = ? AND id IN ("
+                + String.join(",", java.util.Collections.nCopies(part.size(), "?"))
+                + ")";
+        for (String id : queryList(sql, rs -> rs.getString(1), args)) {
+          out.add(e.getKey() + "\n" + id);
+        }
+      }
+    }
+    return out;
+  }
+}

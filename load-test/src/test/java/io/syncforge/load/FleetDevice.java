@@ -6,7 +6,6 @@ import io.syncforge.client.SyncClient;
 import io.syncforge.client.SyncResult;
 import io.syncforge.client.Transport;
 import io.syncforge.devinfra.LocalStack;
-import io.syncforge.protocol.MutationOutcome;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -56,17 +55,7 @@ final class FleetDevice implements AutoCloseable {
             .syncInterval(Duration.ofSeconds(1))
             .backoff(Duration.ofMillis(200), Duration.ofSeconds(2))
             .conflictListener(
-                new ConflictListener() {
-                  @Override
-                  public void onMerged(MutationOutcome outcome) {
-                    merged.incrementAndGet();
-                  }
-
-                  @Override
-                  public void onRejected(MutationOutcome outcome) {
-                    rejected.incrementAndGet();
-                  }
-                })
+                ConflictListener.of(o -> merged.incrementAndGet(), o -> rejected.incrementAndGet()))
             .build();
   }
 

@@ -101,6 +101,7 @@ class WriterTopologyIT {
     config.put("quarkus.datasource.password", "");
     config.put("kafka.bootstrap.servers", kafka.bootstrapServers());
     config.put("mp.jwt.verify.publickey.location", jwt.publicKeyPem().toString());
+    config.put("mp.jwt.verify.audiences", DevJwt.AUDIENCE);
     config.put("sync.changelog.retry-max", "2s");
     config.put("sync.changelog.topology-recheck", "2s");
     config.put("sync.changelog.stall-timeout", "3s");

@@ -412,11 +412,11 @@ class WriterTopologyIT {
         LogFixture.sleep(500); // still being deleted
       }
     }
+    // Each partition is refused when the writer next looks at it: wait for this one's reason.
+    String reason = "stored position " + stored(p) + " is beyond the end offset 0";
     HttpResponse<String> ready =
-        await(app, "/q/health/ready", r -> r.body().contains("beyond the end offset"), WAIT);
-    assertTrue(
-        ready.body().contains("stored position " + stored(p) + " is beyond the end offset 0"),
-        ready.body());
+        await(app, "/q/health/ready", r -> r.body().contains(reason), WAIT);
+    assertTrue(ready.body().contains(reason), ready.body());
     UUID after = UUID.randomUUID();
     log.send(envelope(t, "c", mutation(after, "notes", "r", Op.PATCH, 1L, "{\"b\":2}")));
     LogFixture.sleep(5000);

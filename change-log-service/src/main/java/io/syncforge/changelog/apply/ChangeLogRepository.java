@@ -16,7 +16,9 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
+import java.sql.Types;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -149,41 +151,35 @@ public class ChangeLogRepository {
   }
 
   /**
-   * The first outcomes already recorded for these mutations (the duplicates), in ONE round trip: a
-   * primary-key lookup per mutation, forced by a {@code LATERAL ... LIMIT 1} subquery (a plain join
-   * against {@code unnest} let the planner scan the whole table; one query per (tenant, client)
-   * cost a round trip per device of the batch).
+   * The first outcomes already recorded for these mutations (the duplicates). One query per
+   * (tenant, client) with {@code mutation_id = ANY(...)}: an index scan on the primary key whatever
+   * the table's size (a join against {@code unnest} made the planner scan the whole table).
    */
   public Map<MutationRef, MutationOutcome> findOutcomes(Connection c, Collection<MutationRef> refs)
       throws SQLException {
     Map<MutationRef, MutationOutcome> found = new HashMap<>();
-    if (refs.isEmpty()) {
-      return found;
-    }
-    Object[] tenants = new Object[refs.size()];
-    Object[] clients = new Object[refs.size()];
-    Object[] ids = new Object[refs.size()];
-    int i = 0;
+    Map<List<String>, List<UUID>> groups = new HashMap<>();
     for (MutationRef r : refs) {
-      tenants[i] = r.tenant();
-      clients[i] = r.clientId();
-      ids[i++] = r.mutationId();
+      groups
+          .computeIfAbsent(List.of(r.tenant(), r.clientId()), k -> new ArrayList<>())
+          .add(r.mutationId());
     }
     try (PreparedStatement ps =
         c.prepareStatement(
-            "SELECT k.tenant, k.client_id, o.mutation_id, o.collection, o.record_id, o.status,"
-                + " o.version, o.conflicts, o.error_code, o.error_message"
-                + " FROM unnest(?::text[], ?::text[], ?::uuid[]) AS k(tenant, client_id, mutation_id)"
-                + " CROSS JOIN LATERAL (SELECT * FROM mutation_outcomes m WHERE m.tenant = k.tenant"
-                + " AND m.client_id = k.client_id AND m.mutation_id = k.mutation_id LIMIT 1) o")) {
-      ps.setArray(1, c.createArrayOf("text", tenants));
-      ps.setArray(2, c.createArrayOf("text", clients));
-      ps.setArray(3, c.createArrayOf("uuid", ids));
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          found.put(
-              new MutationRef(rs.getString(1), rs.getString(2), rs.getObject(3, UUID.class)),
-              readOutcome(rs, 3));
+            "SELECT mutation_id, collection, record_id, status, version, conflicts, error_code,"
+                + " error_message FROM mutation_outcomes"
+                + " WHERE tenant = ? AND client_id = ? AND mutation_id = ANY(?)")) {
+      for (Map.Entry<List<String>, List<UUID>> g : groups.entrySet()) {
+        String tenant = g.getKey().get(0);
+        String client = g.getKey().get(1);
+        ps.setString(1, tenant);
+        ps.setString(2, client);
+        ps.setArray(3, c.createArrayOf("uuid", g.getValue().toArray()));
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            found.put(
+                new MutationRef(tenant, client, rs.getObject(1, UUID.class)), readOutcome(rs, 1));
+          }
         }
       }
     }
@@ -214,49 +210,44 @@ public class ChangeLogRepository {
   }
 
   /**
-   * The current state of these records; missing ones are absent from the map. ONE round trip: a
-   * primary-key lookup per key, forced by a {@code LATERAL ... LIMIT 1} subquery.
+   * The current state of these records; missing ones are absent from the map. One query per
+   * (tenant, collection) with {@code record_id = ANY(...)}: a primary-key index scan.
    */
   public Map<RecordKey, RecordState> findRecords(Connection c, Collection<RecordKey> keys)
       throws SQLException {
     Map<RecordKey, RecordState> found = new HashMap<>();
-    if (keys.isEmpty()) {
-      return found;
-    }
-    Object[] tenants = new Object[keys.size()];
-    Object[] collections = new Object[keys.size()];
-    Object[] ids = new Object[keys.size()];
-    int i = 0;
+    Map<List<String>, List<String>> groups = new HashMap<>();
     for (RecordKey k : keys) {
-      tenants[i] = k.tenant();
-      collections[i] = k.collection();
-      ids[i++] = k.recordId();
+      groups
+          .computeIfAbsent(List.of(k.tenant(), k.collection()), x -> new ArrayList<>())
+          .add(k.recordId());
     }
     try (PreparedStatement ps =
         c.prepareStatement(
-            "SELECT k.tenant, k.collection, k.record_id, r.version, r.data, r.deleted,"
-                + " r.field_versions, r.field_times, r.state_version, r.state_time,"
-                + " r.field_writers, r.state_writer"
-                + " FROM unnest(?::text[], ?::text[], ?::text[]) AS k(tenant, collection, record_id)"
-                + " CROSS JOIN LATERAL (SELECT * FROM records x WHERE x.tenant = k.tenant"
-                + " AND x.collection = k.collection AND x.record_id = k.record_id LIMIT 1) r")) {
-      ps.setArray(1, c.createArrayOf("text", tenants));
-      ps.setArray(2, c.createArrayOf("text", collections));
-      ps.setArray(3, c.createArrayOf("text", ids));
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          found.put(
-              new RecordKey(rs.getString(1), rs.getString(2), rs.getString(3)),
-              new RecordState(
-                  rs.getLong(4),
-                  (ObjectNode) JSON.readTree(rs.getString(5)),
-                  rs.getBoolean(6),
-                  JSON.readValue(rs.getString(7), LONG_MAP),
-                  JSON.readValue(rs.getString(8), LONG_MAP),
-                  rs.getLong(9),
-                  rs.getLong(10),
-                  JSON.readValue(rs.getString(11), STRING_MAP),
-                  rs.getString(12)));
+            "SELECT record_id, version, data, deleted, field_versions, field_times, state_version,"
+                + " state_time, field_writers, state_writer FROM records"
+                + " WHERE tenant = ? AND collection = ? AND record_id = ANY(?)")) {
+      for (Map.Entry<List<String>, List<String>> g : groups.entrySet()) {
+        String tenant = g.getKey().get(0);
+        String collection = g.getKey().get(1);
+        ps.setString(1, tenant);
+        ps.setString(2, collection);
+        ps.setArray(3, c.createArrayOf("text", g.getValue().toArray()));
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            found.put(
+                new RecordKey(tenant, collection, rs.getString(1)),
+                new RecordState(
+                    rs.getLong(2),
+                    (ObjectNode) JSON.readTree(rs.getString(3)),
+                    rs.getBoolean(4),
+                    JSON.readValue(rs.getString(5), LONG_MAP),
+                    JSON.readValue(rs.getString(6), LONG_MAP),
+                    rs.getLong(7),
+                    rs.getLong(8),
+                    JSON.readValue(rs.getString(9), STRING_MAP),
+                    rs.getString(10)));
+          }
         }
       }
     } catch (JsonProcessingException e) {
@@ -290,77 +281,17 @@ public class ChangeLogRepository {
     return floors;
   }
 
-  /**
-   * Columns passed as parallel text arrays: ONE statement and round trip per table and batch,
-   * whatever its size, and one server-side prepared statement reused by every batch (a batch of
-   * multi-row VALUES statements is re-planned for every row count). Casts happen in SQL.
-   */
-  private static final class Columns {
-    private final String[][] values;
-    private int row;
-
-    Columns(int columns, int rows) {
-      values = new String[columns][rows];
-    }
-
-    void set(int column, Object value) {
-      values[column][row] = value == null ? null : value.toString();
-    }
-
-    void next() {
-      row++;
-    }
-
-    void bind(Connection c, PreparedStatement ps) throws SQLException {
-      for (int i = 0; i < values.length; i++) {
-        ps.setArray(i + 1, c.createArrayOf("text", values[i]));
-      }
-    }
-  }
-
-  private static String arrays(int n) {
-    StringBuilder b = new StringBuilder("unnest(");
-    for (int i = 0; i < n; i++) {
-      b.append(i == 0 ? "" : ", ").append("?::text[]");
-    }
-    return b.append(")").toString();
-  }
-
   /** Inserts or replaces record rows (one per key: the batch's final state). */
   public void upsertRecords(Connection c, Collection<RecordRow> rows) throws SQLException {
     if (rows.isEmpty()) {
       return;
-    }
-    Columns cols = new Columns(15, rows.size());
-    for (RecordRow r : rows) {
-      RecordState s = r.state();
-      cols.set(0, r.key().tenant());
-      cols.set(1, r.key().collection());
-      cols.set(2, r.key().recordId());
-      cols.set(3, s.version());
-      cols.set(4, json(s.data()));
-      cols.set(5, s.deleted());
-      cols.set(6, json(s.fieldVersions()));
-      cols.set(7, json(s.fieldTimes()));
-      cols.set(8, s.stateVersion());
-      cols.set(9, s.stateTime());
-      cols.set(10, r.at());
-      cols.set(11, r.partition());
-      cols.set(12, r.offset());
-      cols.set(13, json(s.fieldWriters()));
-      cols.set(14, s.stateWriter());
-      cols.next();
     }
     try (PreparedStatement ps =
         c.prepareStatement(
             "INSERT INTO records (tenant, collection, record_id, version, data, deleted,"
                 + " field_versions, field_times, state_version, state_time, updated_at,"
                 + " log_partition, log_offset, field_writers, state_writer)"
-                + " SELECT t, c, r, v::bigint, d::jsonb, del::boolean, fv::jsonb, ft::jsonb,"
-                + " sv::bigint, st::bigint, u::timestamptz, p::int, o::bigint, fw::jsonb, sw"
-                + " FROM "
-                + arrays(15)
-                + " AS x(t, c, r, v, d, del, fv, ft, sv, st, u, p, o, fw, sw)"
+                + " VALUES (?, ?, ?, ?, ?::jsonb, ?, ?::jsonb, ?::jsonb, ?, ?, ?, ?, ?, ?::jsonb, ?)"
                 + " ON CONFLICT (tenant, collection, record_id) DO UPDATE SET"
                 + " version = EXCLUDED.version, data = EXCLUDED.data, deleted = EXCLUDED.deleted,"
                 + " field_versions = EXCLUDED.field_versions, field_times = EXCLUDED.field_times,"
@@ -368,8 +299,26 @@ public class ChangeLogRepository {
                 + " updated_at = EXCLUDED.updated_at, log_partition = EXCLUDED.log_partition,"
                 + " log_offset = EXCLUDED.log_offset, field_writers = EXCLUDED.field_writers,"
                 + " state_writer = EXCLUDED.state_writer")) {
-      cols.bind(c, ps);
-      ps.executeUpdate();
+      for (RecordRow r : rows) {
+        RecordState s = r.state();
+        ps.setString(1, r.key().tenant());
+        ps.setString(2, r.key().collection());
+        ps.setString(3, r.key().recordId());
+        ps.setLong(4, s.version());
+        ps.setString(5, json(s.data()));
+        ps.setBoolean(6, s.deleted());
+        ps.setString(7, json(s.fieldVersions()));
+        ps.setString(8, json(s.fieldTimes()));
+        ps.setLong(9, s.stateVersion());
+        ps.setLong(10, s.stateTime());
+        ps.setTimestamp(11, Timestamp.from(r.at()));
+        ps.setInt(12, r.partition());
+        ps.setLong(13, r.offset());
+        ps.setString(14, json(s.fieldWriters()));
+        ps.setString(15, s.stateWriter());
+        ps.addBatch();
+      }
+      ps.executeBatch();
     }
   }
 
@@ -378,32 +327,27 @@ public class ChangeLogRepository {
     if (rows.isEmpty()) {
       return;
     }
-    Columns cols = new Columns(12, rows.size());
-    for (ChangeRow r : rows) {
-      cols.set(0, r.partition());
-      cols.set(1, r.offset());
-      cols.set(2, r.key().tenant());
-      cols.set(3, r.key().collection());
-      cols.set(4, r.key().recordId());
-      cols.set(5, r.state().version());
-      cols.set(6, r.op());
-      cols.set(7, r.state().deleted() ? "{}" : json(r.state().data()));
-      cols.set(8, r.state().deleted());
-      cols.set(9, r.mutationId());
-      cols.set(10, r.clientId());
-      cols.set(11, r.serverTime());
-      cols.next();
-    }
     try (PreparedStatement ps =
         c.prepareStatement(
             "INSERT INTO change_log (log_partition, log_offset, tenant, collection, record_id,"
                 + " version, op, data, deleted, mutation_id, client_id, server_time)"
-                + " SELECT p::int, o::bigint, t, c, r, v::bigint, op, d::jsonb, del::boolean,"
-                + " m::uuid, cl, st::timestamptz FROM "
-                + arrays(12)
-                + " AS x(p, o, t, c, r, v, op, d, del, m, cl, st)")) {
-      cols.bind(c, ps);
-      ps.executeUpdate();
+                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?)")) {
+      for (ChangeRow r : rows) {
+        ps.setInt(1, r.partition());
+        ps.setLong(2, r.offset());
+        ps.setString(3, r.key().tenant());
+        ps.setString(4, r.key().collection());
+        ps.setString(5, r.key().recordId());
+        ps.setLong(6, r.state().version());
+        ps.setString(7, r.op());
+        ps.setString(8, r.state().deleted() ? "{}" : json(r.state().data()));
+        ps.setBoolean(9, r.state().deleted());
+        ps.setObject(10, r.mutationId());
+        ps.setString(11, r.clientId());
+        ps.setTimestamp(12, Timestamp.from(r.serverTime()));
+        ps.addBatch();
+      }
+      ps.executeBatch();
     }
   }
 
@@ -412,35 +356,34 @@ public class ChangeLogRepository {
     if (rows.isEmpty()) {
       return;
     }
-    Columns cols = new Columns(13, rows.size());
-    for (OutcomeRow r : rows) {
-      MutationOutcome o = r.outcome();
-      cols.set(0, r.ref().tenant());
-      cols.set(1, r.ref().clientId());
-      cols.set(2, r.ref().mutationId());
-      cols.set(3, r.partition());
-      cols.set(4, r.offset());
-      cols.set(5, o.collection());
-      cols.set(6, o.recordId());
-      cols.set(7, o.status().wire());
-      cols.set(8, o.version());
-      cols.set(9, o.conflicts() == null ? null : json(o.conflicts()));
-      cols.set(10, o.error() == null ? null : o.error().code());
-      cols.set(11, o.error() == null ? null : o.error().message());
-      cols.set(12, r.createdAt());
-      cols.next();
-    }
     try (PreparedStatement ps =
         c.prepareStatement(
             "INSERT INTO mutation_outcomes (tenant, client_id, mutation_id, log_partition,"
                 + " log_offset, collection, record_id, status, version, conflicts, error_code,"
                 + " error_message, created_at)"
-                + " SELECT t, cl, m::uuid, p::int, o::bigint, c, r, s, v::bigint, cf::jsonb, ec,"
-                + " em, ca::timestamptz FROM "
-                + arrays(13)
-                + " AS x(t, cl, m, p, o, c, r, s, v, cf, ec, em, ca)")) {
-      cols.bind(c, ps);
-      ps.executeUpdate();
+                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?)")) {
+      for (OutcomeRow r : rows) {
+        MutationOutcome o = r.outcome();
+        ps.setString(1, r.ref().tenant());
+        ps.setString(2, r.ref().clientId());
+        ps.setObject(3, r.ref().mutationId());
+        ps.setInt(4, r.partition());
+        ps.setLong(5, r.offset());
+        ps.setString(6, o.collection());
+        ps.setString(7, o.recordId());
+        ps.setString(8, o.status().wire());
+        if (o.version() == null) {
+          ps.setNull(9, Types.BIGINT);
+        } else {
+          ps.setLong(9, o.version());
+        }
+        ps.setString(10, o.conflicts() == null ? null : json(o.conflicts()));
+        ps.setString(11, o.error() == null ? null : o.error().code());
+        ps.setString(12, o.error() == null ? null : o.error().message());
+        ps.setTimestamp(13, Timestamp.from(r.createdAt()));
+        ps.addBatch();
+      }
+      ps.executeBatch();
     }
   }
 

@@ -241,6 +241,15 @@ class WholePathBenchmark {
       try (InputStream in = body) {
         page = JSON.readTree(in);
       }
+      if (r.statusCode() == 429 || r.statusCode() == 503) {
+        // Rate limit or a busy moment: wait as told and ask for the same page again.
+        long wait = r.headers().firstValueAsLong("Retry-After").orElse(1);
+        Thread.sleep(wait * 1000);
+        continue;
+      }
+      if (r.statusCode() != 200 || page.get("records") == null) {
+        throw new IllegalStateException("snapshot page answered " + r.statusCode() + ": " + page);
+      }
       n += page.get("records").size();
       JsonNode next = page.get("nextPageToken");
       if (next == null || next.isNull()) {

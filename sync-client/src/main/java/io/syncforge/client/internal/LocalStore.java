@@ -142,8 +142,7 @@ public final class LocalStore implements AutoCloseable {
   }
 
   private <T> T query(String sql, Sql.RowMapper<T> mapperFn, T empty, Object... args) {
-    List<T> l = queryList(sql, mapperFn, args);
-    return l.isEmpty() ? empty : l.get(0);
+    return Sql.one(conn, sql, mapperFn, empty, args);
   }
 
   private <T> List<T> queryList(String sql, Sql.RowMapper<T> mapperFn, Object... args) {
@@ -155,33 +154,15 @@ public final class LocalStore implements AutoCloseable {
   }
 
   private String json(JsonNode node) {
-    if (node == null) {
-      return null;
-    }
-    try {
-      return mapper.writeValueAsString(node);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException(e);
-    }
+    return StoreJson.write(mapper, node);
   }
 
   private String jsonValue(Object value) {
-    try {
-      return mapper.writeValueAsString(value);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException(e);
-    }
+    return StoreJson.value(mapper, value);
   }
 
   private ObjectNode obj(String json) {
-    if (json == null) {
-      return null;
-    }
-    try {
-      return (ObjectNode) mapper.readTree(json);
-    } catch (JsonProcessingException e) {
-      throw new StoreException("corrupt JSON in local database: " + e.getMessage(), e);
-    }
+    return StoreJson.object(mapper, json);
   }
 
   private Mutation mutation(String json) {

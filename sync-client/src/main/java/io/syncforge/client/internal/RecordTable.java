@@ -1,6 +1,5 @@
 package io.syncforge.client.internal;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -43,25 +42,11 @@ final class RecordTable {
   }
 
   private String json(JsonNode node) {
-    if (node == null) {
-      return null;
-    }
-    try {
-      return mapper.writeValueAsString(node);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException(e);
-    }
+    return StoreJson.write(mapper, node);
   }
 
   private ObjectNode obj(String json) {
-    if (json == null) {
-      return null;
-    }
-    try {
-      return (ObjectNode) mapper.readTree(json);
-    } catch (JsonProcessingException e) {
-      throw new StoreException("corrupt JSON in local database: " + e.getMessage(), e);
-    }
+    return StoreJson.object(mapper, json);
   }
 
   record Row(

@@ -17,7 +17,9 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -28,6 +30,28 @@ import org.apache.kafka.common.serialization.StringSerializer;
 
 /** Test helpers: write to the real sync.mutations topic, read the real PostgreSQL tables. */
 public final class LogFixture implements AutoCloseable {
+
+  /**
+   * The configuration of a packaged writer ({@code target/quarkus-app}) in a black-box test: the
+   * database (superuser), the broker, the dev key with the issuer's audience, then {@code extra}.
+   * One place, so a setting every start needs (the token audience, say) cannot be missed by one
+   * test.
+   */
+  public static Map<String, String> writerConfig(
+      String jdbc,
+      String bootstrapServers,
+      io.syncforge.devinfra.DevJwt jwt,
+      Map<String, String> extra) {
+    Map<String, String> c = new HashMap<>();
+    c.put("quarkus.datasource.jdbc.url", jdbc);
+    c.put("quarkus.datasource.username", "postgres");
+    c.put("quarkus.datasource.password", "");
+    c.put("kafka.bootstrap.servers", bootstrapServers);
+    c.put("mp.jwt.verify.publickey.location", jwt.publicKeyPem().toString());
+    c.put("mp.jwt.verify.audiences", io.syncforge.devinfra.DevJwt.AUDIENCE);
+    c.putAll(extra);
+    return c;
+  }
 
   public static final ObjectMapper JSON = Json.newMapper();
   private final KafkaProducer<String, byte[]> producer;

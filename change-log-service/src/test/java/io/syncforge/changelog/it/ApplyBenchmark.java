@@ -54,19 +54,7 @@ class ApplyBenchmark {
 
       DevJwt jwt = DevJwt.inDirectory(Path.of("target", "bench", "jwt"));
       Map<String, String> config =
-          Map.of(
-              "quarkus.datasource.jdbc.url",
-              jdbc,
-              "quarkus.datasource.username",
-              "postgres",
-              "quarkus.datasource.password",
-              "",
-              "kafka.bootstrap.servers",
-              kafka.bootstrapServers(),
-              "mp.jwt.verify.publickey.location",
-              jwt.publicKeyPem().toString(),
-              "mp.jwt.verify.audiences",
-              DevJwt.AUDIENCE);
+          LogFixture.writerConfig(jdbc, kafka.bootstrapServers(), jwt, Map.of());
       try (LogFixture log = new LogFixture(kafka.bootstrapServers(), jdbc);
           QuarkusAppProcess service = app("bench", config)) {
         // Half creates, half patches of those records: every mutation writes a record, a log

@@ -52,24 +52,13 @@ class ExactlyOnceIT {
     log = new LogFixture(kafka.bootstrapServers(), jdbc);
     DevJwt jwt = DevJwt.inDirectory(Path.of("target", "it", "jwt"));
     config =
-        Map.of(
-            "quarkus.datasource.jdbc.url",
+        LogFixture.writerConfig(
             jdbc,
-            "quarkus.datasource.username",
-            "postgres",
-            "quarkus.datasource.password",
-            "",
-            "kafka.bootstrap.servers",
             kafka.bootstrapServers(),
-            "mp.jwt.verify.publickey.location",
-            jwt.publicKeyPem().toString(),
-            "mp.jwt.verify.audiences",
-            DevJwt.AUDIENCE,
-            // A killed instance's partitions move on after this long.
-            "sync.changelog.session-timeout",
-            "6S",
-            "sync.changelog.max-poll-records",
-            "500");
+            jwt,
+            Map.of(
+                // A killed instance's partitions move on after this long.
+                "sync.changelog.session-timeout", "6S", "sync.changelog.max-poll-records", "500"));
   }
 
   @AfterAll

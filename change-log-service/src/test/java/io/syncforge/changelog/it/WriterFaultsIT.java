@@ -62,16 +62,14 @@ class WriterFaultsIT {
     log = new LogFixture(kafka.bootstrapServers(), jdbc);
     DevJwt jwt = DevJwt.inDirectory(Path.of("target", "it-faults", "jwt"));
     config =
-        Map.of(
-            "quarkus.datasource.jdbc.url", jdbc,
-            "quarkus.datasource.username", "postgres",
-            "quarkus.datasource.password", "",
-            "kafka.bootstrap.servers", kafka.bootstrapServers(),
-            "mp.jwt.verify.publickey.location", jwt.publicKeyPem().toString(),
-            "mp.jwt.verify.audiences", DevJwt.AUDIENCE,
-            "sync.changelog.max-poll-records", "200",
-            "sync.changelog.retry-max", "3s",
-            "sync.changelog.topology-recheck", "2s");
+        LogFixture.writerConfig(
+            jdbc,
+            kafka.bootstrapServers(),
+            jwt,
+            Map.of(
+                "sync.changelog.max-poll-records", "200",
+                "sync.changelog.retry-max", "3s",
+                "sync.changelog.topology-recheck", "2s"));
     app = startApp("faults");
   }
 

@@ -95,13 +95,7 @@ class WriterTopologyIT {
     admin = Admin.create(a);
     log = new LogFixture(kafka.bootstrapServers(), jdbc);
     DevJwt jwt = DevJwt.inDirectory(Path.of("target", "it-topology", "jwt"));
-    config = new HashMap<>();
-    config.put("quarkus.datasource.jdbc.url", jdbc);
-    config.put("quarkus.datasource.username", "postgres");
-    config.put("quarkus.datasource.password", "");
-    config.put("kafka.bootstrap.servers", kafka.bootstrapServers());
-    config.put("mp.jwt.verify.publickey.location", jwt.publicKeyPem().toString());
-    config.put("mp.jwt.verify.audiences", DevJwt.AUDIENCE);
+    config = LogFixture.writerConfig(jdbc, kafka.bootstrapServers(), jwt, Map.of());
     config.put("sync.changelog.retry-max", "2s");
     config.put("sync.changelog.topology-recheck", "2s");
     config.put("sync.changelog.stall-timeout", "3s");

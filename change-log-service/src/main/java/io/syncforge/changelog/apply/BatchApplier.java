@@ -215,7 +215,10 @@ public class BatchApplier {
                   receivedAt(env, now),
                   env.clientId(),
                   floors.getOrDefault(List.of(key.tenant(), key.collection()), 0L));
-          if (d instanceof Decision.Accept a && a.changed() && tooLarge(a.state())) {
+          // The record's JSON, written once for the size check, the records row and the log.
+          String dataJson =
+              d instanceof Decision.Accept a && a.changed() ? dataJson(a.state()) : null;
+          if (dataJson != null && tooLarge(((Decision.Accept) d).state(), dataJson)) {
             // The limit holds for the merged record, not only for what one mutation carries.
             d =
                 new Decision.Reject(
@@ -232,13 +235,14 @@ public class BatchApplier {
               changedHere.add(key.collection());
               state.put(key, a.state());
               recordRows.put(
-                  key, new RecordRow(key, a.state(), rec.partition(), rec.offset(), now));
+                  key, new RecordRow(key, a.state(), dataJson, rec.partition(), rec.offset(), now));
               changeRows.add(
                   new ChangeRow(
                       rec.partition(),
                       rec.offset(),
                       key,
                       a.state(),
+                      dataJson,
                       m.op().wire(),
                       m.mutationId(),
                       env.clientId(),
@@ -282,15 +286,37 @@ public class BatchApplier {
     }
   }
 
-  private boolean tooLarge(RecordState s) {
-    if (s.deleted()) {
-      return false;
-    }
+  private boolean tooLarge(RecordState s, String dataJson) {
+    return !s.deleted() && utf8Length(dataJson) > config.maxRecordBytes();
+  }
+
+  private static String dataJson(RecordState s) {
     try {
-      return JSON.writeValueAsBytes(s.data()).length > config.maxRecordBytes();
+      return JSON.writeValueAsString(s.data());
     } catch (Exception e) {
       throw new IllegalStateException("cannot serialize a record", e);
     }
+  }
+
+  /** The UTF-8 size of {@code text}, without encoding it. */
+  static int utf8Length(String text) {
+    int bytes = 0;
+    for (int i = 0; i < text.length(); i++) {
+      char ch = text.charAt(i);
+      if (ch < 0x80) {
+        bytes += 1;
+      } else if (ch < 0x800) {
+        bytes += 2;
+      } else if (Character.isHighSurrogate(ch)
+          && i + 1 < text.length()
+          && Character.isLowSurrogate(text.charAt(i + 1))) {
+        bytes += 4;
+        i++;
+      } else {
+        bytes += 3;
+      }
+    }
+    return bytes;
   }
 
   /**

@@ -16,7 +16,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
-import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -50,6 +49,7 @@ public class ChangeLogRepository {
       long offset,
       RecordKey key,
       RecordState state,
+      String dataJson,
       String op,
       UUID mutationId,
       String clientId,
@@ -59,9 +59,12 @@ public class ChangeLogRepository {
   public record OutcomeRow(
       MutationRef ref, int partition, long offset, MutationOutcome outcome, Instant createdAt) {}
 
-  /** A record row to upsert, with the coordinates of the change that produced it. */
+  /**
+   * A record row to upsert, with the coordinates of the change that produced it; {@code dataJson}
+   * is {@code state.data()} as JSON, written once per mutation.
+   */
   public record RecordRow(
-      RecordKey key, RecordState state, int partition, long offset, Instant at) {}
+      RecordKey key, RecordState state, String dataJson, int partition, long offset, Instant at) {}
 
   /**
    * Locks the position rows of these partitions (creating missing ones at 0) and returns the next
@@ -305,7 +308,7 @@ public class ChangeLogRepository {
         ps.setString(2, r.key().collection());
         ps.setString(3, r.key().recordId());
         ps.setLong(4, s.version());
-        ps.setString(5, json(s.data()));
+        ps.setString(5, r.dataJson());
         ps.setBoolean(6, s.deleted());
         ps.setString(7, json(s.fieldVersions()));
         ps.setString(8, json(s.fieldTimes()));
@@ -322,69 +325,55 @@ public class ChangeLogRepository {
     }
   }
 
-  /** Appends change-log rows; a tombstone's post-image is {@code {}}. */
+  /** Appends change-log rows (one COPY); a tombstone's post-image is {@code {}}. */
   public void insertChanges(Connection c, Collection<ChangeRow> rows) throws SQLException {
-    if (rows.isEmpty()) {
-      return;
+    CopyRows copy = new CopyRows();
+    for (ChangeRow r : rows) {
+      copy.add(r.partition())
+          .add(r.offset())
+          .add(r.key().tenant())
+          .add(r.key().collection())
+          .add(r.key().recordId())
+          .add(r.state().version())
+          .add(r.op())
+          .add(r.state().deleted() ? "{}" : r.dataJson())
+          .add(r.state().deleted())
+          .add(r.mutationId())
+          .add(r.clientId())
+          .add(r.serverTime())
+          .endRow();
     }
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "INSERT INTO change_log (log_partition, log_offset, tenant, collection, record_id,"
-                + " version, op, data, deleted, mutation_id, client_id, server_time)"
-                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?)")) {
-      for (ChangeRow r : rows) {
-        ps.setInt(1, r.partition());
-        ps.setLong(2, r.offset());
-        ps.setString(3, r.key().tenant());
-        ps.setString(4, r.key().collection());
-        ps.setString(5, r.key().recordId());
-        ps.setLong(6, r.state().version());
-        ps.setString(7, r.op());
-        ps.setString(8, r.state().deleted() ? "{}" : json(r.state().data()));
-        ps.setBoolean(9, r.state().deleted());
-        ps.setObject(10, r.mutationId());
-        ps.setString(11, r.clientId());
-        ps.setTimestamp(12, Timestamp.from(r.serverTime()));
-        ps.addBatch();
-      }
-      ps.executeBatch();
-    }
+    copy.copy(
+        c,
+        "COPY change_log (log_partition, log_offset, tenant, collection, record_id, version, op,"
+            + " data, deleted, mutation_id, client_id, server_time) FROM STDIN");
   }
 
-  /** Writes receipts. */
+  /** Writes receipts (one COPY). */
   public void insertOutcomes(Connection c, Collection<OutcomeRow> rows) throws SQLException {
-    if (rows.isEmpty()) {
-      return;
+    CopyRows copy = new CopyRows();
+    for (OutcomeRow r : rows) {
+      MutationOutcome o = r.outcome();
+      copy.add(r.ref().tenant())
+          .add(r.ref().clientId())
+          .add(r.ref().mutationId())
+          .add(r.partition())
+          .add(r.offset())
+          .add(o.collection())
+          .add(o.recordId())
+          .add(o.status().wire())
+          .add(o.version())
+          .add(o.conflicts() == null ? null : json(o.conflicts()))
+          .add(o.error() == null ? null : o.error().code())
+          .add(o.error() == null ? null : o.error().message())
+          .add(r.createdAt())
+          .endRow();
     }
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "INSERT INTO mutation_outcomes (tenant, client_id, mutation_id, log_partition,"
-                + " log_offset, collection, record_id, status, version, conflicts, error_code,"
-                + " error_message, created_at)"
-                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?)")) {
-      for (OutcomeRow r : rows) {
-        MutationOutcome o = r.outcome();
-        ps.setString(1, r.ref().tenant());
-        ps.setString(2, r.ref().clientId());
-        ps.setObject(3, r.ref().mutationId());
-        ps.setInt(4, r.partition());
-        ps.setLong(5, r.offset());
-        ps.setString(6, o.collection());
-        ps.setString(7, o.recordId());
-        ps.setString(8, o.status().wire());
-        if (o.version() == null) {
-          ps.setNull(9, Types.BIGINT);
-        } else {
-          ps.setLong(9, o.version());
-        }
-        ps.setString(10, o.conflicts() == null ? null : json(o.conflicts()));
-        ps.setString(11, o.error() == null ? null : o.error().code());
-        ps.setString(12, o.error() == null ? null : o.error().message());
-        ps.setTimestamp(13, Timestamp.from(r.createdAt()));
-        ps.addBatch();
-      }
-      ps.executeBatch();
-    }
+    copy.copy(
+        c,
+        "COPY mutation_outcomes (tenant, client_id, mutation_id, log_partition, log_offset,"
+            + " collection, record_id, status, version, conflicts, error_code, error_message,"
+            + " created_at) FROM STDIN");
   }
 
   private static String json(Object value) throws SQLException {

@@ -93,6 +93,58 @@ class WriterNeverWedgesTest {
     assertEquals(2L, version(create));
   }
 
+  /**
+   * The log and receipts are written with COPY in text format: a value holding its separators and
+   * escapes (tab, newline, carriage return, backslash, a literal {@code \\N}) must come back as it
+   * was sent, in {@code records} and {@code change_log}; text columns (a receipt's error message
+   * may hold anything) take every separator and escape of the format.
+   */
+  @Test
+  void valuesHoldingCopySeparatorsAndEscapesRoundTrip() throws Exception {
+    String data = "{\"s\":\"a\\tb\\nc\\rd\\\\e \\\\N\\u0001 f\\\"g\",\"\\\\N\":null}";
+    UUID id = UUID.randomUUID();
+    String client = "c1";
+    log.send(env("t-copy-escapes", client, id, Op.UPSERT, null, data));
+    assertEquals("applied", log.awaitOutcome(id, WAIT));
+    assertEquals(
+        LogFixture.obj(data),
+        LogFixture.obj(
+            (String) log.scalar("SELECT data::text FROM change_log WHERE mutation_id = ?", id)));
+    assertEquals(
+        LogFixture.obj(data),
+        LogFixture.obj(
+            (String)
+                log.scalar("SELECT data::text FROM records WHERE tenant = ?", "t-copy-escapes")));
+    assertEquals(
+        client, log.scalar("SELECT client_id FROM mutation_outcomes WHERE mutation_id = ?", id));
+    List<String> texts =
+        java.util.Arrays.asList(
+            "a\tb", "a\nb", "a\rb", "back\\slash\\", "\\N", "", null, "ünï €𝄞", "\\.");
+    try (Connection c = log.connect()) {
+      c.setAutoCommit(false);
+      try (Statement st = c.createStatement()) {
+        st.execute("CREATE TEMP TABLE copy_rows_probe (i bigint, t text, b boolean, n bigint)");
+      }
+      CopyRows rows = new CopyRows();
+      for (int i = 0; i < texts.size(); i++) {
+        rows.add(i).add(texts.get(i)).add(i % 2 == 0).add(i == 3 ? null : Long.valueOf(-i));
+        rows.endRow();
+      }
+      rows.copy(c, "COPY copy_rows_probe (i, t, b, n) FROM STDIN");
+      try (Statement st = c.createStatement();
+          java.sql.ResultSet rs =
+              st.executeQuery("SELECT i, t, b, n FROM copy_rows_probe ORDER BY i")) {
+        for (int i = 0; i < texts.size(); i++) {
+          assertTrue(rs.next());
+          assertEquals(texts.get(i), rs.getString(2), "text " + i);
+          assertEquals(i % 2 == 0, rs.getBoolean(3));
+          assertEquals(i == 3 ? null : Long.valueOf(-i), rs.getObject(4));
+        }
+      }
+      c.rollback();
+    }
+  }
+
   @Test
   void deleteAfterDeleteIsAppliedWithTheTombstonesVersion() {
     String t = "t-del-del";

@@ -304,6 +304,9 @@ public final class LocalStack implements AutoCloseable {
         c.put("quarkus.datasource.username", pg.superuser());
         c.put("quarkus.datasource.password", "");
         c.put("sync.changelog.partitions", Integer.toString(partitions));
+        // Static membership: a restarted writer takes its partitions back at once. A second
+        // instance beside it needs an id of its own.
+        c.put("sync.changelog.instance-id", "local-writer");
       }
       case API -> {
         c.put("quarkus.datasource.username", "sync_api");

@@ -54,7 +54,7 @@ class FaultCampaignIT {
                   "change-log-service-2",
                   stack.root().resolve("change-log-service/target/quarkus-app"),
                   0,
-                  stack.config(Service.CHANGELOG),
+                  secondWriterConfig(),
                   stack.home().resolve("logs"));
         }
         stack.kill(Service.CHANGELOG);
@@ -237,5 +237,12 @@ class FaultCampaignIT {
     } catch (IOException e) {
       System.err.println("cannot write the faults report: " + e);
     }
+  }
+
+  /** The stack's writer configuration with an instance id of its own (static membership). */
+  private java.util.Map<String, String> secondWriterConfig() {
+    java.util.Map<String, String> c = new java.util.HashMap<>(stack.config(Service.CHANGELOG));
+    c.put("sync.changelog.instance-id", "local-writer-2");
+    return c;
   }
 }

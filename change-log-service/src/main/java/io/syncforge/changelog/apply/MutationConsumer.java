@@ -292,6 +292,10 @@ public class MutationConsumer {
     Properties props = KafkaClientSecurity.apply(kafka, new Properties());
     props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     props.put(ConsumerConfig.GROUP_ID_CONFIG, config.consumerGroup());
+    config
+        .instanceId()
+        .filter(id -> !id.isBlank())
+        .ifPresent(id -> props.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, id));
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     // Never reset silently: every partition is sought explicitly (stored position, or the
     // beginning when there is none), and an offset that vanished (retention, a recreated topic)

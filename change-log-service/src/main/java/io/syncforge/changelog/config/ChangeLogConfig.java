@@ -26,9 +26,19 @@ public interface ChangeLogConfig {
   @WithDefault("change-log-service")
   String consumerGroup();
 
-  /** Kafka consumer session timeout: how soon a dead instance's partitions move to another. */
-  @WithDefault("45S")
+  /**
+   * Kafka consumer session timeout: how soon a dead instance's partitions move to another (or, with
+   * {@link #instanceId()}, how long they wait for that instance to come back).
+   */
+  @WithDefault("15S")
   Duration sessionTimeout();
+
+  /**
+   * Static group membership ({@code group.instance.id}): a restarted instance with the same id
+   * takes its partitions back at once instead of waiting out the dead member's session. Must be
+   * unique per running instance (Kubernetes: the pod name); unset = dynamic membership.
+   */
+  java.util.Optional<String> instanceId();
 
   /** Most records one poll (and so one PostgreSQL transaction) takes. */
   @WithDefault("1000")

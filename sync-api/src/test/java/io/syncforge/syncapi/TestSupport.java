@@ -56,7 +56,7 @@ public final class TestSupport {
    * returns the last response.
    */
   public static io.restassured.response.Response pushUntilFinal(String tenant, String body) {
-    FakeChangeLogWriter.get();
+    ChangeLogWriter.get();
     long deadline = System.nanoTime() + java.time.Duration.ofSeconds(20).toNanos();
     while (true) {
       io.restassured.response.Response r = as(tenant).body(body).post("/v1/sync/push");

@@ -12,7 +12,7 @@ import io.restassured.path.json.JsonPath;
 import io.syncforge.devinfra.quarkus.KafkaTestResource;
 import io.syncforge.devinfra.quarkus.WithDevInfra;
 import io.syncforge.protocol.messaging.Topics;
-import io.syncforge.syncapi.FakeChangeLogWriter;
+import io.syncforge.syncapi.ChangeLogWriter;
 import io.syncforge.syncapi.TestSupport;
 import jakarta.inject.Inject;
 import java.time.Duration;
@@ -35,7 +35,7 @@ class LiveWaitTest {
   /** The notification consumer joins its group at start; make sure it receives before testing. */
   @BeforeEach
   void notificationsFlow() throws Exception {
-    FakeChangeLogWriter.get();
+    ChangeLogWriter.get();
     Properties p = new Properties();
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaTestResource.bootstrapServers());
     p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());

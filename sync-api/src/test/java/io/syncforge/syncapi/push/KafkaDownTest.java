@@ -12,7 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.quarkus.test.junit.QuarkusTest;
 import io.syncforge.devinfra.quarkus.KafkaTestResource;
 import io.syncforge.devinfra.quarkus.WithDevInfra;
-import io.syncforge.syncapi.FakeChangeLogWriter;
+import io.syncforge.syncapi.ChangeLogWriter;
 import io.syncforge.syncapi.TestSupport;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -29,7 +29,7 @@ class KafkaDownTest {
   @Test
   void pushAnswers503WhileKafkaIsDownAndTheRetryLaterSucceedsOnce() throws Exception {
     String tenant = TestSupport.tenant("kafka-down");
-    FakeChangeLogWriter.get();
+    ChangeLogWriter.get();
     UUID id = UUID.randomUUID();
     String body = push("dev-1", mutation(id, "tasks", "t-1", "upsert", "{\"v\":1}"));
     long broker = KafkaTestResource.current().pid();

@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.syncforge.devinfra.quarkus.WithDevInfra;
-import io.syncforge.syncapi.FakeChangeLogWriter;
+import io.syncforge.syncapi.ChangeLogWriter;
 import io.syncforge.syncapi.TestSupport;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -64,10 +64,10 @@ class PushTest {
   @Test
   void anOutcomeNotFinalWithinThePushWaitIsPendingAndArrivesAsAReceipt() {
     String tenant = TestSupport.tenant("pending");
-    FakeChangeLogWriter writer = FakeChangeLogWriter.get();
+    ChangeLogWriter writer = ChangeLogWriter.get();
     UUID id = UUID.randomUUID();
     String body = push("dev-p", mutation(id, "tasks", "t-1", "upsert", "{\"a\":1}"));
-    writer.paused = true;
+    writer.pause();
     try {
       as(tenant)
           .body(body)
@@ -77,7 +77,7 @@ class PushTest {
           .body("outcomes[0].status", equalTo("pending"))
           .body("outcomes[0].mutationId", equalTo(id.toString()));
     } finally {
-      writer.paused = false;
+      writer.resume();
     }
     pushUntilFinal(tenant, body).then().body("outcomes[0].status", equalTo("applied"));
     as(tenant)

@@ -10,6 +10,8 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -170,6 +172,115 @@ public final class PostgresLauncher {
         throw new IllegalStateException("cannot create database " + name, e);
       }
       return jdbcUrl(name);
+    }
+
+    /**
+     * Stops the server with a fast shutdown (SIGINT: every session ends, nothing committed is
+     * lost), as an outage does, and waits until it has exited. {@link #startAgain()} brings it back
+     * on the same data directory and port.
+     */
+    public void stop() {
+      long pid = pid();
+      ProcessHandle handle =
+          ProcessHandle.of(pid)
+              .orElseThrow(() -> new IllegalStateException("PostgreSQL " + pid + " not running"));
+      signal(pid, "INT");
+      try {
+        handle.onExit().get(60, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (Exception e) {
+        throw new IllegalStateException("PostgreSQL " + pid + " did not stop within 60 s", e);
+      }
+    }
+
+    /**
+     * Starts a stopped server again, exactly as it last ran: the postmaster's own record of its
+     * command line ({@code postmaster.opts}: binary, data directory, port, settings). A second
+     * zonky {@code EmbeddedPostgres} cannot do this in the same JVM: the first still holds the data
+     * directory's lock. Waits until the server accepts connections; output goes to the same log.
+     */
+    public void startAgain() {
+      Path opts = dataDir.resolve("postmaster.opts");
+      try {
+        List<String> cmd = commandLine(Files.readString(opts).strip());
+        // As root, zonky runs the server in a user namespace (PostgreSQL refuses root): so here.
+        if ("root".equals(System.getProperty("user.name"))) {
+          cmd.addAll(0, List.of("unshare", "-U"));
+        }
+        Path log = dataDir.resolveSibling(dataDir.getFileName() + ".log");
+        new ProcessBuilder(cmd)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+            .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+            .start();
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot start PostgreSQL again from " + opts, e);
+      }
+      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      while (true) {
+        try (Connection c = DriverManager.getConnection(jdbcUrl("postgres"), superuser(), "")) {
+          return;
+        } catch (SQLException notYet) {
+          if (System.nanoTime() > deadline) {
+            throw new IllegalStateException(
+                "PostgreSQL not accepting connections after 60 s", notYet);
+          }
+          try {
+            Thread.sleep(100);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+          }
+        }
+      }
+    }
+
+    /** {@link #stop()}, {@code down} without a server, {@link #startAgain()}. */
+    public void restart(Duration down) throws InterruptedException {
+      stop();
+      Thread.sleep(down.toMillis());
+      startAgain();
+    }
+
+    /** The words of a {@code postmaster.opts} line: the binary, then each argument in quotes. */
+    static List<String> commandLine(String opts) {
+      List<String> words = new ArrayList<>();
+      StringBuilder word = new StringBuilder();
+      boolean quoted = false;
+      boolean inWord = false;
+      for (int i = 0; i < opts.length(); i++) {
+        char ch = opts.charAt(i);
+        if (ch == '"') {
+          quoted = !quoted;
+          inWord = true;
+        } else if (Character.isWhitespace(ch) && !quoted) {
+          if (inWord) {
+            words.add(word.toString());
+            word.setLength(0);
+            inWord = false;
+          }
+        } else {
+          word.append(ch);
+          inWord = true;
+        }
+      }
+      if (inWord) {
+        words.add(word.toString());
+      }
+      return words;
+    }
+
+    private static void signal(long pid, String name) {
+      try {
+        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(pid)).start();
+        if (!kill.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) || kill.exitValue() != 0) {
+          throw new IllegalStateException("kill -" + name + " " + pid + " failed");
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
     }
 
     /** Stops the server. */

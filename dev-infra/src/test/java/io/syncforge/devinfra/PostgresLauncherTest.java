@@ -48,4 +48,42 @@ class PostgresLauncherTest {
       assertThrows(IllegalArgumentException.class, () -> pg.createDatabase("x; DROP"));
     }
   }
+
+  /** The outage a fault campaign needs: stopped, refusing connections, back with its data. */
+  @Test
+  void stoppedAndStartedAgainOnTheSamePortWithItsData() throws Exception {
+    try (RunningPostgres pg =
+        PostgresLauncher.builder().dataDir(Path.of("target", "test-pg-restart")).start()) {
+      String url = pg.createDatabase("restart");
+      try (Connection c = DriverManager.getConnection(url, pg.superuser(), "");
+          Statement s = c.createStatement()) {
+        s.execute("CREATE TABLE kept (n int)");
+        s.execute("INSERT INTO kept VALUES (42)");
+      }
+      long before = pg.pid();
+      pg.stop();
+      assertThrows(
+          java.sql.SQLException.class, () -> DriverManager.getConnection(url, pg.superuser(), ""));
+      pg.startAgain();
+      org.junit.jupiter.api.Assertions.assertNotEquals(before, pg.pid());
+      try (Connection c = DriverManager.getConnection(url, pg.superuser(), "");
+          Statement s = c.createStatement();
+          ResultSet rs = s.executeQuery("SELECT n FROM kept")) {
+        rs.next();
+        assertEquals(42, rs.getInt(1));
+      }
+      pg.restart(java.time.Duration.ofMillis(200));
+      try (Connection c = DriverManager.getConnection(url, pg.superuser(), "")) {
+        assertEquals(true, c.isValid(5));
+      }
+    }
+  }
+
+  @Test
+  void readsThePostmastersCommandLine() {
+    assertEquals(
+        java.util.List.of("/x/bin/postgres", "-D", "/data dir", "-p", "5432", "-c", "a=b"),
+        RunningPostgres.commandLine(
+            "/x/bin/postgres \"-D\" \"/data dir\" \"-p\" \"5432\" \"-c\" \"a=b\""));
+  }
 }

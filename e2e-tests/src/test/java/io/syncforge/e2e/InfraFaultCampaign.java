@@ -3,7 +3,6 @@ package io.syncforge.e2e;
 import io.syncforge.devinfra.KafkaLauncher;
 import io.syncforge.devinfra.LocalStack;
 import io.syncforge.devinfra.LocalStack.Service;
-import io.syncforge.devinfra.PostgresLauncher;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -38,19 +37,13 @@ class InfraFaultCampaign {
 
   @AfterAll
   static void stop() {
-    // The stack (its services, its first broker, PostgreSQL), then the broker this class restarted.
+    // The stack (its services, its first broker, PostgreSQL, restarted or not), then the broker
+    // this class restarted.
     if (stack != null) {
       stack.close();
     }
     if (restartedKafka != null) {
       restartedKafka.close();
-    }
-    if (restartedPg != null) {
-      try {
-        restartedPg.close(); // usually already stopped by the stack's own stop of that directory
-      } catch (RuntimeException e) {
-        System.err.println("restarted PostgreSQL stop: " + e);
-      }
     }
   }
 
@@ -116,18 +109,12 @@ class InfraFaultCampaign {
         "PostgreSQL stopped (SIGINT, fast shutdown) and restarted after 10 s",
         "t-infra-pgstop",
         () -> {
-          long pid = stack.postgres().pid();
-          signal(pid, "INT"); // fast shutdown: every session ends, nothing committed is lost
-          awaitExit(pid);
+          // Fast shutdown (SIGINT: every session ends, nothing committed is lost), 10 s without
+          // a server, then the same server again on its data directory and port.
+          stack.postgres().stop();
           Thread.sleep(10_000);
           long r0 = System.currentTimeMillis();
-          // Same data directory and port, started the way dev-infra starts it (as root too).
-          restartedPg =
-              PostgresLauncher.builder()
-                  .dataDir(stack.postgres().dataDir())
-                  .port(stack.postgres().port())
-                  .fresh(false)
-                  .start();
+          stack.postgres().startAgain();
           return "down 10 s, listening again " + (System.currentTimeMillis() - r0) + " ms later";
         });
   }
@@ -171,7 +158,6 @@ class InfraFaultCampaign {
   }
 
   private static KafkaLauncher.RunningKafka restartedKafka;
-  private static PostgresLauncher.RunningPostgres restartedPg;
 
   /** The broker running now: the stack's, or the one a test restarted in its place. */
   private static KafkaLauncher.RunningKafka kafka() {

@@ -2,6 +2,7 @@ package io.syncforge.syncapi.pull;
 
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.UniEmitter;
+import io.syncforge.syncapi.live.ChangeNotifications;
 import io.syncforge.syncapi.live.ReReadLimiter;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,9 +16,10 @@ import java.util.function.Function;
  * {@link ReReadLimiter} form one batch, read in one transaction by {@link PullReader#readAll} (one
  * log-state statement, one answer per distinct request, change rows shared between requests with
  * the same cursor and filter, receipts per client id). A batch takes members until it starts
- * reading; a pull woken after that joins the next batch, whose snapshot is then taken after its
- * wake, so no pull is ever answered from a read that began before the change that woke it.
- * Thread-safe.
+ * reading (its start waits until the notification that woke the first member has woken all the
+ * others, {@link ChangeNotifications#afterWakes}); a pull woken after that joins the next batch,
+ * whose snapshot is then taken after its wake, so no pull is ever answered from a read that began
+ * before the change that woke it. Thread-safe.
  */
 final class WokenReads {
 
@@ -53,15 +55,8 @@ final class WokenReads {
                     return batch;
                   });
               if (created[0] != null) {
-                Batch batch = created[0];
-                limiter
-                    .run(
-                        () -> {
-                          batch.run();
-                          return batch;
-                        })
-                    .subscribe()
-                    .with(done -> {}, batch::fail);
+                // Once the notification that woke this pull has woken the others too.
+                ChangeNotifications.afterWakes(created[0]::submit);
               }
             });
   }
@@ -84,6 +79,18 @@ final class WokenReads {
 
     Batch(String tenant) {
       this.tenant = tenant;
+    }
+
+    /** Queues the batch for a re-read permit. */
+    void submit() {
+      limiter
+          .run(
+              () -> {
+                run();
+                return this;
+              })
+          .subscribe()
+          .with(done -> {}, this::fail);
     }
 
     /** Closes the batch to new members, then reads and answers every member. */

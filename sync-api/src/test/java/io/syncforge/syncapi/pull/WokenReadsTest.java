@@ -4,9 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.smallrye.mutiny.Uni;
 import io.syncforge.protocol.ErrorCode;
 import io.syncforge.protocol.PullResponse;
 import io.syncforge.service.ProblemException;
+import io.syncforge.syncapi.live.ChangeNotifications;
 import io.syncforge.syncapi.live.ReReadLimiter;
 import java.time.Duration;
 import java.time.Instant;
@@ -14,8 +16,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -23,6 +27,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -37,6 +42,15 @@ class WokenReadsTest {
   private static final int CALLERS = 8;
   private static final int PER_CALLER = 1500;
   private static final int TENANTS = 3;
+
+  /**
+   * Outside Quarkus, Mutiny sets up context propagation on first use, and several threads doing
+   * that at once fail ("ContextManagerProvider already set"): set it up on one thread first.
+   */
+  @BeforeAll
+  static void mutinyReady() {
+    Uni.createFrom().emitter(e -> e.complete(1)).await().indefinitely();
+  }
 
   @Test
   void everyCallerGetsItsOwnAnswerFromAReadThatBeganAfterItAsked() throws Exception {
@@ -109,6 +123,44 @@ class WokenReadsTest {
         "woken reads: %d pulls in %d reader calls (%.1f per read)%n",
         total, readerCalls.get(), total / (double) readerCalls.get());
     assertTrue(readerCalls.get() < total, "no read was shared");
+  }
+
+  @Test
+  void thePullsOneNotificationWakesShareOneRead() throws Exception {
+    ChangeNotifications notifications = new ChangeNotifications();
+    List<Integer> batchSizes = new CopyOnWriteArrayList<>();
+    WokenReads reads =
+        new WokenReads(
+            // Reads run on the thread that starts them: without the wait for the notification's
+            // other wake-ups, the first pull would be read alone at once.
+            new ReReadLimiter(16, Runnable::run),
+            requests -> {
+              batchSizes.add(requests.size());
+              List<PullReader.Answer> answers = new ArrayList<>();
+              requests.forEach(
+                  r -> answers.add(new PullReader.Answer(answer(r.cursor(), 0), null)));
+              return answers;
+            });
+    List<CompletableFuture<String>> answered = new ArrayList<>();
+    for (int d = 0; d < 10; d++) {
+      PullReader.Request r = new PullReader.Request("t", "device-" + d, null, 10, "device-" + d);
+      CompletableFuture<String> out = new CompletableFuture<>();
+      answered.add(out);
+      notifications
+          .register("t", null, true)
+          .future()
+          .thenRun(
+              () ->
+                  reads
+                      .read(r)
+                      .subscribe()
+                      .with(x -> out.complete(x.response().cursor()), out::completeExceptionally));
+    }
+    notifications.onNotification("{\"tenant\":\"t\",\"partition\":0,\"lastOffset\":5}");
+    for (int d = 0; d < 10; d++) {
+      assertEquals("device-" + d, answered.get(d).get(30, TimeUnit.SECONDS));
+    }
+    assertEquals(List.of(10), batchSizes, "one read for the ten pulls one notification woke");
   }
 
   private static PullReader.Result answer(String id, long began) {

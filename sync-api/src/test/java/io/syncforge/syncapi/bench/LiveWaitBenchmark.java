@@ -74,6 +74,9 @@ class LiveWaitBenchmark {
   private final Random random = new Random(13);
   private KafkaProducer<String, String> producer;
 
+  /** The writes' one connection, as the writer keeps its own (no backend started per write). */
+  private Connection writer;
+
   @Test
   void tenThousandParkedWaits() throws Exception {
     String loadAtStart = loadAverage();
@@ -84,6 +87,8 @@ class LiveWaitBenchmark {
     p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
     p.put(ProducerConfig.LINGER_MS_CONFIG, 0);
     producer = new KafkaProducer<>(p);
+    writer = TestSupport.superuser();
+    writer.setAutoCommit(false);
     warmUpNotifications();
     loadPositions();
 
@@ -187,6 +192,7 @@ class LiveWaitBenchmark {
         "BENCH live wait: end %s, load average at start %s, before the writes %s, at end %s%n",
         Instant.now(), loadAtStart, loadAtWrites, loadAverage());
     producer.close();
+    writer.close();
   }
 
   private void park(
@@ -214,29 +220,27 @@ class LiveWaitBenchmark {
   private long write(String tenant) throws Exception {
     int p = random.nextInt(PARTITIONS);
     long offset = next[p]++;
-    try (Connection c = TestSupport.superuser()) {
-      c.setAutoCommit(false);
-      try (PreparedStatement log =
-              c.prepareStatement(
-                  "INSERT INTO change_log VALUES (?, ?, ?, 'tasks', ?, 1, 'upsert', '{\"a\":1}'::jsonb,"
-                      + " false, ?, 'bench', ?)");
-          PreparedStatement pos =
-              c.prepareStatement(
-                  "INSERT INTO partition_positions VALUES (?, ?, now()) ON CONFLICT (log_partition)"
-                      + " DO UPDATE SET next_offset = excluded.next_offset")) {
-        log.setInt(1, p);
-        log.setLong(2, offset);
-        log.setString(3, tenant);
-        log.setString(4, "r-" + offset);
-        log.setObject(5, UUID.randomUUID());
-        log.setTimestamp(6, Timestamp.from(Instant.now()));
-        log.executeUpdate();
-        pos.setInt(1, p);
-        pos.setLong(2, offset + 1);
-        pos.executeUpdate();
-      }
-      c.commit();
+    Connection c = writer;
+    try (PreparedStatement log =
+            c.prepareStatement(
+                "INSERT INTO change_log VALUES (?, ?, ?, 'tasks', ?, 1, 'upsert', '{\"a\":1}'::jsonb,"
+                    + " false, ?, 'bench', ?)");
+        PreparedStatement pos =
+            c.prepareStatement(
+                "INSERT INTO partition_positions VALUES (?, ?, now()) ON CONFLICT (log_partition)"
+                    + " DO UPDATE SET next_offset = excluded.next_offset")) {
+      log.setInt(1, p);
+      log.setLong(2, offset);
+      log.setString(3, tenant);
+      log.setString(4, "r-" + offset);
+      log.setObject(5, UUID.randomUUID());
+      log.setTimestamp(6, Timestamp.from(Instant.now()));
+      log.executeUpdate();
+      pos.setInt(1, p);
+      pos.setLong(2, offset + 1);
+      pos.executeUpdate();
     }
+    c.commit();
     long t0 = System.nanoTime();
     producer.send(
         new ProducerRecord<>(

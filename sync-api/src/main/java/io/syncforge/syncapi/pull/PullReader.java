@@ -431,7 +431,7 @@ public final class PullReader {
       Range range = new Range(p, from, upto);
       Kept k = kept.get(range);
       if (k == null || (!k.all() && !k.capped() && k.rows().size() < limit)) {
-        if (keptBytes > 2 * budget.maxBytes()) {
+        if (keptBytes / 2 > budget.maxBytes()) { // (no overflow for an unbounded budget)
           return db.open(p, from, upto, limit);
         }
         k = keep(p, from, upto, limit);

@@ -61,7 +61,7 @@ public class PullService {
         .strongReference(true)
         .register(registry);
     Gauge.builder("sync.pull.rereads.queued", rereads, ReReadLimiter::queued)
-        .description("woken pulls waiting for a re-read permit")
+        .description("re-reads of woken pulls waiting for a permit (one per tenant batch)")
         .strongReference(true)
         .register(registry);
   }

@@ -103,12 +103,16 @@ public class ChangeNotifications {
   private final Map<Integer, ConcurrentSkipListMap<Long, Set<CompletableFuture<Void>>>> offsets =
       new ConcurrentHashMap<>();
 
+  /** Work deferred until the wake-ups of the notification this thread is delivering are done. */
+  private static final ThreadLocal<List<Runnable>> AFTER_WAKES = new ThreadLocal<>();
+
   private final AtomicInteger waiting = new AtomicInteger();
   private final AtomicLong woken = new AtomicLong();
   private final AtomicLong skipped = new AtomicLong();
   private volatile boolean closing;
 
-  ChangeNotifications() {
+  /** A fresh instance (CDI makes the application's one; tests make their own). */
+  public ChangeNotifications() {
     for (int p = 0; p < MAX_PARTITIONS; p++) {
       watermarks.set(p, -1);
     }
@@ -142,7 +146,14 @@ public class ChangeNotifications {
           });
       woken.addAndGet(wake.size());
       skipped.addAndGet(others[0]);
-      wake.forEach(w -> w.wake.complete(null));
+      List<Runnable> after = new ArrayList<>();
+      AFTER_WAKES.set(after);
+      try {
+        wake.forEach(w -> w.wake.complete(null));
+      } finally {
+        AFTER_WAKES.remove();
+      }
+      after.forEach(Runnable::run);
     }
     int p = n.partition();
     if (p >= 0 && p < MAX_PARTITIONS) {
@@ -153,6 +164,21 @@ public class ChangeNotifications {
         passed.values().forEach(s -> s.forEach(f -> f.complete(null)));
         passed.clear();
       }
+    }
+  }
+
+  /**
+   * Runs {@code task} once every pull the notification being delivered on this thread wakes has
+   * been woken, or at once when this thread is not delivering one. The woken pulls of one
+   * notification continue on the delivering thread; deferring the start of their re-read this way
+   * lets all of them join it.
+   */
+  public static void afterWakes(Runnable task) {
+    List<Runnable> after = AFTER_WAKES.get();
+    if (after == null) {
+      task.run();
+    } else {
+      after.add(task);
     }
   }
 

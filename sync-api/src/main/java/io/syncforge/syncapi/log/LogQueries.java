@@ -20,8 +20,10 @@ import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -83,22 +85,27 @@ public final class LogQueries {
       T map(ResultSet rs) throws SQLException;
     }
 
+    /** Produces the next row, or null after the last. */
+    @FunctionalInterface
+    public interface Fetch<T> {
+      T next() throws SQLException;
+    }
+
     private final PreparedStatement statement;
-    private final ResultSet rs;
-    private final Mapper<T> mapper;
+    private final Fetch<T> fetch;
     private T head;
 
-    private Rows(PreparedStatement statement, ResultSet rs, Mapper<T> mapper) {
+    private Rows(PreparedStatement statement, Fetch<T> fetch) {
       this.statement = statement;
-      this.rs = rs;
-      this.mapper = mapper;
+      this.fetch = fetch;
     }
 
     /** Runs {@code statement} (closing it if that fails) and positions on the first row. */
     static <T> Rows<T> open(PreparedStatement statement, Mapper<T> mapper) throws SQLException {
       try {
         statement.setFetchSize(FETCH_ROWS);
-        Rows<T> rows = new Rows<>(statement, statement.executeQuery(), mapper);
+        ResultSet rs = statement.executeQuery();
+        Rows<T> rows = new Rows<>(statement, () -> rs.next() ? mapper.map(rs) : null);
         rows.advance();
         return rows;
       } catch (SQLException | RuntimeException e) {
@@ -109,7 +116,16 @@ public final class LogQueries {
 
     /** No rows. */
     public static <T> Rows<T> none() {
-      return new Rows<>(null, null, null);
+      return new Rows<>(null, () -> null);
+    }
+
+    /**
+     * Rows produced by {@code fetch} (rows already read, for instance), positioned on the first.
+     */
+    public static <T> Rows<T> from(Fetch<T> fetch) throws SQLException {
+      Rows<T> rows = new Rows<>(null, fetch);
+      rows.advance();
+      return rows;
     }
 
     /** The current row, null after the last. */
@@ -125,7 +141,7 @@ public final class LogQueries {
     }
 
     private void advance() throws SQLException {
-      head = rs != null && rs.next() ? mapper.map(rs) : null;
+      head = fetch.next();
     }
 
     @Override
@@ -183,6 +199,108 @@ public final class LogQueries {
       }
     }
     return next;
+  }
+
+  /**
+   * Epoch, compaction horizon and partition positions as one snapshot sees them.
+   *
+   * @param positions per partition, the next offset change-log-service will apply (0 if none yet)
+   */
+  public record LogState(LogEpoch epoch, Horizon horizon, long[] positions) {}
+
+  /**
+   * {@link #epoch}, {@link #horizon} and {@link #positions} in one round trip (a pull's first
+   * statement; a woken pull re-runs it).
+   */
+  public static LogState state(Connection c, int defaultPartitions) throws SQLException {
+    LogEpoch epoch = null;
+    Map<Integer, Long> next = new HashMap<>();
+    Map<Integer, Long> min = new HashMap<>();
+    Instant newest = null;
+    try (PreparedStatement s =
+            c.prepareStatement(
+                "SELECT 0, log_partition, next_offset, NULL::timestamptz FROM partition_positions"
+                    + " UNION ALL SELECT 1, log_partition, min_offset, horizon_time FROM log_horizon"
+                    + " UNION ALL SELECT 2, partitions, epoch, NULL FROM log_epoch");
+        ResultSet rs = s.executeQuery()) {
+      while (rs.next()) {
+        int kind = rs.getInt(1);
+        if (kind == 0) {
+          next.put(rs.getInt(2), rs.getLong(3));
+        } else if (kind == 1) {
+          min.put(rs.getInt(2), rs.getLong(3));
+          Instant t = rs.getTimestamp(4).toInstant();
+          newest = newest == null || t.isAfter(newest) ? t : newest;
+        } else {
+          epoch = new LogEpoch(rs.getLong(3), rs.getInt(2));
+        }
+      }
+    }
+    if (epoch == null) {
+      epoch = new LogEpoch(Cursor.DEFAULT_EPOCH, defaultPartitions);
+    }
+    long[] positions = new long[epoch.partitions()];
+    long[] minOffsets = new long[epoch.partitions()];
+    for (int p = 0; p < epoch.partitions(); p++) {
+      positions[p] = next.getOrDefault(p, 0L);
+      minOffsets[p] = min.getOrDefault(p, 0L);
+    }
+    return new LogState(epoch, new Horizon(minOffsets, newest), positions);
+  }
+
+  /**
+   * Which of the ranges {@code from[i] <= log_offset < upto[i]} of partitions {@code partitions[i]}
+   * hold anything for a pull, in one statement: changes of the tenant (within {@code collections},
+   * null for all), and receipts of each of {@code clientIds}.
+   *
+   * @return the partitions with changes under key null, those with receipts under the client id
+   */
+  public static Map<String, Set<Integer>> nonEmpty(
+      Connection c,
+      String tenant,
+      List<String> collections,
+      Collection<String> clientIds,
+      int[] partitions,
+      long[] from,
+      long[] upto)
+      throws SQLException {
+    String sql =
+        "WITH r(p, f, u) AS (SELECT * FROM unnest(?::int[], ?::bigint[], ?::bigint[]))"
+            + " SELECT r.p, NULL::text FROM r WHERE EXISTS (SELECT 1 FROM change_log l"
+            + " WHERE l.tenant = ? AND l.log_partition = r.p"
+            + " AND l.log_offset >= r.f AND l.log_offset < r.u"
+            + (collections == null ? "" : " AND l.collection = ANY(?)")
+            + ") UNION ALL SELECT r.p, k.client FROM r CROSS JOIN unnest(?::text[]) AS k(client)"
+            + " WHERE EXISTS (SELECT 1 FROM mutation_outcomes o"
+            + " WHERE o.tenant = ? AND o.client_id = k.client AND o.log_partition = r.p"
+            + " AND o.log_offset >= r.f AND o.log_offset < r.u)";
+    Map<String, Set<Integer>> out = new HashMap<>();
+    try (PreparedStatement s = c.prepareStatement(sql)) {
+      Integer[] ps = new Integer[partitions.length];
+      Long[] fs = new Long[partitions.length];
+      Long[] us = new Long[partitions.length];
+      for (int i = 0; i < partitions.length; i++) {
+        ps[i] = partitions[i];
+        fs[i] = from[i];
+        us[i] = upto[i];
+      }
+      int i = 1;
+      s.setArray(i++, c.createArrayOf("integer", ps));
+      s.setArray(i++, c.createArrayOf("bigint", fs));
+      s.setArray(i++, c.createArrayOf("bigint", us));
+      s.setString(i++, tenant);
+      if (collections != null) {
+        s.setArray(i++, c.createArrayOf("text", collections.toArray()));
+      }
+      s.setArray(i++, c.createArrayOf("text", clientIds.toArray()));
+      s.setString(i, tenant);
+      try (ResultSet rs = s.executeQuery()) {
+        while (rs.next()) {
+          out.computeIfAbsent(rs.getString(2), k -> new HashSet<>()).add(rs.getInt(1));
+        }
+      }
+    }
+    return out;
   }
 
   /**

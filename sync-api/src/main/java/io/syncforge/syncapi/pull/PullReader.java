@@ -17,9 +17,13 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * One pull, on a connection already inside a repeatable-read transaction (see {@code
@@ -82,6 +86,35 @@ public final class PullReader {
     }
   }
 
+  /**
+   * A pull's answer, or the problem that refused it (its cursor), when pulls are read together.
+   *
+   * @param result the answer, null if refused
+   * @param problem the refusal, null if answered
+   */
+  public record Answer(Result result, RuntimeException problem) {
+
+    /** The result, or throws the problem. */
+    public Result get() {
+      if (problem != null) {
+        throw problem;
+      }
+      return result;
+    }
+  }
+
+  /** Opens the changes of one partition range for a page (see {@link LogQueries#changes}). */
+  @FunctionalInterface
+  private interface ChangeSource {
+    LogQueries.Rows<Entry> open(int p, long from, long upto, int limit) throws SQLException;
+  }
+
+  /** Pulls with the same tenant, filter and cursor positions: they read the same change ranges. */
+  private record Shape(String tenant, List<String> collections, List<Long> from) {}
+
+  /** A request whose cursor was accepted. */
+  private record Start(Request request, Cursor cursor) {}
+
   private PullReader() {}
 
   /** Reads one page with the default {@link Budget}. */
@@ -94,17 +127,79 @@ public final class PullReader {
   public static Result read(
       Connection c, CursorCodec codec, int defaultPartitions, Request request, Budget budget)
       throws SQLException {
-    LogEpoch epoch = LogQueries.epoch(c, defaultPartitions);
-    int partitions = epoch.partitions();
-    Cursor cursor = decode(codec, request, epoch);
-    Horizon horizon = LogQueries.horizon(c, partitions);
+    return readAll(c, codec, defaultPartitions, List.of(request), budget).get(0).get();
+  }
+
+  /**
+   * Reads one page for each of {@code requests} in the connection's one snapshot, each exactly the
+   * page {@link #read} would return for it alone in that snapshot. What they have in common is read
+   * once: the log state (one statement), the answer of equal requests, which partition ranges hold
+   * anything (one statement per shape), and the change rows of requests with the same tenant,
+   * filter and cursor positions. Receipts are always read per client id. A refused cursor refuses
+   * only its own request.
+   *
+   * @return one answer per request, in order
+   */
+  public static List<Answer> readAll(
+      Connection c, CursorCodec codec, int defaultPartitions, List<Request> requests, Budget budget)
+      throws SQLException {
+    LogQueries.LogState state = LogQueries.state(c, defaultPartitions);
+    Map<Request, Answer> answers = new HashMap<>();
+    Map<Shape, List<Start>> shapes = new LinkedHashMap<>();
+    for (Request request : requests) {
+      if (answers.containsKey(request)) {
+        continue; // equal requests, one answer
+      }
+      try {
+        Cursor cursor = start(codec, request, state);
+        Shape shape =
+            new Shape(
+                request.tenant(),
+                request.collections(),
+                Arrays.stream(cursor.positions()).boxed().toList());
+        shapes.computeIfAbsent(shape, k -> new ArrayList<>()).add(new Start(request, cursor));
+        answers.put(request, null);
+      } catch (ProblemException e) {
+        answers.put(request, new Answer(null, e));
+      }
+    }
+    for (Map.Entry<Shape, List<Start>> e : shapes.entrySet()) {
+      Shape shape = e.getKey();
+      List<Start> starts = e.getValue();
+      long[] from = starts.get(0).cursor().positions();
+      Map<String, Set<Integer>> nonEmpty = probe(c, shape, starts, from, state.positions());
+      ChangeSource db =
+          (p, f, u, limit) ->
+              LogQueries.changes(c, shape.tenant(), p, f, u, shape.collections(), limit);
+      ChangeSource changes = starts.size() > 1 ? new SharedChanges(db, budget) : db;
+      for (Start s : starts) {
+        Result result;
+        try {
+          result = page(c, codec, changes, s, state, nonEmpty, budget);
+        } catch (SharedChanges.Incomplete incomplete) {
+          result = page(c, codec, db, s, state, nonEmpty, budget);
+        }
+        answers.put(s.request(), new Answer(result, null));
+      }
+    }
+    List<Answer> out = new ArrayList<>(requests.size());
+    for (Request request : requests) {
+      out.add(answers.get(request));
+    }
+    return out;
+  }
+
+  /** The request's cursor, refused (400/410) when it is invalid, of another scope or expired. */
+  private static Cursor start(CursorCodec codec, Request request, LogQueries.LogState state) {
+    Horizon horizon = state.horizon();
+    Cursor cursor = decode(codec, request, state.epoch());
     if (request.cursor() == null && horizon.compacted()) {
       throw ProblemException.reset(
           ErrorCode.CURSOR_EXPIRED,
           ResetReason.CURSOR_EXPIRED,
           "the log was compacted; start with a snapshot and pull from its cursor");
     }
-    for (int p = 0; p < partitions; p++) {
+    for (int p = 0; p < state.epoch().partitions(); p++) {
       if (cursor.position(p) < horizon.minOffsets()[p]) {
         throw ProblemException.reset(
             ErrorCode.CURSOR_EXPIRED,
@@ -114,20 +209,83 @@ public final class PullReader {
                 + "; start with a snapshot");
       }
     }
-    long[] upto = LogQueries.positions(c, partitions);
-    long[] from = cursor.positions();
-    Page page = new Page(request.limit(), budget);
-    for (int p = 0; p < partitions; p++) {
-      if (from[p] < upto[p]) { // else nothing committed beyond the cursor; never move it back
-        page.read(c, request, p, from[p], upto[p]);
+    return cursor;
+  }
+
+  /**
+   * Which ranges of the shape hold changes (key null) or receipts (key: client id), or null when a
+   * probe would cost more than it saves (one range, no client id: its query is the probe).
+   */
+  private static Map<String, Set<Integer>> probe(
+      Connection c, Shape shape, List<Start> starts, long[] from, long[] upto) throws SQLException {
+    Set<String> clients = new LinkedHashSet<>();
+    for (Start s : starts) {
+      if (s.request().clientId() != null) {
+        clients.add(s.request().clientId());
       }
     }
-    List<Change> changes = newestOnly(page.entries);
-    String token = codec.encode(new Cursor(cursor.epoch(), cursor.scopeHash(), page.next(from)));
+    int ranges = 0;
+    for (int p = 0; p < from.length; p++) {
+      ranges += from[p] < upto[p] ? 1 : 0;
+    }
+    if (ranges == 0 || (ranges == 1 && clients.isEmpty())) {
+      return null;
+    }
+    int[] ps = new int[ranges];
+    long[] fs = new long[ranges];
+    long[] us = new long[ranges];
+    for (int p = 0, i = 0; p < from.length; p++) {
+      if (from[p] < upto[p]) {
+        ps[i] = p;
+        fs[i] = from[p];
+        us[i++] = upto[p];
+      }
+    }
+    return LogQueries.nonEmpty(c, shape.tenant(), shape.collections(), clients, ps, fs, us);
+  }
+
+  /** One request's page, reading changes from {@code changes}. */
+  private static Result page(
+      Connection c,
+      CursorCodec codec,
+      ChangeSource changes,
+      Start start,
+      LogQueries.LogState state,
+      Map<String, Set<Integer>> nonEmpty,
+      Budget budget)
+      throws SQLException {
+    Request request = start.request();
+    Cursor cursor = start.cursor();
+    long[] from = cursor.positions();
+    long[] upto = state.positions();
+    Page page = new Page(request.limit(), budget);
+    for (int p = 0; p < from.length; p++) {
+      if (from[p] >= upto[p]) {
+        continue; // nothing committed beyond the cursor; never move it back
+      }
+      boolean withChanges = nonEmpty == null || nonEmpty.getOrDefault(null, Set.of()).contains(p);
+      boolean withReceipts =
+          request.clientId() != null
+              && (nonEmpty == null
+                  || nonEmpty.getOrDefault(request.clientId(), Set.of()).contains(p));
+      if (withChanges || withReceipts) {
+        page.read(c, withChanges ? changes : null, request, withReceipts, p, from[p], upto[p]);
+      } else {
+        page.moved.put(p, upto[p]); // what the queries would have found: nothing
+      }
+    }
+    List<Change> changed = newestOnly(page.entries);
+    long[] next = page.next(from);
+    String token = codec.encode(new Cursor(cursor.epoch(), cursor.scopeHash(), next));
     PullResponse response =
         new PullResponse(
-            changes, page.receipts, token, page.hasMore, Instant.now(), horizon.horizonTime());
-    return new Result(response, changes.isEmpty() && page.receipts.isEmpty(), page.next(from));
+            changed,
+            page.receipts,
+            token,
+            page.hasMore,
+            Instant.now(),
+            state.horizon().horizonTime());
+    return new Result(response, changed.isEmpty() && page.receipts.isEmpty(), next);
   }
 
   /** The page being filled, partition after partition. */
@@ -161,17 +319,26 @@ public final class PullReader {
     /**
      * Takes partition {@code p}'s changes and receipts in {@code [from, upto)} offset by offset
      * while they fit. Once the page is full, only finds out whether the partition has anything for
-     * this request: if not, it moves to {@code upto} all the same (a one-row probe each).
+     * this request: if not, it moves to {@code upto} all the same (a one-row probe each). Changes
+     * come from {@code source} (null: the range has none); receipts are read only when {@code
+     * withReceipts} (the range holds some of the caller's).
      */
-    void read(Connection c, Request request, int p, long from, long upto) throws SQLException {
+    void read(
+        Connection c,
+        ChangeSource source,
+        Request request,
+        boolean withReceipts,
+        int p,
+        long from,
+        long upto)
+        throws SQLException {
       // One row more than a budget tells "cut short" from "all returned".
       int changeRows = full ? 1 : rowsLeft + 1;
       int receiptRows = full ? 1 : receiptsLeft + 1;
       try (LogQueries.Rows<Entry> changes =
-              LogQueries.changes(
-                  c, request.tenant(), p, from, upto, request.collections(), changeRows);
+              source == null ? LogQueries.Rows.none() : source.open(p, from, upto, changeRows);
           LogQueries.Rows<LogQueries.Receipt> outcomes =
-              request.clientId() == null
+              !withReceipts
                   ? LogQueries.Rows.none()
                   : LogQueries.receipts(
                       c, request.tenant(), request.clientId(), p, from, upto, receiptRows)) {
@@ -222,6 +389,92 @@ public final class PullReader {
           }
         }
       }
+    }
+  }
+
+  /**
+   * The change rows of one shape, each partition range read once for every page of a batch. A range
+   * is read up to the query's limit and at most two rows past the page's byte budget (no page takes
+   * more); a page that would read past what was kept gets {@link Incomplete} and is read again
+   * straight from the database, so sharing never changes an answer. Past twice the byte budget in
+   * all, further ranges are no longer kept.
+   */
+  private static final class SharedChanges implements ChangeSource {
+
+    /** A page needed a row that was not kept. */
+    static final class Incomplete extends RuntimeException {
+      Incomplete() {
+        super("shared change rows end here", null, false, false);
+      }
+    }
+
+    private record Range(int p, long from, long upto) {}
+
+    /**
+     * Rows kept of a range: {@code all} when the query ran out below its limit (every row of the
+     * range), {@code capped} when reading stopped at the byte budget.
+     */
+    private record Kept(List<Entry> rows, boolean all, boolean capped) {}
+
+    private final ChangeSource db;
+    private final Budget budget;
+    private final Map<Range, Kept> kept = new HashMap<>();
+    private long keptBytes;
+
+    SharedChanges(ChangeSource db, Budget budget) {
+      this.db = db;
+      this.budget = budget;
+    }
+
+    @Override
+    public LogQueries.Rows<Entry> open(int p, long from, long upto, int limit) throws SQLException {
+      Range range = new Range(p, from, upto);
+      Kept k = kept.get(range);
+      if (k == null || (!k.all() && !k.capped() && k.rows().size() < limit)) {
+        if (keptBytes / 2 > budget.maxBytes()) { // (no overflow for an unbounded budget)
+          return db.open(p, from, upto, limit);
+        }
+        k = keep(p, from, upto, limit);
+        kept.put(range, k);
+      }
+      List<Entry> rows = k.rows();
+      boolean ends = k.all() || limit <= rows.size();
+      int n = Math.min(limit, rows.size());
+      int[] i = {0};
+      return LogQueries.Rows.from(
+          () -> {
+            if (i[0] < n) {
+              return rows.get(i[0]++);
+            }
+            if (ends) {
+              return null;
+            }
+            throw new Incomplete();
+          });
+    }
+
+    private Kept keep(int p, long from, long upto, int limit) throws SQLException {
+      List<Entry> rows = new ArrayList<>();
+      long bytes = 0;
+      int extra = -1; // rows still to keep once the budget is crossed
+      try (LogQueries.Rows<Entry> r = db.open(p, from, upto, limit)) {
+        while (r.peek() != null) {
+          if (extra == 0) {
+            keptBytes += bytes;
+            return new Kept(rows, false, true);
+          }
+          Entry e = r.next();
+          rows.add(e);
+          bytes += LogQueries.jsonBytes(e.change());
+          if (extra > 0) {
+            extra--;
+          } else if (bytes > budget.maxBytes()) {
+            extra = 2;
+          }
+        }
+      }
+      keptBytes += bytes;
+      return new Kept(rows, rows.size() < limit, false);
     }
   }
 

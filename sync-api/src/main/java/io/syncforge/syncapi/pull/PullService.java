@@ -15,13 +15,15 @@ import io.syncforge.syncapi.live.ReReadLimiter;
 import io.syncforge.syncapi.log.ReadTransactions;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * Pull and live wait. A pull with {@code wait > 0} that finds nothing parks without a thread until
  * a {@code sync.changes} notification concerning it arrives (its tenant, an offset its cursor has
  * not seen, a collection it reads), then reads again, until something is found or the wait ends.
- * Woken re-reads run through a {@link ReReadLimiter} so a burst never takes the whole pool. When
- * {@code max-waiting} pulls are parked, a pull that would park is answered {@code 503} with {@code
+ * Woken re-reads run through a {@link ReReadLimiter} so a burst never takes the whole pool, and the
+ * woken pulls of one tenant waiting for it share one read ({@link WokenReads}). When {@code
+ * max-waiting} pulls are parked, a pull that would park is answered {@code 503} with {@code
  * Retry-After} (a client re-polling at once would otherwise busy-loop on empty answers).
  */
 @ApplicationScoped
@@ -32,6 +34,7 @@ public class PullService {
   private final SyncApiConfig config;
   private final ChangeNotifications notifications;
   private final ReReadLimiter rereads;
+  private final WokenReads woken;
   private final Timer latency;
   private final DistributionSummary rows;
   private final PullReader.Budget budget;
@@ -50,6 +53,7 @@ public class PullService {
     this.rereads =
         new ReReadLimiter(
             config.pull().maxConcurrentRereads(), Infrastructure.getDefaultWorkerPool());
+    this.woken = new WokenReads(rereads, this::readTogether);
     this.latency = Timer.builder("sync.pull.latency").register(registry);
     this.rows = DistributionSummary.builder("sync.pull.rows").register(registry);
     Gauge.builder("sync.pull.waiting", notifications, ChangeNotifications::waiting)
@@ -57,7 +61,7 @@ public class PullService {
         .strongReference(true)
         .register(registry);
     Gauge.builder("sync.pull.rereads.queued", rereads, ReReadLimiter::queued)
-        .description("woken pulls waiting for a re-read permit")
+        .description("re-reads of woken pulls waiting for a permit (one per tenant batch)")
         .strongReference(true)
         .register(registry);
   }
@@ -75,7 +79,7 @@ public class PullService {
     ChangeNotifications.Waiter wake =
         notifications.register(request.tenant(), request.collections(), request.clientId() != null);
     Uni<PullReader.Result> reading =
-        first ? Uni.createFrom().item(() -> read(request)) : rereads.run(() -> read(request));
+        first ? Uni.createFrom().item(() -> read(request)) : woken.read(request);
     return reading
         .onFailure()
         .invoke(wake::cancel)
@@ -105,6 +109,30 @@ public class PullService {
                               ? attempt(request, deadline, false)
                               : Uni.createFrom().item(result.response()));
             });
+  }
+
+  /** Re-reads of woken pulls of one tenant, in one transaction (see {@link WokenReads}). */
+  private List<PullReader.Answer> readTogether(List<PullReader.Request> requests) {
+    long start = System.nanoTime();
+    List<PullReader.Answer> answers =
+        tx.read(c -> PullReader.readAll(c, codec, config.partitions(), requests, budget));
+    latency.record(Duration.ofNanos(System.nanoTime() - start));
+    for (PullReader.Answer a : answers) {
+      if (a.result() != null) {
+        rows.record(a.result().response().changes().size());
+      }
+    }
+    return answers;
+  }
+
+  /** Re-read batches run so far (each one transaction for one or more woken pulls). */
+  public long rereadBatches() {
+    return woken.batches();
+  }
+
+  /** Woken pulls answered by those batches. */
+  public long rereadPulls() {
+    return woken.pulls();
   }
 
   private PullReader.Result read(PullReader.Request request) {

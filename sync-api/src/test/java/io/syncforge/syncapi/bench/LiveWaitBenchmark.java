@@ -10,7 +10,10 @@ import io.syncforge.syncapi.live.ChangeNotifications;
 import io.syncforge.syncapi.pull.PullReader;
 import io.syncforge.syncapi.pull.PullService;
 import jakarta.inject.Inject;
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -40,8 +43,11 @@ import org.junit.jupiter.api.Test;
  * -Dtest=LiveWaitBenchmark}. 10,000 parked live waits (1,000 tenants x 10 devices) on one instance,
  * then a stream of writes to random distinct tenants, each committed to the change log as the
  * writer does and announced on {@code sync.changes}: prints write-to-wake latency of the right
- * devices, whether any unrelated device woke, heap and threads. A reference is measured in the same
- * run: the same write-to-wake with a single parked device.
+ * devices, whether any unrelated device woke, heap and threads, how many shared re-reads answered
+ * the woken pulls, and the load average (start, before the writes, end). Each device pulls with its
+ * own client id ({@code -Dbench.clientIds=false}: none), so a shared re-read still reads receipts
+ * per device. A reference is measured in the same run: the same write-to-wake with a single parked
+ * device.
  *
  * <p>The waits are parked through {@link PullService} in process, not over HTTP: 10,000 HTTP
  * connections on each side would exceed this machine's 20,000 file descriptors. What is measured is
@@ -57,6 +63,10 @@ class LiveWaitBenchmark {
   private static final int WRITES = Integer.getInteger("bench.writes", 200);
   private static final int PARTITIONS = 12;
 
+  /** Each device pulls with its own client id (receipts), as devices do; false: none. */
+  private static final boolean CLIENT_IDS =
+      Boolean.parseBoolean(System.getProperty("bench.clientIds", "true"));
+
   @Inject PullService pulls;
   @Inject ChangeNotifications notifications;
 
@@ -64,14 +74,21 @@ class LiveWaitBenchmark {
   private final Random random = new Random(13);
   private KafkaProducer<String, String> producer;
 
+  /** The writes' one connection, as the writer keeps its own (no backend started per write). */
+  private Connection writer;
+
   @Test
   void tenThousandParkedWaits() throws Exception {
+    String loadAtStart = loadAverage();
+    System.out.printf("BENCH live wait: start %s, load average %s%n", Instant.now(), loadAtStart);
     Properties p = new Properties();
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaTestResource.bootstrapServers());
     p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
     p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
     p.put(ProducerConfig.LINGER_MS_CONFIG, 0);
     producer = new KafkaProducer<>(p);
+    writer = TestSupport.superuser();
+    writer.setAutoCommit(false);
     warmUpNotifications();
     loadPositions();
 
@@ -82,7 +99,7 @@ class LiveWaitBenchmark {
       String tenant = "ref-" + run + "-" + i;
       Map<String, List<Long>> woke = new ConcurrentHashMap<>();
       AtomicInteger done = new AtomicInteger();
-      park(tenant, woke, done);
+      park(tenant, "ref-device", woke, done);
       awaitParked(1);
       long t0 = write(tenant);
       awaitDone(done, 1);
@@ -101,7 +118,8 @@ class LiveWaitBenchmark {
     ExecutorService callers = Executors.newFixedThreadPool(16);
     for (String tenant : tenants) {
       for (int d = 0; d < DEVICES; d++) {
-        callers.execute(() -> park(tenant, woke, done));
+        String device = "device-" + d;
+        callers.execute(() -> park(tenant, device, woke, done));
       }
     }
     callers.shutdown();
@@ -112,10 +130,13 @@ class LiveWaitBenchmark {
     int threads1 = ManagementFactory.getThreadMXBean().getThreadCount();
     long wokenBefore = notifications.woken();
     long skippedBefore = notifications.skipped();
+    long batchesBefore = pulls.rereadBatches();
+    long rereadsBefore = pulls.rereadPulls();
 
     Collections.shuffle(tenants, random);
     List<String> written = tenants.subList(0, WRITES);
     Map<String, Long> writtenAt = new ConcurrentHashMap<>();
+    String loadAtWrites = loadAverage();
     long writeStart = System.nanoTime();
     for (String tenant : written) {
       writtenAt.put(tenant, write(tenant));
@@ -159,13 +180,25 @@ class LiveWaitBenchmark {
         notifications.waiting(),
         notifications.woken() - wokenBefore,
         notifications.skipped() - skippedBefore);
+    System.out.printf(
+        "BENCH live wait: re-reads of woken pulls: %d pulls in %d shared reads (transactions);"
+            + " client ids: %s%n",
+        pulls.rereadPulls() - rereadsBefore,
+        pulls.rereadBatches() - batchesBefore,
+        CLIENT_IDS ? "one per device" : "none");
     System.out.println("BENCH live wait write->wake (10,000 parked): " + stats(latencies));
     System.out.println("BENCH live wait write->wake (reference, 1 parked): " + stats(reference));
+    System.out.printf(
+        "BENCH live wait: end %s, load average at start %s, before the writes %s, at end %s%n",
+        Instant.now(), loadAtStart, loadAtWrites, loadAverage());
     producer.close();
+    writer.close();
   }
 
-  private void park(String tenant, Map<String, List<Long>> woke, AtomicInteger done) {
-    PullReader.Request request = new PullReader.Request(tenant, null, null, 500, null);
+  private void park(
+      String tenant, String device, Map<String, List<Long>> woke, AtomicInteger done) {
+    PullReader.Request request =
+        new PullReader.Request(tenant, null, null, 500, CLIENT_IDS ? device : null);
     pulls
         .pull(request, Duration.ofMinutes(5))
         .subscribe()
@@ -187,29 +220,27 @@ class LiveWaitBenchmark {
   private long write(String tenant) throws Exception {
     int p = random.nextInt(PARTITIONS);
     long offset = next[p]++;
-    try (Connection c = TestSupport.superuser()) {
-      c.setAutoCommit(false);
-      try (PreparedStatement log =
-              c.prepareStatement(
-                  "INSERT INTO change_log VALUES (?, ?, ?, 'tasks', ?, 1, 'upsert', '{\"a\":1}'::jsonb,"
-                      + " false, ?, 'bench', ?)");
-          PreparedStatement pos =
-              c.prepareStatement(
-                  "INSERT INTO partition_positions VALUES (?, ?, now()) ON CONFLICT (log_partition)"
-                      + " DO UPDATE SET next_offset = excluded.next_offset")) {
-        log.setInt(1, p);
-        log.setLong(2, offset);
-        log.setString(3, tenant);
-        log.setString(4, "r-" + offset);
-        log.setObject(5, UUID.randomUUID());
-        log.setTimestamp(6, Timestamp.from(Instant.now()));
-        log.executeUpdate();
-        pos.setInt(1, p);
-        pos.setLong(2, offset + 1);
-        pos.executeUpdate();
-      }
-      c.commit();
+    Connection c = writer;
+    try (PreparedStatement log =
+            c.prepareStatement(
+                "INSERT INTO change_log VALUES (?, ?, ?, 'tasks', ?, 1, 'upsert', '{\"a\":1}'::jsonb,"
+                    + " false, ?, 'bench', ?)");
+        PreparedStatement pos =
+            c.prepareStatement(
+                "INSERT INTO partition_positions VALUES (?, ?, now()) ON CONFLICT (log_partition)"
+                    + " DO UPDATE SET next_offset = excluded.next_offset")) {
+      log.setInt(1, p);
+      log.setLong(2, offset);
+      log.setString(3, tenant);
+      log.setString(4, "r-" + offset);
+      log.setObject(5, UUID.randomUUID());
+      log.setTimestamp(6, Timestamp.from(Instant.now()));
+      log.executeUpdate();
+      pos.setInt(1, p);
+      pos.setLong(2, offset + 1);
+      pos.executeUpdate();
     }
+    c.commit();
     long t0 = System.nanoTime();
     producer.send(
         new ProducerRecord<>(
@@ -263,6 +294,15 @@ class LiveWaitBenchmark {
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
     while (done.get() < n && System.nanoTime() < deadline) {
       Thread.sleep(1);
+    }
+  }
+
+  private static String loadAverage() {
+    try {
+      String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ");
+      return f[0] + " " + f[1] + " " + f[2];
+    } catch (IOException e) {
+      return "unknown (" + e.getMessage() + ")";
     }
   }
 

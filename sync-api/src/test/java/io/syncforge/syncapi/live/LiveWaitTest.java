@@ -14,8 +14,11 @@ import io.syncforge.devinfra.quarkus.WithDevInfra;
 import io.syncforge.protocol.messaging.Topics;
 import io.syncforge.syncapi.ChangeLogWriter;
 import io.syncforge.syncapi.TestSupport;
+import io.syncforge.syncapi.pull.PullService;
 import jakarta.inject.Inject;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -31,6 +34,7 @@ import org.junit.jupiter.api.Test;
 class LiveWaitTest {
 
   @Inject ChangeNotifications notifications;
+  @Inject PullService pulls;
 
   /** The notification consumer joins its group at start; make sure it receives before testing. */
   @BeforeEach
@@ -151,5 +155,76 @@ class LiveWaitTest {
     System.out.printf("filtered wait=3 answered after %d ms%n", ms);
     assertEquals(0, answer.getList("changes").size());
     assertTrue(ms >= 2900, "answered after " + ms + " ms");
+  }
+
+  /**
+   * Several devices of a tenant parked at the same cursor, with and without client ids and filters,
+   * woken by one push: each woken answer is what a fresh pull at that cursor with the same
+   * parameters returns afterwards, so the pusher gets its receipts and nobody else does.
+   */
+  @Test
+  void devicesWokenTogetherGetWhatAFreshPullGets() throws Exception {
+    String tenant = TestSupport.tenant("together");
+    String cursor = as(tenant).get("/v1/sync/pull").then().statusCode(200).extract().path("cursor");
+    String tasksCursor =
+        as(tenant)
+            .queryParam("collections", "tasks")
+            .get("/v1/sync/pull")
+            .then()
+            .statusCode(200)
+            .extract()
+            .path("cursor");
+    // client id (or null), collections filter (or null)
+    String[][] devices = {
+      {"dev-a", null}, {"dev-b", null}, {"dev-c", "tasks"}, {null, null}, {"dev-a", null}
+    };
+    int parkedBefore = notifications.waiting();
+    long batchesBefore = pulls.rereadBatches();
+    long pullsBefore = pulls.rereadPulls();
+    List<CompletableFuture<JsonPath>> waiting = new ArrayList<>();
+    for (String[] d : devices) {
+      waiting.add(
+          CompletableFuture.supplyAsync(
+              () -> pull(tenant, d[1] == null ? cursor : tasksCursor, d[0], d[1], 20)));
+    }
+    long parkedBy = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    while (notifications.waiting() < parkedBefore + devices.length
+        && System.nanoTime() < parkedBy) {
+      Thread.sleep(20);
+    }
+    assertEquals(parkedBefore + devices.length, notifications.waiting(), "not all parked");
+    UUID applied = UUID.randomUUID(); // one mutation: one partition, one commit, one wake
+    as(tenant)
+        .body(push("dev-a", mutation(applied, "tasks", "t-1", "upsert", "{}")))
+        .post("/v1/sync/push")
+        .then()
+        .statusCode(200);
+    for (int i = 0; i < devices.length; i++) {
+      String[] d = devices[i];
+      JsonPath woken = waiting.get(i).get();
+      JsonPath fresh = pull(tenant, d[1] == null ? cursor : tasksCursor, d[0], d[1], 0);
+      String who = d[0] + " " + d[1];
+      assertEquals(List.of("t-1"), woken.getList("changes.recordId"), who);
+      assertEquals(fresh.getList("changes"), woken.getList("changes"), who);
+      assertEquals(fresh.getList("receipts"), woken.getList("receipts"), who);
+      assertEquals(fresh.getString("cursor"), woken.getString("cursor"), who);
+      List<String> receipts = woken.getList("receipts.mutationId");
+      assertEquals("dev-a".equals(d[0]) ? List.of(applied.toString()) : List.of(), receipts, who);
+    }
+    System.out.printf(
+        "woken together: %d pulls answered by %d re-read batches%n",
+        pulls.rereadPulls() - pullsBefore, pulls.rereadBatches() - batchesBefore);
+  }
+
+  private static JsonPath pull(
+      String tenant, String cursor, String clientId, String collections, int wait) {
+    var request = as(tenant).queryParam("cursor", cursor).queryParam("wait", wait);
+    if (clientId != null) {
+      request.header("X-Client-Id", clientId);
+    }
+    if (collections != null) {
+      request.queryParam("collections", collections);
+    }
+    return request.get("/v1/sync/pull").then().statusCode(200).extract().jsonPath();
   }
 }

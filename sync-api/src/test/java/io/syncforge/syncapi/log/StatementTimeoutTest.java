@@ -49,4 +49,34 @@ class StatementTimeoutTest {
     ProblemException p = assertInstanceOf(ProblemException.class, e);
     assertEquals(ErrorCode.UNAVAILABLE, p.code());
   }
+
+  /**
+   * A read is one read-only repeatable-read snapshot (set per transaction, not per session), and
+   * the pooled connection is back to the session's defaults after it.
+   */
+  @Test
+  void aReadIsOneReadOnlyRepeatableReadTransaction() throws Exception {
+    String inside =
+        tx.read(
+            c -> {
+              try (Statement s = c.createStatement();
+                  ResultSet rs =
+                      s.executeQuery(
+                          "SELECT current_setting('transaction_isolation'),"
+                              + " current_setting('transaction_read_only')")) {
+                rs.next();
+                return rs.getString(1) + "/" + rs.getString(2);
+              }
+            });
+    assertEquals("repeatable read/on", inside);
+    try (Connection c = dataSource.getConnection();
+        Statement s = c.createStatement();
+        ResultSet rs =
+            s.executeQuery(
+                "SELECT current_setting('transaction_isolation'),"
+                    + " current_setting('transaction_read_only')")) {
+      rs.next();
+      assertEquals("read committed/off", rs.getString(1) + "/" + rs.getString(2));
+    }
+  }
 }

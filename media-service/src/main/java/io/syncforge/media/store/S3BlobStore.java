@@ -27,7 +27,7 @@ import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.http.apache.ApacheHttpClient;
+import software.amazon.awssdk.http.apache5.Apache5HttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
@@ -117,11 +117,11 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
   }
 
   /**
-   * An S3 client: path-style requests, the SDK's pooled Apache HTTP client (keep-alive connections
-   * reused across requests, at most {@code pool.maxConnections()} at once, a request waits at most
-   * {@code pool.acquisitionTimeout()} for one), SDK-computed checksums only where S3 requires them
-   * (so S3-compatible servers without the newer checksum headers work; the content's SHA-256 is
-   * sent by {@link #put} instead).
+   * An S3 client: path-style requests, the SDK's pooled Apache HttpClient 5 client (keep-alive
+   * connections reused across requests, at most {@code pool.maxConnections()} at once, a request
+   * waits at most {@code pool.acquisitionTimeout()} for one), SDK-computed checksums only where S3
+   * requires them (so S3-compatible servers without the newer checksum headers work; the content's
+   * SHA-256 is sent by {@link #put} instead).
    *
    * @param endpoint absent = the AWS endpoint of the region
    * @param accessKeyId with {@code secretAccessKey}; absent = the SDK's default credentials chain
@@ -146,7 +146,7 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
     S3ClientBuilder builder =
         S3Client.builder()
             .httpClientBuilder(
-                ApacheHttpClient.builder()
+                Apache5HttpClient.builder()
                     .maxConnections(pool.maxConnections())
                     .connectionTimeout(pool.connectionTimeout())
                     .socketTimeout(pool.socketTimeout())

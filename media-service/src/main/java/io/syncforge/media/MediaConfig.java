@@ -2,6 +2,7 @@ package io.syncforge.media;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import io.syncforge.media.store.S3BlobStore;
 import io.syncforge.media.store.StoreKind;
 import java.time.Duration;
 import java.util.List;
@@ -93,6 +94,41 @@ public interface MediaConfig {
 
     /** Secret access key; set together with {@link #accessKeyId()}. */
     Optional<String> secretAccessKey();
+
+    /**
+     * What a put sends for the server to verify: {@code sha256} ({@code x-amz-checksum-sha256}, the
+     * content's hash that the service verified already; S3 refuses bytes that differ), {@code md5}
+     * ({@code Content-MD5}, one more pass over the temp file; for S3-compatible servers that answer
+     * the newer header with 501, such as S3Proxy) or {@code none}.
+     */
+    @WithDefault("sha256")
+    S3BlobStore.Checksum checksum();
+
+    /** The pooled HTTP client. */
+    Http http();
+
+    /** Settings of the S3 client's connection pool (the SDK's Apache HTTP client). */
+    interface Http {
+      /** Connections open at once; uploads and downloads beyond it wait for one. */
+      @WithDefault("64")
+      int maxConnections();
+
+      /** TCP connect timeout. */
+      @WithDefault("PT10S")
+      Duration connectionTimeout();
+
+      /** Longest wait for data on an open connection. */
+      @WithDefault("PT60S")
+      Duration socketTimeout();
+
+      /** Longest wait for a free pooled connection before the request fails. */
+      @WithDefault("PT10S")
+      Duration acquisitionTimeout();
+
+      /** An idle pooled connection is closed after this. */
+      @WithDefault("PT60S")
+      Duration maxIdleTime();
+    }
   }
 
   /** Upload bounds. Each refusal is problem+json with a stable code. */

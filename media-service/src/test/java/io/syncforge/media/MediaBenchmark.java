@@ -7,6 +7,9 @@ import io.restassured.RestAssured;
 import io.syncforge.devinfra.quarkus.JwtTestResource;
 import io.syncforge.devinfra.quarkus.WithDevInfra;
 import io.syncforge.protocol.Headers;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import jakarta.inject.Inject;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
@@ -60,7 +63,22 @@ class MediaBenchmark {
   private static final long MIB = 1 << 20;
   private static final MemoryMXBean MEMORY = ManagementFactory.getMemoryMXBean();
 
-  private final HttpClient http = HttpClient.newHttpClient();
+  /**
+   * HTTP/1.1 as the service's clients use it on loopback; with the JDK's default (HTTP/2 preferred)
+   * a cleartext request first tries an h2c upgrade. {@code -Dbench.http=2} measures that instead.
+   */
+  private final HttpClient http =
+      HttpClient.newBuilder()
+          .version(
+              "2".equals(System.getProperty("bench.http"))
+                  ? HttpClient.Version.HTTP_2
+                  : HttpClient.Version.HTTP_1_1)
+          .build();
+
+  @Inject Vertx vertx;
+
+  /** The raw reference server of this run (a plain Vert.x HTTP server in the same JVM). */
+  private RawServer raw;
 
   @Test
   void run() throws Exception {
@@ -71,32 +89,53 @@ class MediaBenchmark {
     out.append(
         String.format(
             Locale.ROOT,
-            "media-service benchmark %s, max heap %d MiB, %d cpus%n",
+            "media-service benchmark %s, max heap %d MiB, %d cpus, client %s%n",
             Instant.now(),
             MEMORY.getHeapMemoryUsage().getMax() / MIB,
-            Runtime.getRuntime().availableProcessors()));
+            Runtime.getRuntime().availableProcessors(),
+            CLIENT));
+    out.append("load average at start: ").append(loadAverage()).append('\n');
+    raw = RawServer.start(vertx, dir);
     out.append(
         String.format(
             "%-8s %-8s %5s %10s %14s %14s%n",
             "size", "op", "runs", "MiB/s", "peak heap MiB", "heap before"));
-    measure(dir, token, 1 * MIB, 20, out);
-    measure(dir, token, 100 * MIB, 3, out);
-    if (Boolean.getBoolean("bench.gib")) {
-      measure(dir, token, 1024 * MIB, 1, out);
+    try {
+      measure(dir, token, 1 * MIB, 20, out);
+      measure(dir, token, 100 * MIB, 3, out);
+      if (Boolean.getBoolean("bench.gib")) {
+        measure(dir, token, 1024 * MIB, 1, out);
+      }
+      reference(dir, 100 * MIB, out);
+      concurrent(dir, token, 8, 160, false, out);
+      concurrent(dir, token, 8, 160, true, out);
+    } finally {
+      raw.close();
     }
-    reference(dir, 100 * MIB, out);
-    concurrent(dir, token, 8, 160, out);
+    out.append("load average at end: ").append(loadAverage()).append('\n');
     System.out.println(out);
     Files.writeString(dir.resolve("results.txt"), out);
   }
 
   private void measure(Path dir, String token, long size, int runs, StringBuilder out)
       throws Exception {
+    measure(dir, token, size, runs, false, out);
+    measure(dir, token, size, runs, true, out);
+  }
+
+  /**
+   * Sequential uploads and downloads of one size, to the service or (raw) to the reference server:
+   * the same client, the same bytes, plain Vert.x handlers without auth, database or store.
+   */
+  private void measure(
+      Path dir, String token, long size, int runs, boolean toRaw, StringBuilder out)
+      throws Exception {
     double upSeconds = 0;
     double downSeconds = 0;
     long upPeak = 0;
     long downPeak = 0;
     long before = 0;
+    String version = CLIENT;
     for (int i = 0; i < runs + 1; i++) { // run 0 warms up
       Path file = dir.resolve("content-" + size + ".bin");
       String sha = writeRandom(file, size);
@@ -104,40 +143,22 @@ class MediaBenchmark {
       before = MEMORY.getHeapMemoryUsage().getUsed();
       Sampler up = new Sampler();
       long t0 = System.nanoTime();
-      HttpResponse<String> r =
-          http.send(
-              HttpRequest.newBuilder(uri("/v1/media"))
-                  .header("Authorization", "Bearer " + token)
-                  .header("Content-Type", "application/octet-stream")
-                  .header(Headers.CONTENT_SHA256, sha)
-                  .POST(HttpRequest.BodyPublishers.ofFile(file))
-                  .build(),
-              HttpResponse.BodyHandlers.ofString());
+      BenchHttp.Answer r = upload(toRaw ? raw.uri("/upload") : uri("/v1/media"), token, sha, file);
       long t1 = System.nanoTime();
       up.stop();
-      if (r.statusCode() != 201) {
-        throw new IllegalStateException("upload: " + r.statusCode() + " " + r.body());
+      if (r.status() != (toRaw ? 200 : 201)) {
+        throw new IllegalStateException("upload: " + r.status() + " " + r.smallBody());
       }
       Sampler down = new Sampler();
       long t2 = System.nanoTime();
-      HttpResponse<InputStream> d =
-          http.send(
-              HttpRequest.newBuilder(uri("/v1/media/" + sha))
-                  .header("Authorization", "Bearer " + token)
-                  .build(),
-              HttpResponse.BodyHandlers.ofInputStream());
-      long read = 0;
-      try (InputStream in = d.body()) {
-        byte[] buffer = new byte[64 * 1024];
-        int n;
-        while ((n = in.read(buffer)) >= 0) {
-          read += n;
-        }
-      }
+      BenchHttp.Answer d =
+          download(
+              toRaw ? raw.uri("/files/" + file.getFileName()) : uri("/v1/media/" + sha), token);
       long t3 = System.nanoTime();
       down.stop();
-      if (d.statusCode() != 200 || read != size) {
-        throw new IllegalStateException("download: " + d.statusCode() + ", " + read + " bytes");
+      if (d.status() != 200 || d.bodyBytes() != size) {
+        throw new IllegalStateException(
+            "download: " + d.status() + ", " + d.bodyBytes() + " bytes");
       }
       Files.delete(file);
       if (i > 0) {
@@ -148,8 +169,9 @@ class MediaBenchmark {
       }
     }
     double mib = (double) size * runs / MIB;
-    out.append(row(size, "upload", runs, mib / upSeconds, upPeak, before));
-    out.append(row(size, "download", runs, mib / downSeconds, downPeak, before));
+    String suffix = toRaw ? " raw" : "";
+    out.append(row(size, "upload" + suffix, runs, mib / upSeconds, upPeak, before, version));
+    out.append(row(size, "download" + suffix, runs, mib / downSeconds, downPeak, before, version));
   }
 
   /**
@@ -189,12 +211,16 @@ class MediaBenchmark {
     }
     Files.delete(file);
     double mib = (double) size * runs / MIB;
-    out.append(row(size, "ref-copy+fsync", runs, mib / copySeconds, 0, 0));
-    out.append(row(size, "ref-sha256", runs, mib / hashSeconds, 0, 0));
+    out.append(row(size, "ref-copy+fsync", runs, mib / copySeconds, 0, 0, null));
+    out.append(row(size, "ref-sha256", runs, mib / hashSeconds, 0, 0, null));
   }
 
-  /** {@code clients} threads upload {@code total} distinct 1 MiB files; prints uploads/s. */
-  private void concurrent(Path dir, String token, int clients, int total, StringBuilder out)
+  /**
+   * {@code clients} threads upload {@code total} distinct 1 MiB files, to the service or (raw) to
+   * the reference server; prints uploads/s.
+   */
+  private void concurrent(
+      Path dir, String token, int clients, int total, boolean toRaw, StringBuilder out)
       throws Exception {
     List<Path> files = new ArrayList<>();
     List<String> shas = new ArrayList<>();
@@ -207,21 +233,25 @@ class MediaBenchmark {
         java.util.concurrent.Executors.newFixedThreadPool(clients);
     try {
       // Warm-up: one upload per client.
-      runUploads(pool, token, files.subList(0, clients), shas.subList(0, clients));
+      runUploads(pool, token, files.subList(0, clients), shas.subList(0, clients), toRaw);
       System.gc();
       long before = MEMORY.getHeapMemoryUsage().getUsed();
       Sampler heap = new Sampler();
       long t0 = System.nanoTime();
       runUploads(
-          pool, token, files.subList(clients, files.size()), shas.subList(clients, shas.size()));
+          pool,
+          token,
+          files.subList(clients, files.size()),
+          shas.subList(clients, shas.size()),
+          toRaw);
       double seconds = (System.nanoTime() - t0) / 1e9;
       heap.stop();
       out.append(
           String.format(
               Locale.ROOT,
-              "%-8s %-8s %5d %10.1f %14d %14d   (%d clients: %.1f uploads/s)%n",
+              "%-8s %-14s %5d %10.1f %14d %14d   (%d clients: %.1f uploads/s)%n",
               "1 MiB",
-              "upload x" + clients,
+              "upload x" + clients + (toRaw ? " raw" : ""),
               total,
               total / seconds,
               heap.peak.get() / MIB,
@@ -237,7 +267,11 @@ class MediaBenchmark {
   }
 
   private void runUploads(
-      java.util.concurrent.ExecutorService pool, String token, List<Path> files, List<String> shas)
+      java.util.concurrent.ExecutorService pool,
+      String token,
+      List<Path> files,
+      List<String> shas,
+      boolean toRaw)
       throws Exception {
     List<java.util.concurrent.Future<Integer>> results = new ArrayList<>();
     for (int i = 0; i < files.size(); i++) {
@@ -245,16 +279,7 @@ class MediaBenchmark {
       String sha = shas.get(i);
       results.add(
           pool.submit(
-              () ->
-                  http.send(
-                          HttpRequest.newBuilder(uri("/v1/media"))
-                              .header("Authorization", "Bearer " + token)
-                              .header("Content-Type", "application/octet-stream")
-                              .header(Headers.CONTENT_SHA256, sha)
-                              .POST(HttpRequest.BodyPublishers.ofFile(f))
-                              .build(),
-                          HttpResponse.BodyHandlers.discarding())
-                      .statusCode()));
+              () -> upload(toRaw ? raw.uri("/upload") : uri("/v1/media"), token, sha, f).status()));
     }
     for (java.util.concurrent.Future<Integer> r : results) {
       int status = r.get();
@@ -264,16 +289,127 @@ class MediaBenchmark {
     }
   }
 
-  private static String row(long size, String op, int runs, double rate, long peak, long before) {
+  private static String row(
+      long size, String op, int runs, double rate, long peak, long before, String version) {
     return String.format(
         Locale.ROOT,
-        "%-8s %-14s %5d %10.1f %14d %14d%n",
+        "%-8s %-14s %5d %10.1f %14d %14d %s%n",
         size >= 1024 * MIB ? size / (1024 * MIB) + " GiB" : size / MIB + " MiB",
         op,
         runs,
         rate,
         peak / MIB,
-        before / MIB);
+        before / MIB,
+        version == null ? "" : version);
+  }
+
+  /**
+   * The client: {@code socket} (default, {@link BenchHttp}: sendfile up, one direct buffer down) or
+   * {@code jdk} (the JDK HttpClient, HTTP/1.1 or with {@code -Dbench.http=2} HTTP/2).
+   */
+  private static final String CLIENT = System.getProperty("bench.client", "socket");
+
+  private BenchHttp.Answer upload(URI to, String token, String sha, Path file) throws Exception {
+    if (CLIENT.equals("socket")) {
+      return BenchHttp.exchange(
+          to,
+          "POST",
+          Map.of(
+              "Authorization",
+              "Bearer " + token,
+              "Content-Type",
+              "application/octet-stream",
+              Headers.CONTENT_SHA256,
+              sha),
+          file);
+    }
+    HttpResponse<String> r =
+        http.send(
+            HttpRequest.newBuilder(to)
+                .header("Authorization", "Bearer " + token)
+                .header("Content-Type", "application/octet-stream")
+                .header(Headers.CONTENT_SHA256, sha)
+                .POST(HttpRequest.BodyPublishers.ofFile(file))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    return new BenchHttp.Answer(r.statusCode(), r.body().length(), r.body());
+  }
+
+  private BenchHttp.Answer download(URI from, String token) throws Exception {
+    if (CLIENT.equals("socket")) {
+      return BenchHttp.exchange(from, "GET", Map.of("Authorization", "Bearer " + token), null);
+    }
+    HttpResponse<InputStream> d =
+        http.send(
+            HttpRequest.newBuilder(from).header("Authorization", "Bearer " + token).build(),
+            HttpResponse.BodyHandlers.ofInputStream());
+    long read = 0;
+    try (InputStream in = d.body()) {
+      byte[] buffer = new byte[64 * 1024];
+      int n;
+      while ((n = in.read(buffer)) >= 0) {
+        read += n;
+      }
+    }
+    return new BenchHttp.Answer(d.statusCode(), read, "");
+  }
+
+  private static String loadAverage() {
+    try {
+      return Files.readString(Path.of("/proc/loadavg")).strip();
+    } catch (java.io.IOException e) {
+      return "unknown (" + e + ")";
+    }
+  }
+
+  /**
+   * The raw HTTP reference: a plain Vert.x server on its own port, {@code POST /upload} counts and
+   * drops the body (the client and HTTP stack's ceiling for an upload), {@code GET /files/<name>}
+   * sends a file of the benchmark directory with {@code sendFile} (the ceiling for a download).
+   */
+  private static final class RawServer implements AutoCloseable {
+    private final HttpServer server;
+
+    private RawServer(HttpServer server) {
+      this.server = server;
+    }
+
+    static RawServer start(Vertx vertx, Path dir) throws Exception {
+      HttpServer server =
+          vertx
+              .createHttpServer()
+              .requestHandler(
+                  request -> {
+                    if (request.path().equals("/upload")) {
+                      long[] count = {0};
+                      request.handler(b -> count[0] += b.length());
+                      request.endHandler(v -> request.response().end("" + count[0]));
+                    } else if (request.path().startsWith("/files/")) {
+                      String name = request.path().substring("/files/".length());
+                      request.response().sendFile(dir.resolve(name).toAbsolutePath().toString());
+                    } else {
+                      request.response().setStatusCode(404).end();
+                    }
+                  })
+              .listen(0, "localhost")
+              .toCompletionStage()
+              .toCompletableFuture()
+              .get(30, java.util.concurrent.TimeUnit.SECONDS);
+      return new RawServer(server);
+    }
+
+    URI uri(String path) {
+      return URI.create("http://localhost:" + server.actualPort() + path);
+    }
+
+    @Override
+    public void close() throws Exception {
+      server
+          .close()
+          .toCompletionStage()
+          .toCompletableFuture()
+          .get(30, java.util.concurrent.TimeUnit.SECONDS);
+    }
   }
 
   private static URI uri(String path) {

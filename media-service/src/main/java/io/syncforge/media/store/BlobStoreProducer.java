@@ -54,9 +54,16 @@ public class BlobStoreProducer {
                 s3.endpoint().filter(e -> !e.isBlank()).map(URI::create),
                 s3.region(),
                 s3.accessKeyId().filter(k -> !k.isBlank()),
-                s3.secretAccessKey().filter(k -> !k.isBlank())),
+                s3.secretAccessKey().filter(k -> !k.isBlank()),
+                new S3BlobStore.HttpPool(
+                    s3.http().maxConnections(),
+                    s3.http().connectionTimeout(),
+                    s3.http().socketTimeout(),
+                    s3.http().acquisitionTimeout(),
+                    s3.http().maxIdleTime())),
             bucket,
-            Path.of(config.root()).resolve("tmp"));
+            Path.of(config.root()).resolve("tmp"),
+            s3.checksum());
     try {
       if (s3.createBucket()) {
         store.createBucketIfMissing();
@@ -68,8 +75,8 @@ public class BlobStoreProducer {
       throw new UncheckedIOException(e);
     }
     LOG.infof(
-        "blob store: s3 bucket %s at %s (%s), temp files in %s",
-        bucket, s3.endpoint().orElse("AWS"), s3.region(), store.tempDirectory());
+        "blob store: s3 bucket %s at %s (%s), checksum %s, temp files in %s",
+        bucket, s3.endpoint().orElse("AWS"), s3.region(), s3.checksum(), store.tempDirectory());
     return store;
   }
 

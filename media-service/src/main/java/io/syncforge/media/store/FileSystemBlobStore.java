@@ -69,14 +69,20 @@ public class FileSystemBlobStore implements BlobStore {
   public void put(String sha256, Path verifiedTempFile) throws IOException {
     Path target = pathOf(sha256);
     Path dir = target.getParent();
-    if (!Files.isDirectory(dir)) {
+    boolean newDirectory = !Files.isDirectory(dir);
+    if (newDirectory) {
       Files.createDirectories(dir);
-      fsyncDirectory(dir.getParent());
-      fsyncDirectory(root);
     }
     // rename(2): atomic, and replaces an existing file of the same (identical) content.
     Files.move(verifiedTempFile, target, StandardCopyOption.ATOMIC_MOVE);
+    // All entry changes first, then their fsyncs: the first one commits the file system's journal
+    // with all of them, so the others have (almost) nothing left to wait for. An fsync between
+    // the mkdir and the rename would cost a journal commit of its own.
     fsyncDirectory(dir);
+    if (newDirectory) {
+      fsyncDirectory(dir.getParent());
+      fsyncDirectory(root);
+    }
   }
 
   /** fsync(2) of a directory: makes its entries (a rename, a new file) durable. */

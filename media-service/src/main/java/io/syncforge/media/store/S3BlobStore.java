@@ -4,11 +4,18 @@ import io.syncforge.protocol.validation.Ids;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Base64;
+import java.util.HexFormat;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -20,7 +27,7 @@ import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.http.apache5.Apache5HttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
@@ -43,23 +50,78 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  */
 public final class S3BlobStore implements BlobStore, AutoCloseable {
 
+  /** What {@link #put} sends for the server to verify the bytes against. */
+  public enum Checksum {
+    /**
+     * {@code x-amz-checksum-sha256}: the content's own hash (known before the upload), which S3
+     * verifies and stores with the object; no extra pass over the bytes.
+     */
+    SHA256,
+    /**
+     * {@code Content-MD5}, computed from the temp file in one more pass over it (page cache): the
+     * classic integrity header every S3-compatible server verifies, for those that answer {@code
+     * x-amz-checksum-sha256} with {@code 501 Not Implemented} (S3Proxy 2.6.0 does).
+     */
+    MD5,
+    /** Nothing beyond what the SDK itself sends. */
+    NONE
+  }
+
+  /** The pooled HTTP client's settings ({@code sync.media.s3.http.*}). */
+  public record HttpPool(
+      int maxConnections,
+      Duration connectionTimeout,
+      Duration socketTimeout,
+      Duration acquisitionTimeout,
+      Duration maxIdleTime) {
+
+    /** The defaults of {@code sync.media.s3.http.*}. */
+    public static HttpPool defaults() {
+      return new HttpPool(
+          64,
+          Duration.ofSeconds(10),
+          Duration.ofSeconds(60),
+          Duration.ofSeconds(10),
+          Duration.ofSeconds(60));
+    }
+  }
+
   private final S3Client client;
   private final String bucket;
   private final Path tmp;
+  private final Checksum checksum;
 
   /**
-   * A store in {@code bucket}; upload temp files in {@code tempDirectory}. The store closes the
-   * client in {@link #close()}.
+   * A store in {@code bucket} sending {@link Checksum#SHA256}; upload temp files in {@code
+   * tempDirectory}. The store closes the client in {@link #close()}.
    */
   public S3BlobStore(S3Client client, String bucket, Path tempDirectory) {
+    this(client, bucket, tempDirectory, Checksum.SHA256);
+  }
+
+  /** A store in {@code bucket} sending {@code checksum} with each put. */
+  public S3BlobStore(S3Client client, String bucket, Path tempDirectory, Checksum checksum) {
     this.client = Objects.requireNonNull(client, "client == null");
     this.bucket = Objects.requireNonNull(bucket, "bucket == null");
     this.tmp = tempDirectory.toAbsolutePath().normalize();
+    this.checksum = Objects.requireNonNull(checksum, "checksum == null");
+  }
+
+  /** An S3 client with the default pool ({@link HttpPool#defaults()}). */
+  public static S3Client client(
+      Optional<URI> endpoint,
+      String region,
+      Optional<String> accessKeyId,
+      Optional<String> secretAccessKey) {
+    return client(endpoint, region, accessKeyId, secretAccessKey, HttpPool.defaults());
   }
 
   /**
-   * An S3 client: path-style requests, the JDK's HTTP client, checksums only where S3 requires them
-   * (so S3-compatible servers without the newer checksum headers work).
+   * An S3 client: path-style requests, the SDK's pooled Apache HttpClient 5 client (keep-alive
+   * connections reused across requests, at most {@code pool.maxConnections()} at once, a request
+   * waits at most {@code pool.acquisitionTimeout()} for one), SDK-computed checksums only where S3
+   * requires them (so S3-compatible servers without the newer checksum headers work; the content's
+   * SHA-256 is sent by {@link #put} instead).
    *
    * @param endpoint absent = the AWS endpoint of the region
    * @param accessKeyId with {@code secretAccessKey}; absent = the SDK's default credentials chain
@@ -68,7 +130,8 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
       Optional<URI> endpoint,
       String region,
       Optional<String> accessKeyId,
-      Optional<String> secretAccessKey) {
+      Optional<String> secretAccessKey,
+      HttpPool pool) {
     AwsCredentialsProvider credentials;
     if (accessKeyId.isPresent() != secretAccessKey.isPresent()) {
       throw new IllegalArgumentException(
@@ -83,9 +146,13 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
     S3ClientBuilder builder =
         S3Client.builder()
             .httpClientBuilder(
-                UrlConnectionHttpClient.builder()
-                    .connectionTimeout(Duration.ofSeconds(10))
-                    .socketTimeout(Duration.ofSeconds(60)))
+                Apache5HttpClient.builder()
+                    .maxConnections(pool.maxConnections())
+                    .connectionTimeout(pool.connectionTimeout())
+                    .socketTimeout(pool.socketTimeout())
+                    .connectionAcquisitionTimeout(pool.acquisitionTimeout())
+                    .connectionMaxIdleTime(pool.maxIdleTime())
+                    .tcpKeepAlive(true))
             .region(Region.of(region))
             .credentialsProvider(credentials)
             .forcePathStyle(true)
@@ -169,14 +236,46 @@ public final class S3BlobStore implements BlobStore, AutoCloseable {
   public void put(String sha256, Path verifiedTempFile) throws IOException {
     String key = keyOf(sha256);
     long length = Files.size(verifiedTempFile);
+    String sha256Base64 =
+        checksum == Checksum.SHA256
+            ? Base64.getEncoder().encodeToString(HexFormat.of().parseHex(sha256))
+            : null;
+    String md5Base64 = checksum == Checksum.MD5 ? md5Base64(verifiedTempFile) : null;
     try {
       client.putObject(
-          b -> b.bucket(bucket).key(key).contentLength(length),
+          b -> {
+            b.bucket(bucket).key(key).contentLength(length);
+            // The server recomputes either and refuses the put (BadDigest) if the bytes differ.
+            if (sha256Base64 != null) {
+              b.checksumSHA256(sha256Base64);
+            }
+            if (md5Base64 != null) {
+              b.contentMD5(md5Base64);
+            }
+          },
           RequestBody.fromFile(verifiedTempFile));
     } catch (SdkException e) {
       throw new IOException("cannot store " + key + " in " + bucket + ": " + e.getMessage(), e);
     }
     Files.deleteIfExists(verifiedTempFile);
+  }
+
+  private static String md5Base64(Path file) throws IOException {
+    MessageDigest md5;
+    try {
+      md5 = MessageDigest.getInstance("MD5");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("the JDK has no MD5", e);
+    }
+    try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
+      ByteBuffer buffer = ByteBuffer.allocate(256 * 1024);
+      while (in.read(buffer) >= 0) {
+        buffer.flip();
+        md5.update(buffer);
+        buffer.clear();
+      }
+    }
+    return Base64.getEncoder().encodeToString(md5.digest());
   }
 
   @Override

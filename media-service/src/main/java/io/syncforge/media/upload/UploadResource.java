@@ -2,10 +2,10 @@ package io.syncforge.media.upload;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.security.Authenticated;
-import io.smallrye.common.annotation.Blocking;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.syncforge.media.MediaConfig;
 import io.syncforge.media.MediaMetadataMapper;
-import io.syncforge.media.meta.MediaCatalog;
 import io.syncforge.protocol.ErrorCode;
 import io.syncforge.protocol.Headers;
 import io.syncforge.protocol.Problem;
@@ -13,25 +13,28 @@ import io.syncforge.protocol.validation.Ids;
 import io.syncforge.service.Caller;
 import io.syncforge.service.ProblemException;
 import io.syncforge.service.ProblemMapper;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
-import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import java.io.InputStream;
 import java.net.URI;
 import java.util.UUID;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicReference;
 import org.eclipse.microprofile.jwt.JsonWebToken;
 
 /**
- * {@code POST /v1/media}: the raw body is the content. Blocking on a worker thread with an {@link
- * InputStream} parameter, so Quarkus REST hands over the request body as it arrives instead of
- * buffering it.
+ * {@code POST /v1/media}: the raw body is the content. Not blocking: the method pauses the request
+ * on its event loop, a worker checks the quota and opens the temp file, the event loop then hashes
+ * and writes each body chunk as it arrives ({@link BodyReader}), and a worker fsyncs, stores and
+ * registers it. The body is never buffered whole and never handed to a worker chunk by chunk.
  */
 @Path("/v1/media")
 @Authenticated
@@ -51,17 +54,17 @@ public class UploadResource {
   }
 
   @POST
-  @Blocking
   @Consumes(MediaType.WILDCARD)
   @Produces(MediaType.APPLICATION_JSON)
-  public Response upload(
+  public Uni<Response> upload(
       @HeaderParam(Headers.CONTENT_SHA256) String sha256,
       @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentTypeHeader,
       @HeaderParam(Headers.FILE_NAME) String fileNameHeader,
       @HeaderParam(HttpHeaders.CONTENT_LENGTH) String contentLengthHeader,
       @HeaderParam(Headers.CLIENT_ID) String clientId,
-      @Context HttpServerRequest request,
-      InputStream body) {
+      @jakarta.ws.rs.core.Context HttpServerRequest request) {
+    // On the event loop, before anything can block: no body chunk may arrive before its handler.
+    request.pause();
     Caller caller = Caller.of(jwt);
     if (sha256 == null || sha256.isEmpty()) {
       throw new ProblemException(
@@ -86,20 +89,59 @@ public class UploadResource {
     if (contentLength != null && contentLength == 0) {
       throw new ProblemException(ErrorCode.INVALID_REQUEST, "the body is empty");
     }
-    MediaCatalog.Registered r =
-        uploads.upload(
-            caller,
-            device(caller, clientId),
-            sha256,
-            contentType,
-            FileNames.sanitize(fileNameHeader),
-            contentLength,
-            body,
-            () -> abortTooSlow(request, mapper, config));
-    Response.ResponseBuilder response =
-        r.created() ? Response.created(URI.create(MediaMetadataMapper.url(sha256))) : Response.ok();
-    return response.entity(MediaMetadataMapper.toDto(r.media())).build();
+    String fileName = FileNames.sanitize(fileNameHeader);
+    Context loop = Vertx.currentContext();
+    if (loop == null) {
+      throw new IllegalStateException("the upload must start on the request's event loop");
+    }
+    Executor onLoop = task -> loop.runOnContext(v -> task.run());
+    Executor worker = Infrastructure.getDefaultWorkerPool();
+    // The upload's permits and temp file, released on every path: also when the request is
+    // cancelled (client gone) while a step runs, and when that happens before begin() returned.
+    AtomicReference<Object> opened = new AtomicReference<>();
+    Runnable release =
+        () -> {
+          if (opened.getAndSet(RELEASED) instanceof UploadService.Receiving r) {
+            r.close();
+          }
+        };
+    return Uni.createFrom()
+        .item(
+            () -> {
+              UploadService.Receiving r =
+                  uploads.begin(
+                      caller,
+                      device(caller, clientId),
+                      sha256,
+                      contentLength,
+                      () -> abortTooSlow(request, mapper, config));
+              if (!opened.compareAndSet(null, r)) {
+                r.close();
+                throw new ProblemException(
+                    ErrorCode.INVALID_REQUEST, "the upload was cancelled before its body");
+              }
+              return r;
+            })
+        .runSubscriptionOn(worker)
+        .emitOn(onLoop)
+        .chain(receiving -> BodyReader.read(request, receiving))
+        .emitOn(worker)
+        .map(r -> uploads.finish(caller, r, sha256, contentType, fileName))
+        .map(
+            r -> {
+              Response.ResponseBuilder response =
+                  r.created()
+                      ? Response.created(URI.create(MediaMetadataMapper.url(sha256)))
+                      : Response.ok();
+              return response.entity(MediaMetadataMapper.toDto(r.media())).build();
+            })
+        // finish() closes it too; closing is idempotent.
+        .onTermination()
+        .invoke(release);
   }
+
+  /** Marks an upload's resources as released (see {@link #upload}). */
+  private static final Object RELEASED = new Object();
 
   /** The per-device limit's key: tenant, user and (when sent) the client id. */
   public static String device(Caller caller, String clientId) {

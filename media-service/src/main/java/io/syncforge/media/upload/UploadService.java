@@ -1,5 +1,6 @@
 package io.syncforge.media.upload;
 
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.syncforge.media.MediaConfig;
 import io.syncforge.media.meta.MediaCatalog;
 import io.syncforge.media.store.BlobStore;
@@ -8,7 +9,6 @@ import io.syncforge.service.Caller;
 import io.syncforge.service.ProblemException;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -18,6 +18,7 @@ import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.jboss.logging.Logger;
 
 /**
@@ -32,14 +33,19 @@ import org.jboss.logging.Logger;
  * </ol>
  *
  * A crash between 2 and 3 leaves bytes with an unreferenced blob row that the collector removes
- * after the grace. Memory use is one buffer per upload whatever the size; the temp file is deleted
- * on every path that does not move it into the store.
+ * after the grace. Step 1 runs on the connection's event loop ({@link Receiving}: hash and page
+ * cache write per chunk, no hand-over to a worker per chunk); the fsync and steps 2 and 3 on a
+ * worker. Memory use is one buffer per upload whatever the size; the temp file is deleted on every
+ * path that does not move it into the store.
  */
 @ApplicationScoped
 public class UploadService {
 
   private static final Logger LOG = Logger.getLogger(UploadService.class);
   private static final int BUFFER = 256 * 1024;
+
+  /** A large upload's temp file is fdatasynced in the background after each this many bytes. */
+  private static final long FORCE_EVERY = 8L << 20;
 
   private final BlobStore store;
   private final MediaCatalog catalog;
@@ -55,42 +61,52 @@ public class UploadService {
   }
 
   /**
-   * Receives, verifies and records one upload.
+   * Starts receiving one upload (on a worker: the quota pre-check reads the database): takes the
+   * upload's permits and opens its temp file. The caller feeds the body to the returned {@link
+   * Receiving} as it arrives and then calls {@link #finish}, or {@link Receiving#close} on every
+   * other path.
    *
    * @param device who counts against the per-device limit
    * @param declaredLength the {@code Content-Length}, or null for a chunked body
    * @param abort ends the request when the transfer is too slow (closes the connection)
    */
-  public MediaCatalog.Registered upload(
-      Caller caller,
-      String device,
-      String declaredSha256,
-      String contentType,
-      String fileName,
-      Long declaredLength,
-      InputStream body,
-      Runnable abort) {
+  public Receiving begin(
+      Caller caller, String device, String declaredSha256, Long declaredLength, Runnable abort) {
     if (declaredLength != null) {
       catalog.checkQuota(caller, declaredSha256, declaredLength);
     }
-    try (UploadLimits.Transfer transfer = guard.limits().start(device, abort)) {
-      Path temp;
-      try {
-        temp = store.createTempFile();
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot create an upload temp file", e);
+    UploadLimits.Transfer transfer = guard.limits().start(device, abort);
+    try {
+      Path temp = store.createTempFile();
+      return new Receiving(
+          transfer, temp, declaredLength, config.maxSize(), store.placesTempFile());
+    } catch (IOException | RuntimeException e) {
+      transfer.close();
+      throw e instanceof IOException io
+          ? new UncheckedIOException("cannot create an upload temp file", io)
+          : (RuntimeException) e;
+    }
+  }
+
+  /**
+   * After the whole body was fed (on a worker): checks length and hash, makes the temp file durable
+   * where it becomes the stored file, stores and registers it. Closes {@code received} on every
+   * path.
+   */
+  public MediaCatalog.Registered finish(
+      Caller caller,
+      Receiving received,
+      String declaredSha256,
+      String contentType,
+      String fileName) {
+    try (received) {
+      String sha256 = received.complete();
+      if (!sha256.equals(declaredSha256)) {
+        throw new ProblemException(
+            ErrorCode.HASH_MISMATCH,
+            "the body hashes to " + sha256 + ", not to the declared " + declaredSha256);
       }
-      try {
-        Received received = receive(body, temp, declaredLength, transfer);
-        if (!received.sha256.equals(declaredSha256)) {
-          throw new ProblemException(
-              ErrorCode.HASH_MISMATCH,
-              "the body hashes to " + received.sha256 + ", not to the declared " + declaredSha256);
-        }
-        return store(caller, declaredSha256, received.size, contentType, fileName, temp);
-      } finally {
-        deleteQuietly(temp);
-      }
+      return store(caller, declaredSha256, received.count, contentType, fileName, received.temp);
     }
   }
 
@@ -113,44 +129,118 @@ public class UploadService {
     return catalog.register(caller, sha256, size, contentType, fileName);
   }
 
-  private record Received(String sha256, long size) {}
+  /**
+   * One upload's body on its way to the temp file. {@link #append} runs on the connection's event
+   * loop as chunks arrive: it counts, hashes (one pass, from the chunk's own array) and gathers the
+   * chunks into one direct buffer that goes to the page cache in writes of {@link #BUFFER} bytes,
+   * so no worker thread waits for each chunk. The fsync and everything after it run on a worker
+   * ({@link #finish}). Not thread-safe: one thread appends, then another completes (the hand-over
+   * is ordered by the caller's executor).
+   */
+  public final class Receiving implements AutoCloseable {
+    private final UploadLimits.Transfer transfer;
+    private final Path temp;
+    private final Long declaredLength;
+    private final long max;
+    private final MessageDigest digest = sha256();
+    private final FileChannel out;
+    private final ByteBuffer pending;
+    private final boolean durable;
+    private final AtomicBoolean forcing = new AtomicBoolean();
+    private long count;
+    private long forcedUpTo;
+    private boolean closed;
 
-  private Received receive(
-      InputStream body, Path temp, Long declaredLength, UploadLimits.Transfer transfer) {
-    MessageDigest digest = sha256();
-    long max = config.maxSize();
-    long count = 0;
-    byte[] buffer = new byte[BUFFER];
-    try (FileChannel out = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-      while (true) {
-        int n;
-        try {
-          n = body.read(buffer);
-        } catch (IOException e) {
-          if (transfer.aborted()) {
-            throw tooSlow(count);
-          }
-          // The client went away or the connection broke: nothing is kept.
-          throw new ProblemException(
-              ErrorCode.INVALID_REQUEST, "the upload was interrupted after " + count + " bytes");
-        }
-        if (n < 0) {
-          // Storing it is the server's time, not the client's rate.
-          transfer.bodyReceived();
-          break;
-        }
-        transfer.received(n);
-        count += n;
-        if (count > max) {
-          throw new ProblemException(
-              ErrorCode.PAYLOAD_TOO_LARGE, "the body exceeds the limit of " + max + " bytes");
-        }
-        digest.update(buffer, 0, n);
-        ByteBuffer chunk = ByteBuffer.wrap(buffer, 0, n);
-        while (chunk.hasRemaining()) {
-          out.write(chunk);
-        }
+    private Receiving(
+        UploadLimits.Transfer transfer, Path temp, Long declaredLength, long max, boolean durable)
+        throws IOException {
+      this.transfer = transfer;
+      this.temp = temp;
+      this.declaredLength = declaredLength;
+      this.max = max;
+      this.durable = durable;
+      this.out = FileChannel.open(temp, StandardOpenOption.WRITE);
+      // Small bodies get a buffer of their size (+1 to see a body longer than declared at once).
+      long size = declaredLength == null ? BUFFER : Math.min(BUFFER, declaredLength + 1);
+      this.pending = ByteBuffer.allocateDirect((int) Math.max(1, size));
+    }
+
+    /**
+     * Takes the next chunk of the body.
+     *
+     * @throws ProblemException 413 past the size limit
+     * @throws UncheckedIOException when the temp file cannot be written
+     */
+    public void append(byte[] chunk, int offset, int length) {
+      transfer.received(length);
+      count += length;
+      if (count > max) {
+        throw new ProblemException(
+            ErrorCode.PAYLOAD_TOO_LARGE, "the body exceeds the limit of " + max + " bytes");
       }
+      digest.update(chunk, offset, length);
+      try {
+        while (length > 0) {
+          int n = Math.min(length, pending.remaining());
+          pending.put(chunk, offset, n);
+          offset += n;
+          length -= n;
+          if (!pending.hasRemaining()) {
+            flush();
+          }
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot write the upload temp file", e);
+      }
+    }
+
+    /** The client has sent everything: from now on the time is the server's, not the client's. */
+    public void bodyReceived() {
+      transfer.bodyReceived();
+    }
+
+    /**
+     * The problem to answer when the body broke off after {@code count} bytes: ended by the rate
+     * watch, or the client went away.
+     */
+    public ProblemException interrupted() {
+      if (transfer.aborted()) {
+        return tooSlow(count);
+      }
+      return new ProblemException(
+          ErrorCode.INVALID_REQUEST, "the upload was interrupted after " + count + " bytes");
+    }
+
+    private void flush() throws IOException {
+      pending.flip();
+      while (pending.hasRemaining()) {
+        out.write(pending);
+      }
+      pending.clear();
+      if (durable && count - forcedUpTo >= FORCE_EVERY && forcing.compareAndSet(false, true)) {
+        // Large bodies: the disk writes what has arrived while the rest is still coming (one
+        // fdatasync at a time on a worker), so the fsync at the end has only the tail left.
+        forcedUpTo = count;
+        Infrastructure.getDefaultWorkerPool().execute(this::forceInBackground);
+      }
+    }
+
+    private void forceInBackground() {
+      try {
+        out.force(false);
+      } catch (IOException e) {
+        // Closed meanwhile (the upload failed) or a disk error the final fsync reports again.
+        LOG.debugf("background fsync of %s: %s", temp, e);
+      } finally {
+        forcing.set(false);
+      }
+    }
+
+    /**
+     * Writes the rest, checks the length, fsyncs where the store keeps the temp file; returns the
+     * hex SHA-256.
+     */
+    private String complete() {
       if (transfer.aborted()) {
         throw tooSlow(count);
       }
@@ -162,15 +252,34 @@ public class UploadService {
             ErrorCode.INVALID_REQUEST,
             "the body ended after " + count + " of " + declaredLength + " bytes");
       }
-      // Only where the temp file becomes the stored file (rename): an S3 store uploads it and
-      // deletes it, so its durability does not matter.
-      if (store.placesTempFile()) {
-        out.force(false);
+      try {
+        flush();
+        // Only where the temp file becomes the stored file (rename): an S3 store uploads it and
+        // deletes it, so its durability does not matter.
+        if (durable) {
+          out.force(false);
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot write the upload temp file", e);
       }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write the upload temp file", e);
+      return HexFormat.of().formatHex(digest.digest());
     }
-    return new Received(HexFormat.of().formatHex(digest.digest()), count);
+
+    /** Closes the temp file, deletes it unless it was stored, and releases the permits. */
+    @Override
+    public synchronized void close() {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      try {
+        out.close();
+      } catch (IOException e) {
+        LOG.warnf("cannot close upload temp file %s: %s", temp, e);
+      }
+      deleteQuietly(temp);
+      transfer.close();
+    }
   }
 
   private ProblemException tooSlow(long count) {

@@ -139,9 +139,10 @@ class SecurityAndTransportTest {
       Map<String, Object> responses = doc.getMap("paths." + op + ".responses");
       for (String code : responses.keySet()) {
         if (code.matches("[45]\\d\\d")) {
+          Map<String, Object> content =
+              doc.getMap("paths." + op + ".responses.'" + code + "'.content");
           assertTrue(
-              doc.getMap("paths." + op + ".responses.'" + code + "'.content")
-                  .containsKey("application/problem+json"),
+              content != null && content.containsKey("application/problem+json"),
               op + " " + code + " has a problem+json body");
         }
       }

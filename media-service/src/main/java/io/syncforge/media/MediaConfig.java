@@ -209,7 +209,8 @@ public interface MediaConfig {
 
     /**
      * How long one batch waits for Kafka's acks before the transaction is rolled back and the rows
-     * stay for the next run. Keep it above the producer's {@code delivery.timeout.ms}.
+     * stay for the next run; also the producer's {@code delivery.timeout.ms} (service-common's
+     * {@code SyncMutationsProducer}).
      */
     @WithDefault("PT40S")
     Duration sendTimeout();

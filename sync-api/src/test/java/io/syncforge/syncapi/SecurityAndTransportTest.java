@@ -17,6 +17,7 @@ import io.syncforge.devinfra.quarkus.JwtTestResource;
 import io.syncforge.devinfra.quarkus.WithDevInfra;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 @QuarkusTest
@@ -132,6 +133,18 @@ class SecurityAndTransportTest {
       for (String code : List.of("401", "403", "503")) {
         assertTrue(
             doc.getMap("paths." + op + ".responses").containsKey(code), op + " documents " + code);
+      }
+      // Every error response of the operation has the problem+json body, and its schema exists.
+      assertTrue(doc.getMap("components.schemas").containsKey("Problem"), "Problem schema");
+      Map<String, Object> responses = doc.getMap("paths." + op + ".responses");
+      for (String code : responses.keySet()) {
+        if (code.matches("[45]\\d\\d")) {
+          Map<String, Object> content =
+              doc.getMap("paths." + op + ".responses.'" + code + "'.content");
+          assertTrue(
+              content != null && content.containsKey("application/problem+json"),
+              op + " " + code + " has a problem+json body");
+        }
       }
     }
     assertTrue(

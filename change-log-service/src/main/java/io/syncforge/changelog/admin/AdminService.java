@@ -1,9 +1,8 @@
 package io.syncforge.changelog.admin;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.smallrye.common.annotation.Identifier;
-import io.smallrye.reactive.messaging.MutinyEmitter;
-import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
-import io.syncforge.changelog.apply.Channels;
 import io.syncforge.changelog.apply.KafkaClientSecurity;
 import io.syncforge.changelog.apply.MutationConsumer;
 import io.syncforge.changelog.config.ChangeLogConfig;
@@ -18,6 +17,9 @@ import io.syncforge.protocol.messaging.MutationEnvelope;
 import io.syncforge.protocol.validation.MutationValidator;
 import io.syncforge.service.Caller;
 import io.syncforge.service.ProblemException;
+import io.syncforge.service.kafka.MutationsTopic;
+import io.syncforge.service.kafka.SyncMutationsProducer;
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -30,16 +32,18 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.IntStream;
 import javax.sql.DataSource;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.eclipse.microprofile.reactive.messaging.Channel;
-import org.eclipse.microprofile.reactive.messaging.Message;
 
 /** Back-office writes and log statistics. */
 @ApplicationScoped
@@ -48,7 +52,11 @@ public class AdminService {
   /** The client id of back-office writes that name none. */
   public static final String ADMIN_CLIENT = "admin";
 
-  private final MutinyEmitter<MutationEnvelope> mutations;
+  /** How long a back-office write waits for Kafka to take all its mutations. */
+  static final Duration SEND_TIMEOUT = Duration.ofSeconds(10);
+
+  private final SyncMutationsProducer mutations;
+  private final ObjectMapper mapper;
   private final DataSource dataSource;
   private final ChangeLogConfig config;
   private final MutationConsumer consumer;
@@ -57,13 +65,17 @@ public class AdminService {
   private final MutationValidator validator;
 
   AdminService(
-      @Channel(Channels.MUTATIONS_OUT) MutinyEmitter<MutationEnvelope> mutations,
+      MutationsTopic topic,
+      ObjectMapper mapper,
       DataSource dataSource,
       ChangeLogConfig config,
       MutationConsumer consumer,
       @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers,
       @Identifier("default-kafka-broker") Map<String, Object> kafka) {
-    this.mutations = mutations;
+    // Back-office writes: the same topic, key and guarantees as devices' pushes.
+    this.mutations =
+        new SyncMutationsProducer(kafka, "change-log-admin", SEND_TIMEOUT, topic.name());
+    this.mapper = mapper;
     this.kafka = kafka;
     this.dataSource = dataSource;
     this.config = config;
@@ -83,31 +95,52 @@ public class AdminService {
       throw new ProblemException(ErrorCode.INVALID_REQUEST, "invalid mutations", errors);
     }
     Instant now = Instant.now();
+    List<Map.Entry<String, String>> records = new ArrayList<>();
     List<MutationOutcome> outcomes = new ArrayList<>();
+    for (Mutation m : withClient.mutations()) {
+      MutationEnvelope env =
+          new MutationEnvelope(
+              caller.tenant(),
+              caller.user(),
+              withClient.clientId(),
+              m,
+              now,
+              MutationEnvelope.SOURCE_ADMIN);
+      records.add(Map.entry(env.key(), json(env)));
+      outcomes.add(MutationOutcome.pending(m));
+    }
+    long deadline = System.nanoTime() + SEND_TIMEOUT.toNanos();
     try {
-      for (Mutation m : withClient.mutations()) {
-        MutationEnvelope env =
-            new MutationEnvelope(
-                caller.tenant(),
-                caller.user(),
-                withClient.clientId(),
-                m,
-                now,
-                MutationEnvelope.SOURCE_ADMIN);
-        mutations
-            .sendMessage(
-                Message.of(env)
-                    .addMetadata(
-                        OutgoingKafkaRecordMetadata.<String>builder().withKey(env.key()).build()))
-            .await()
-            .atMost(Duration.ofSeconds(10));
-        outcomes.add(MutationOutcome.pending(m));
+      for (CompletableFuture<RecordMetadata> ack : mutations.sendAll(records, deadline)) {
+        ack.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
       }
-    } catch (RuntimeException e) {
+    } catch (ExecutionException | TimeoutException | RuntimeException e) {
+      throw ProblemException.unavailable(
+          "the mutation log is unavailable; retry with the same mutationIds", 5);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
       throw ProblemException.unavailable(
           "the mutation log is unavailable; retry with the same mutationIds", 5);
     }
     return new PushResponse(outcomes, now);
+  }
+
+  private String json(MutationEnvelope env) {
+    try {
+      return mapper.writeValueAsString(env);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot serialise a mutation envelope", e);
+    }
+  }
+
+  /** The producer of back-office writes (its topic and effective settings). */
+  SyncMutationsProducer producer() {
+    return mutations;
+  }
+
+  @PreDestroy
+  void close() {
+    mutations.close();
   }
 
   /** One partition's figures. */
@@ -182,7 +215,7 @@ public class AdminService {
     props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "5000");
     Map<TopicPartition, OffsetSpec> request = new HashMap<>();
     for (int p = 0; p < config.partitions(); p++) {
-      request.put(new TopicPartition(config.mutationsTopic(), p), OffsetSpec.latest());
+      request.put(new TopicPartition(mutations.topic(), p), OffsetSpec.latest());
     }
     Map<Integer, Long> ends = new HashMap<>();
     try (Admin admin = Admin.create(props)) {

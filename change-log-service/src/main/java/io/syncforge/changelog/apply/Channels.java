@@ -10,7 +10,4 @@ public final class Channels {
 
   /** Outgoing: unreadable mutations on {@code sync.mutations.dlq}. */
   public static final String DLQ_OUT = "dlq-out";
-
-  /** Outgoing: back-office mutations on {@code sync.mutations} (the same path as devices'). */
-  public static final String MUTATIONS_OUT = "mutations-out";
 }

@@ -11,6 +11,7 @@ import io.quarkus.runtime.StartupEvent;
 import io.smallrye.common.annotation.Identifier;
 import io.syncforge.changelog.apply.BatchApplier.BatchResult;
 import io.syncforge.changelog.config.ChangeLogConfig;
+import io.syncforge.service.kafka.MutationsTopic;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.sql.Connection;
@@ -66,6 +67,7 @@ public class MutationConsumer {
   private static final Logger LOG = Logger.getLogger(MutationConsumer.class);
 
   private final ChangeLogConfig config;
+  private final String topic;
   private final IsolatingApplier applier;
   private final ChangeNotifier notifier;
   private final ChangeLogRepository repository;
@@ -120,6 +122,7 @@ public class MutationConsumer {
 
   MutationConsumer(
       ChangeLogConfig config,
+      MutationsTopic topic,
       IsolatingApplier applier,
       ChangeNotifier notifier,
       ChangeLogRepository repository,
@@ -129,6 +132,7 @@ public class MutationConsumer {
       @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers,
       @Identifier("default-kafka-broker") Map<String, Object> kafka) {
     this.config = config;
+    this.topic = topic.name();
     this.kafka = kafka;
     this.applier = applier;
     this.notifier = notifier;
@@ -352,7 +356,7 @@ public class MutationConsumer {
         new KafkaConsumer<>(
             consumerProperties(), new StringDeserializer(), new ByteArrayDeserializer())) {
       consumer = c;
-      c.subscribe(List.of(config.mutationsTopic()), new Rebalance(c));
+      c.subscribe(List.of(topic), new Rebalance(c));
       Backoff backoff = new Backoff(config.retryInitial(), config.retryMax());
       while (running) {
         try {
@@ -482,9 +486,7 @@ public class MutationConsumer {
 
   private void commitForMonitoring(KafkaConsumer<String, byte[]> c, Map<Integer, Long> next) {
     Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-    next.forEach(
-        (p, o) ->
-            offsets.put(new TopicPartition(config.mutationsTopic(), p), new OffsetAndMetadata(o)));
+    next.forEach((p, o) -> offsets.put(new TopicPartition(topic, p), new OffsetAndMetadata(o)));
     c.commitAsync(offsets, null);
   }
 
@@ -624,13 +626,13 @@ public class MutationConsumer {
       return;
     }
     nextTopologyCheck = now + config.topologyRecheck().toNanos();
-    List<PartitionInfo> infos = c.partitionsFor(config.mutationsTopic(), Duration.ofSeconds(10));
+    List<PartitionInfo> infos = c.partitionsFor(topic, Duration.ofSeconds(10));
     int real = infos == null ? 0 : infos.size();
     String problem =
         real == config.partitions()
             ? null
             : "topic "
-                + config.mutationsTopic()
+                + topic
                 + " has "
                 + real
                 + " partitions but sync.changelog.partitions="

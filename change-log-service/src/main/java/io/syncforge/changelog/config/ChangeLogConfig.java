@@ -14,10 +14,6 @@ public interface ChangeLogConfig {
   @WithDefault("12")
   int partitions();
 
-  /** The topic devices' mutations arrive on. */
-  @WithDefault("sync.mutations")
-  String mutationsTopic();
-
   /** Where unreadable messages go, with the reason in headers. */
   @WithDefault("sync.mutations.dlq")
   String dlqTopic();

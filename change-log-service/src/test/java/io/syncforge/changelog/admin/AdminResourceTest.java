@@ -10,14 +10,27 @@ import io.restassured.http.ContentType;
 import io.syncforge.changelog.LogFixture;
 import io.syncforge.devinfra.quarkus.JwtTestResource;
 import io.syncforge.devinfra.quarkus.WithDevInfra;
+import io.syncforge.protocol.messaging.MutationKey;
+import io.syncforge.protocol.messaging.Topics;
+import io.syncforge.service.kafka.SyncMutationsProducer;
+import jakarta.inject.Inject;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
+import org.apache.kafka.common.utils.Utils;
 import org.junit.jupiter.api.Test;
 
 @QuarkusTest
 @WithDevInfra
 class AdminResourceTest {
+
+  @Inject AdminService service;
+
+  @Test
+  void backOfficeWritesGoThroughTheSharedProducerConfiguration() {
+    assertEquals(SyncMutationsProducer.expected(Topics.MUTATIONS), service.producer().effective());
+  }
 
   static String admin(String tenant) {
     return "Bearer " + JwtTestResource.jwt().token(tenant, "ops", true);
@@ -46,6 +59,12 @@ class AdminResourceTest {
       assertEquals(
           "admin", log.scalar("SELECT client_id FROM change_log WHERE mutation_id = ?", id));
       assertEquals("t-admin", log.scalar("SELECT tenant FROM records WHERE record_id = 'p1'"));
+      // The partition is the default partitioner's for the MutationKey, as for devices' pushes.
+      byte[] key = MutationKey.of("t-admin", "products", "p1").getBytes(StandardCharsets.UTF_8);
+      assertEquals(
+          Utils.toPositive(Utils.murmur2(key)) % Topics.DEFAULT_PARTITIONS,
+          ((Number) log.scalar("SELECT log_partition FROM change_log WHERE mutation_id = ?", id))
+              .intValue());
     }
   }
 

@@ -269,7 +269,7 @@ class WriterTopologyIT {
     String jdbc = pg.createDatabase("sync_grown");
     Map<String, String> props = new HashMap<>(config);
     props.put("quarkus.datasource.jdbc.url", jdbc);
-    props.put("sync.changelog.mutations-topic", topic);
+    props.put("sync.kafka.mutations-topic", topic);
     props.put("sync.changelog.consumer-group", "grown");
     Properties pp = new Properties();
     pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());

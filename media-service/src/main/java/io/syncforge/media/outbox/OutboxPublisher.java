@@ -3,9 +3,10 @@ package io.syncforge.media.outbox;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.scheduler.Scheduled;
-import io.smallrye.reactive.messaging.MutinyEmitter;
-import io.smallrye.reactive.messaging.kafka.KafkaRecord;
+import io.smallrye.common.annotation.Identifier;
 import io.syncforge.media.MediaConfig;
+import io.syncforge.service.kafka.MutationsTopic;
+import io.syncforge.service.kafka.SyncMutationsProducer;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -13,6 +14,7 @@ import jakarta.enterprise.event.TransactionPhase;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -22,26 +24,23 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.errors.RetriableException;
-import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.jboss.logging.Logger;
 
 /**
- * Sends outbox rows to {@code sync.mutations} and deletes them once Kafka acknowledged them (acks
- * =all, idempotent producer). Runs right after every commit that wrote the outbox and on a timer
- * for whatever is left (Kafka was down, the service restarted). At-least-once: a batch whose acks
- * did not all arrive stays and is sent again; the deterministic mutation ids let change-log-service
- * drop the duplicates.
+ * Sends outbox rows to {@code sync.mutations} and deletes them once Kafka acknowledged them
+ * (service-common's {@link SyncMutationsProducer}: acks=all, idempotent, the shared topic key).
+ * Runs right after every commit that wrote the outbox and on a timer for whatever is left (Kafka
+ * was down, the service restarted). At-least-once: a batch whose acks did not all arrive stays and
+ * is sent again; the deterministic mutation ids let change-log-service drop the duplicates.
  */
 @ApplicationScoped
 public class OutboxPublisher {
 
-  /** The outgoing channel, mapped to topic {@code sync.mutations} in application.properties. */
-  public static final String CHANNEL = "media-mutations";
-
   private static final Logger LOG = Logger.getLogger(OutboxPublisher.class);
 
-  private final MutinyEmitter<String> emitter;
+  private final SyncMutationsProducer producer;
   private final OutboxRepository outbox;
   private final MediaConfig config;
   private final ReentrantLock drainLock = new ReentrantLock();
@@ -56,11 +55,15 @@ public class OutboxPublisher {
           });
 
   public OutboxPublisher(
-      @Channel(CHANNEL) MutinyEmitter<String> emitter,
+      @Identifier("default-kafka-broker") Map<String, Object> kafka,
+      MutationsTopic topic,
       OutboxRepository outbox,
       MediaConfig config,
       MeterRegistry meters) {
-    this.emitter = emitter;
+    // A send is given up (and the outbox row kept for the next run) after the batch's wait.
+    this.producer =
+        new SyncMutationsProducer(
+            kafka, "media-service-outbox", config.outbox().sendTimeout(), topic.name());
     this.outbox = outbox;
     this.config = config;
     // Grows while Kafka is unreachable: the metric to alert on (health ignores Kafka on purpose).
@@ -81,10 +84,15 @@ public class OutboxPublisher {
   @Scheduled(
       every = "${sync.media.outbox.every}",
       concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
-      // Not before the messaging channels are wired, not during shutdown.
+      // Not before the application has started, not during shutdown.
       skipExecutionIf = Scheduled.ApplicationNotRunning.class)
   void onTimer() {
     drainQuietly();
+  }
+
+  /** The producer of the outbox (its topic and effective settings). */
+  SyncMutationsProducer producer() {
+    return producer;
   }
 
   /**
@@ -178,21 +186,13 @@ public class OutboxPublisher {
 
   /** Sends the batch and waits for every ack; per entry null (acknowledged) or the failure. */
   private List<Throwable> sendAndAwaitAcks(List<OutboxEntry> batch) {
-    List<CompletableFuture<Void>> acks = new ArrayList<>(batch.size());
-    for (OutboxEntry e : batch) {
-      // Subscribed in order; the idempotent producer keeps that order within a partition.
-      try {
-        acks.add(
-            emitter
-                .sendMessage(KafkaRecord.of(e.messageKey, e.payload))
-                .subscribeAsCompletionStage());
-      } catch (RuntimeException ex) {
-        acks.add(CompletableFuture.failedFuture(ex));
-      }
-    }
     long deadline = System.nanoTime() + config.outbox().sendTimeout().toNanos();
+    // In order; the idempotent producer keeps that order within a partition.
+    List<CompletableFuture<RecordMetadata>> acks =
+        producer.sendAll(
+            batch.stream().map(e -> Map.entry(e.messageKey, e.payload)).toList(), deadline);
     List<Throwable> failures = new ArrayList<>(batch.size());
-    for (CompletableFuture<Void> ack : acks) {
+    for (CompletableFuture<RecordMetadata> ack : acks) {
       try {
         ack.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         failures.add(null);
@@ -211,5 +211,6 @@ public class OutboxPublisher {
   @PreDestroy
   void stop() {
     wakeExecutor.shutdownNow();
+    producer.close();
   }
 }

@@ -14,6 +14,9 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.syncforge.devinfra.quarkus.WithDevInfra;
 import io.syncforge.protocol.MediaCollection;
 import io.syncforge.protocol.messaging.MutationKey;
+import io.syncforge.protocol.messaging.Topics;
+import io.syncforge.service.kafka.SyncMutationsProducer;
+import jakarta.inject.Inject;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -24,6 +27,14 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @WithDevInfra
 class OutboxPoisonTest {
+
+  @Inject OutboxPublisher publisher;
+
+  @Test
+  void theOutboxGoesThroughTheSharedProducerConfiguration() {
+    assertEquals(
+        SyncMutationsProducer.expected(Topics.MUTATIONS), publisher.producer().effective());
+  }
 
   @Test
   void aRecordKafkaRefusesIsRetriedLaterWhileFreshUploadsAreStillPublished() throws Exception {

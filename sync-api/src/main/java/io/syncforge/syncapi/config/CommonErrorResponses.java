@@ -10,7 +10,8 @@ import org.eclipse.microprofile.openapi.models.responses.APIResponses;
 /**
  * Declares, in {@code /q/openapi}, the error responses every device endpoint shares (401, 403, 503
  * as problem+json), so resources state only their own. An operation that documents one of these
- * codes itself keeps its wording.
+ * codes itself keeps its wording. Every error response a resource declares without a body (only
+ * code and description) gets the problem+json body, so resources do not repeat it.
  */
 public class CommonErrorResponses implements OASFilter {
 
@@ -32,6 +33,16 @@ public class CommonErrorResponses implements OASFilter {
             responses.addAPIResponse(code, problem(description));
           }
         });
+    if (responses.getAPIResponses() != null) {
+      responses
+          .getAPIResponses()
+          .forEach(
+              (code, response) -> {
+                if (code.matches("[45]\\d\\d") && response.getContent() == null) {
+                  response.setContent(problem(response.getDescription()).getContent());
+                }
+              });
+    }
     return operation;
   }
 

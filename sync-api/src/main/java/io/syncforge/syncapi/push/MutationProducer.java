@@ -1,38 +1,34 @@
 package io.syncforge.syncapi.push;
 
 import io.smallrye.common.annotation.Identifier;
-import io.syncforge.protocol.messaging.Topics;
+import io.syncforge.service.kafka.MutationsTopic;
+import io.syncforge.service.kafka.SyncMutationsProducer;
 import io.syncforge.syncapi.config.SyncApiConfig;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeoutException;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * The producer of {@code sync.mutations}: idempotent, {@code acks=all}, so an acknowledged mutation
- * is durable and a producer retry never duplicates it. A plain {@link KafkaProducer} because push
- * needs each record's partition and offset (the change log's coordinates) to know when its outcome
- * is committed. Connection settings come from the {@code kafka.*} properties.
+ * The push side of {@code sync.mutations}: service-common's {@link SyncMutationsProducer} (the one
+ * producer configuration of the topic: idempotent, {@code acks=all}, delivery timeout = the push's
+ * send timeout, so a 503 is answered only when the broker really did not take the record in time;
+ * it may still take it later, and the writer dedupes the client's retry by mutationId), driven from
+ * one sender thread so that no request thread blocks in {@code send()}. Connection settings come
+ * from the {@code kafka.*} properties.
  */
 @ApplicationScoped
 public class MutationProducer {
 
-  /** Longest a {@code send()} may block the calling thread (metadata, buffer), in ms. */
-  static final int MAX_BLOCK_MS = 2000;
+  /** Longest a {@code send()} may block the sender thread (metadata, buffer), in ms. */
+  static final int MAX_BLOCK_MS = SyncMutationsProducer.MAX_BLOCK_MS;
 
-  private final KafkaProducer<String, String> producer;
+  private final SyncMutationsProducer producer;
 
   /** The one thread that calls {@code send()}; request threads only enqueue. */
   private final ExecutorService sender =
@@ -44,35 +40,20 @@ public class MutationProducer {
           });
 
   MutationProducer(
-      @Identifier("default-kafka-broker") Map<String, Object> kafka, SyncApiConfig config) {
-    Map<String, Object> props = new HashMap<>(kafka);
-    int timeoutMs = (int) config.push().sendTimeout().toMillis();
-    props.put(ProducerConfig.ACKS_CONFIG, "all");
-    props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-    props.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
-    props.put(ProducerConfig.LINGER_MS_CONFIG, 1);
-    // The producer gives up within the push's send timeout, so a 503 is answered only when the
-    // broker really did not take the record in time (it may still take it later: the writer
-    // dedupes the client's retry by mutationId).
-    // send() blocks only for missing metadata or a full buffer, and only the sender thread; a
-    // push stops at its first record that cannot be sent.
-    props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, Math.min(timeoutMs, MAX_BLOCK_MS));
-    props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, Math.max(500, timeoutMs / 2));
-    props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, timeoutMs);
-    props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
-    props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
-    props.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "sync-api-mutations");
-    this.producer = new KafkaProducer<>(props);
+      @Identifier("default-kafka-broker") Map<String, Object> kafka,
+      SyncApiConfig config,
+      MutationsTopic topic) {
+    this.producer =
+        new SyncMutationsProducer(
+            kafka, "sync-api-mutations", config.push().sendTimeout(), topic.name());
     // Fetch the topic's metadata before the first push needs it (readiness does not wait for
     // Kafka); if Kafka is down this only delays the sender by max.block.ms, once.
-    sender.execute(
-        () -> {
-          try {
-            producer.partitionsFor(Topics.MUTATIONS);
-          } catch (RuntimeException e) {
-            // the first push will try again
-          }
-        });
+    sender.execute(producer::warmUp);
+  }
+
+  /** The shared producer (its topic and effective settings). */
+  SyncMutationsProducer producer() {
+    return producer;
   }
 
   /**
@@ -85,51 +66,14 @@ public class MutationProducer {
    */
   public List<CompletableFuture<RecordMetadata>> sendAll(
       List<Map.Entry<String, String>> records, long deadlineNanos) {
-    List<CompletableFuture<RecordMetadata>> acks = new ArrayList<>(records.size());
-    for (int i = 0; i < records.size(); i++) {
-      acks.add(new CompletableFuture<>());
-    }
+    List<CompletableFuture<RecordMetadata>> acks =
+        records.stream().map(r -> new CompletableFuture<RecordMetadata>()).toList();
     try {
-      sender.execute(
-          () -> {
-            for (int i = 0; i < records.size(); i++) {
-              CompletableFuture<RecordMetadata> f = acks.get(i);
-              if (System.nanoTime() - deadlineNanos > 0) {
-                failFrom(acks, i, new TimeoutException("push deadline passed before sending"));
-                return;
-              }
-              Map.Entry<String, String> r = records.get(i);
-              try {
-                producer.send(
-                    new ProducerRecord<>(Topics.MUTATIONS, r.getKey(), r.getValue()),
-                    (meta, e) -> {
-                      if (e != null) {
-                        f.completeExceptionally(e);
-                      } else {
-                        f.complete(meta);
-                      }
-                    });
-              } catch (RuntimeException e) {
-                failFrom(acks, i, e);
-                return;
-              }
-              if (f.isCompletedExceptionally()) { // e.g. no metadata within max.block.ms
-                failFrom(acks, i + 1, new TimeoutException("an earlier record could not be sent"));
-                return;
-              }
-            }
-          });
+      sender.execute(() -> producer.sendAll(records, deadlineNanos, acks));
     } catch (RejectedExecutionException e) {
-      failFrom(acks, 0, e);
+      SyncMutationsProducer.failFrom(acks, 0, e);
     }
     return acks;
-  }
-
-  private static void failFrom(
-      List<CompletableFuture<RecordMetadata>> acks, int from, Exception e) {
-    for (int i = from; i < acks.size(); i++) {
-      acks.get(i).completeExceptionally(e);
-    }
   }
 
   @PreDestroy

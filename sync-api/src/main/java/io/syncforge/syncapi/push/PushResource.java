@@ -3,7 +3,6 @@ package io.syncforge.syncapi.push;
 import io.quarkus.security.Authenticated;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Uni;
-import io.syncforge.protocol.Problem;
 import io.syncforge.protocol.PushRequest;
 import io.syncforge.protocol.PushResponse;
 import io.syncforge.service.Caller;
@@ -49,41 +48,19 @@ public class PushResource {
   @APIResponse(
       responseCode = "400",
       description =
-          "invalid_request: malformed JSON or any invalid mutation (errors lists them); nothing is accepted",
-      content =
-          @Content(
-              mediaType = "application/problem+json",
-              schema = @Schema(implementation = Problem.class)))
+          "invalid_request: malformed JSON or any invalid mutation (errors lists them); nothing is accepted")
   @APIResponse(
       responseCode = "413",
-      description = "payload_too_large: more than 500 mutations or a body over 2 MiB",
-      content =
-          @Content(
-              mediaType = "application/problem+json",
-              schema = @Schema(implementation = Problem.class)))
-  @APIResponse(
-      responseCode = "415",
-      description = "unsupported_media_type: not application/json",
-      content =
-          @Content(
-              mediaType = "application/problem+json",
-              schema = @Schema(implementation = Problem.class)))
+      description = "payload_too_large: more than 500 mutations or a body over 2 MiB")
+  @APIResponse(responseCode = "415", description = "unsupported_media_type: not application/json")
   @APIResponse(
       responseCode = "422",
       description =
-          "unknown_collection: a collection the server does not know; nothing is accepted",
-      content =
-          @Content(
-              mediaType = "application/problem+json",
-              schema = @Schema(implementation = Problem.class)))
+          "unknown_collection: a collection the server does not know; nothing is accepted")
   @APIResponse(
       responseCode = "503",
       description =
-          "unavailable: Kafka could not make the mutations durable; retry after Retry-After with the same mutationIds",
-      content =
-          @Content(
-              mediaType = "application/problem+json",
-              schema = @Schema(implementation = Problem.class)))
+          "unavailable: Kafka could not make the mutations durable; retry after Retry-After with the same mutationIds")
   @Operation(
       summary = "Upload queued mutations",
       description =

@@ -3,7 +3,6 @@ package io.syncforge.syncapi.snapshot;
 import io.quarkus.security.Authenticated;
 import io.smallrye.common.annotation.Blocking;
 import io.syncforge.protocol.Limits;
-import io.syncforge.protocol.Problem;
 import io.syncforge.protocol.SnapshotPage;
 import io.syncforge.protocol.cursor.CursorCodec;
 import io.syncforge.service.Caller;
@@ -64,25 +63,11 @@ public class SnapshotResource {
               schema = @Schema(implementation = SnapshotPage.class)))
   @APIResponse(
       responseCode = "400",
-      description = "invalid_request (bad limit or collections) or cursor_invalid (page token)",
-      content =
-          @Content(
-              mediaType = "application/problem+json",
-              schema = @Schema(implementation = Problem.class)))
+      description = "invalid_request (bad limit or collections) or cursor_invalid (page token)")
   @APIResponse(
       responseCode = "410",
-      description = "scope_changed or log_epoch_changed: start the snapshot again",
-      content =
-          @Content(
-              mediaType = "application/problem+json",
-              schema = @Schema(implementation = Problem.class)))
-  @APIResponse(
-      responseCode = "422",
-      description = "unknown_collection in collections",
-      content =
-          @Content(
-              mediaType = "application/problem+json",
-              schema = @Schema(implementation = Problem.class)))
+      description = "scope_changed or log_epoch_changed: start the snapshot again")
+  @APIResponse(responseCode = "422", description = "unknown_collection in collections")
   @Operation(
       summary = "Current records, page by page",
       description =

@@ -15,8 +15,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.syncforge.devinfra.quarkus.WithDevInfra;
+import io.syncforge.protocol.messaging.Topics;
+import io.syncforge.service.kafka.SyncMutationsProducer;
 import io.syncforge.syncapi.ChangeLogWriter;
 import io.syncforge.syncapi.TestSupport;
+import jakarta.inject.Inject;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.util.ArrayList;
@@ -27,6 +30,13 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @WithDevInfra
 class PushTest {
+
+  @Inject MutationProducer producer;
+
+  @Test
+  void pushesGoThroughTheSharedProducerConfiguration() {
+    assertEquals(SyncMutationsProducer.expected(Topics.MUTATIONS), producer.producer().effective());
+  }
 
   @Test
   void pushAnswersFinalOutcomesAndARetryTheSameOnes() {

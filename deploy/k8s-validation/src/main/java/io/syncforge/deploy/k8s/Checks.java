@@ -491,7 +491,7 @@ public final class Checks {
               }
             });
     String mutations =
-        effective("change-log-service", "sync.changelog.mutations-topic").orElse(Topics.MUTATIONS);
+        effective("change-log-service", "sync.kafka.mutations-topic").orElse(Topics.MUTATIONS);
     JsonNode topic = topics.get(mutations);
     if (topic == null) {
       out.add("no KafkaTopic " + mutations);
@@ -561,8 +561,7 @@ public final class Checks {
           effective("change-log-service", "sync.changelog.consumer-group")
               .orElse("change-log-service");
       String topic =
-          effective("change-log-service", "sync.changelog.mutations-topic")
-              .orElse(Topics.MUTATIONS);
+          effective("change-log-service", "sync.kafka.mutations-topic").orElse(Topics.MUTATIONS);
       for (JsonNode t : spec.path("triggers")) {
         if (t.path("type").asText().equals("kafka")
             && (!group.equals(t.path("metadata").path("consumerGroup").asText())

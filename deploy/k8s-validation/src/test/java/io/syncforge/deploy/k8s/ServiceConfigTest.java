@@ -56,7 +56,7 @@ class ServiceConfigTest {
   @Test
   void readsTheRealChangeLogService() {
     ServiceConfig c = ServiceConfig.load(Repo.ROOT, "change-log-service").orElseThrow();
-    assertTrue(c.keys().contains("sync.changelog.mutations-topic"));
+    assertTrue(c.keys().contains("sync.kafka.mutations-topic"));
     assertTrue(c.keys().contains("sync.changelog.consumer-group"));
     assertTrue(c.mapPrefixes().contains("sync.changelog.policies"));
     assertEquals(Optional.of("12"), c.value("sync.changelog.partitions"));

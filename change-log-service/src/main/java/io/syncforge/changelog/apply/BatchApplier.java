@@ -25,6 +25,7 @@ import jakarta.transaction.Transactional;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -138,7 +139,7 @@ public class BatchApplier {
    */
   @Transactional(rollbackOn = Exception.class)
   public BatchResult apply(List<ConsumerRecord<String, byte[]>> records) throws SQLException {
-    Instant now = Instant.now();
+    Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS); // what timestamptz keeps
     try (Connection c = dataSource.getConnection()) {
       Set<Integer> partitions = new TreeSet<>();
       records.forEach(r -> partitions.add(r.partition()));
@@ -332,7 +333,7 @@ public class BatchApplier {
   public BatchResult reject(
       ConsumerRecord<String, byte[]> r, ErrorCode code, String reason, boolean withReceipt)
       throws SQLException {
-    Instant now = Instant.now();
+    Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS); // what timestamptz keeps
     try (Connection c = dataSource.getConnection()) {
       Map<Integer, Long> stored = repository.lockPositions(c, List.of(r.partition()));
       Map<Integer, Long> next = new HashMap<>(stored);

@@ -327,53 +327,50 @@ public class ChangeLogRepository {
 
   /** Appends change-log rows (one COPY); a tombstone's post-image is {@code {}}. */
   public void insertChanges(Connection c, Collection<ChangeRow> rows) throws SQLException {
-    CopyRows copy = new CopyRows();
-    for (ChangeRow r : rows) {
-      copy.add(r.partition())
-          .add(r.offset())
-          .add(r.key().tenant())
-          .add(r.key().collection())
-          .add(r.key().recordId())
-          .add(r.state().version())
-          .add(r.op())
-          .add(r.state().deleted() ? "{}" : r.dataJson())
-          .add(r.state().deleted())
-          .add(r.mutationId())
-          .add(r.clientId())
-          .add(r.serverTime())
-          .endRow();
-    }
-    copy.copy(
+    CopyRows.copy(
         c,
         "COPY change_log (log_partition, log_offset, tenant, collection, record_id, version, op,"
-            + " data, deleted, mutation_id, client_id, server_time) FROM STDIN");
+            + " data, deleted, mutation_id, client_id, server_time) FROM STDIN",
+        rows,
+        (copy, r) ->
+            copy.add(r.partition())
+                .add(r.offset())
+                .add(r.key().tenant())
+                .add(r.key().collection())
+                .add(r.key().recordId())
+                .add(r.state().version())
+                .add(r.op())
+                .add(r.state().deleted() ? "{}" : r.dataJson())
+                .add(r.state().deleted())
+                .add(r.mutationId())
+                .add(r.clientId())
+                .add(r.serverTime()));
   }
 
   /** Writes receipts (one COPY). */
   public void insertOutcomes(Connection c, Collection<OutcomeRow> rows) throws SQLException {
-    CopyRows copy = new CopyRows();
-    for (OutcomeRow r : rows) {
-      MutationOutcome o = r.outcome();
-      copy.add(r.ref().tenant())
-          .add(r.ref().clientId())
-          .add(r.ref().mutationId())
-          .add(r.partition())
-          .add(r.offset())
-          .add(o.collection())
-          .add(o.recordId())
-          .add(o.status().wire())
-          .add(o.version())
-          .add(o.conflicts() == null ? null : json(o.conflicts()))
-          .add(o.error() == null ? null : o.error().code())
-          .add(o.error() == null ? null : o.error().message())
-          .add(r.createdAt())
-          .endRow();
-    }
-    copy.copy(
+    CopyRows.copy(
         c,
         "COPY mutation_outcomes (tenant, client_id, mutation_id, log_partition, log_offset,"
             + " collection, record_id, status, version, conflicts, error_code, error_message,"
-            + " created_at) FROM STDIN");
+            + " created_at) FROM STDIN",
+        rows,
+        (copy, r) -> {
+          MutationOutcome o = r.outcome();
+          copy.add(r.ref().tenant())
+              .add(r.ref().clientId())
+              .add(r.ref().mutationId())
+              .add(r.partition())
+              .add(r.offset())
+              .add(o.collection())
+              .add(o.recordId())
+              .add(o.status().wire())
+              .add(o.version())
+              .add(o.conflicts() == null ? null : json(o.conflicts()))
+              .add(o.error() == null ? null : o.error().code())
+              .add(o.error() == null ? null : o.error().message())
+              .add(r.createdAt());
+        });
   }
 
   private static String json(Object value) throws SQLException {

@@ -30,6 +30,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -39,6 +40,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.FencedInstanceIdException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -221,7 +223,8 @@ public class MutationConsumer {
       c.wakeup();
     }
     if (thread != null) {
-      // No interrupt: the consumer must close cleanly (leave the group) so that another
+      // No interrupt: the consumer must close cleanly (leave the group, static member or not)
+      // so that another
       // instance takes the partitions over at once; a backoff sleep ends within retry-max.
       thread.join(TimeUnit.SECONDS.toMillis(30));
     }
@@ -352,9 +355,10 @@ public class MutationConsumer {
   }
 
   private void consume() {
-    try (KafkaConsumer<String, byte[]> c =
+    KafkaConsumer<String, byte[]> c =
         new KafkaConsumer<>(
-            consumerProperties(), new StringDeserializer(), new ByteArrayDeserializer())) {
+            consumerProperties(), new StringDeserializer(), new ByteArrayDeserializer());
+    try {
       consumer = c;
       c.subscribe(List.of(topic), new Rebalance(c));
       Backoff backoff = new Backoff(config.retryInitial(), config.retryMax());
@@ -396,6 +400,15 @@ public class MutationConsumer {
             unpositioned.addAll(e.partitions());
           }
           sleep(backoff.next());
+        } catch (FencedInstanceIdException e) {
+          // Another running instance has our instance-id: this consumer is dead for good. Say so
+          // loudly and build a new one (not a silent zombie that looks joined and alive).
+          fault("fenced", e);
+          LOG.errorf(
+              "apply loop: another running instance uses instance-id %s; each instance needs its"
+                  + " own (sync.changelog.instance-id)",
+              config.instanceId().orElse("?"));
+          throw e;
         } catch (RuntimeException e) {
           // Poll, rebalance callbacks, lag reads: retried with the same consumer.
           fault("kafka", e);
@@ -403,6 +416,16 @@ public class MutationConsumer {
           sleep(backoff.next());
         }
       }
+    } finally {
+      // A static member (instance-id) does not leave the group on a plain close: its partitions
+      // would idle for the session timeout after a rolling update or a scale-down. Leave on a
+      // shutdown; keep the membership when the consumer is only rebuilt after a fault.
+      c.close(
+          running
+              ? CloseOptions.timeout(Duration.ofSeconds(30))
+              : CloseOptions.groupMembershipOperation(
+                      CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+                  .withTimeout(Duration.ofSeconds(30)));
     }
   }
 

@@ -200,6 +200,7 @@ public final class PostgresLauncher {
      */
     public void startAgain() {
       Path opts = dataDir.resolve("postmaster.opts");
+      Process started;
       try {
         List<String> cmd = commandLine(Files.readString(opts).strip());
         // As root, zonky runs the server in a user namespace (PostgreSQL refuses root): so here.
@@ -207,11 +208,12 @@ public final class PostgresLauncher {
           cmd.addAll(0, List.of("unshare", "-U"));
         }
         Path log = dataDir.resolveSibling(dataDir.getFileName() + ".log");
-        new ProcessBuilder(cmd)
-            .redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-            .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-            .start();
+        started =
+            new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .start();
       } catch (IOException e) {
         throw new UncheckedIOException("cannot start PostgreSQL again from " + opts, e);
       }
@@ -220,9 +222,11 @@ public final class PostgresLauncher {
         try (Connection c = DriverManager.getConnection(jdbcUrl("postgres"), superuser(), "")) {
           return;
         } catch (SQLException notYet) {
-          if (System.nanoTime() > deadline) {
+          if (System.nanoTime() > deadline || !started.isAlive()) {
+            started.descendants().forEach(ProcessHandle::destroyForcibly);
+            started.destroyForcibly();
             throw new IllegalStateException(
-                "PostgreSQL not accepting connections after 60 s", notYet);
+                "PostgreSQL not accepting connections after its start; see its log", notYet);
           }
           try {
             Thread.sleep(100);

@@ -24,13 +24,23 @@ public final class ChangeLogWriter {
   private static ChangeLogWriter instance;
 
   private final QuarkusAppProcess process;
+  private final String target;
 
-  private ChangeLogWriter(QuarkusAppProcess process) {
+  private ChangeLogWriter(QuarkusAppProcess process, String target) {
     this.process = process;
+    this.target = target;
   }
 
-  /** The one writer of the test JVM, started on first use and killed when the JVM exits. */
+  /**
+   * The writer of the test JVM, started on first use and killed when the JVM exits; started anew
+   * when the test resources moved (a {@code @TestProfile} restarts PostgreSQL and Kafka).
+   */
   public static synchronized ChangeLogWriter get() {
+    String target = PostgresTestResource.jdbcUrl() + " " + KafkaTestResource.bootstrapServers();
+    if (instance != null && !instance.target.equals(target)) {
+      instance.process.kill();
+      instance = null;
+    }
     if (instance == null) {
       Map<String, String> c = new HashMap<>();
       c.put("quarkus.datasource.jdbc.url", PostgresTestResource.jdbcUrl());
@@ -50,7 +60,7 @@ public final class ChangeLogWriter {
               c,
               Path.of("target", "writer-logs"));
       Runtime.getRuntime().addShutdownHook(new Thread(p::kill, "change-log-writer-stop"));
-      instance = new ChangeLogWriter(p);
+      instance = new ChangeLogWriter(p, target);
     }
     return instance;
   }

@@ -461,6 +461,9 @@ public final class Checks {
           effective(svc, k).ifPresent(v -> used.add(v));
         }
       }
+      // Every service produces to (or consumes) sync.mutations through service-common's one
+      // setting, whose default lives in code, not in a properties file.
+      used.add(effective(svc, "sync.kafka.mutations-topic").orElse(Topics.MUTATIONS));
     }
     for (String t : used) {
       if (!topics.containsKey(t)) {

@@ -59,19 +59,65 @@ final class FaultOracle {
         v.count("live records"));
   }
 
-  /** A fresh tenant's write, pushed directly to sync-api, until final; returns the time taken. */
+  /** How long a writer behind a backlog may take in all while it keeps applying. */
+  private static final long BACKLOG_CAP_MS = 15 * 60_000;
+
+  /**
+   * A fresh tenant's write, pushed through sync-api, until final; returns the time taken. Final
+   * within {@code timeoutMs}, or, when the writer is behind a backlog (its partition positions
+   * moved during the last {@code timeoutMs}: it applies, the fresh write waits its turn in its
+   * partition), as long as it keeps moving, at most {@value #BACKLOG_CAP_MS} ms. A window of {@code
+   * timeoutMs} without any progress is a wedge and fails.
+   */
   static long writerAlive(LocalStack stack, String tenant, long timeoutMs) {
     long t0 = System.currentTimeMillis();
+    long windowStart = t0;
+    long positionsAtWindow = positions(stack);
     try (Device probe = new Device(stack, tenant, "probe")) {
       probe.client.collection(Fleet.COLLECTION).put("alive", Map.of("ok", true));
-      while (System.currentTimeMillis() - t0 < timeoutMs) {
+      while (true) {
         var r = probe.client.sync();
+        long now = System.currentTimeMillis();
         if (r instanceof io.syncforge.client.SyncResult.Success s && s.stillPending() == 0) {
-          return System.currentTimeMillis() - t0;
+          return now - t0;
+        }
+        if (now - windowStart >= timeoutMs) {
+          long p = positions(stack);
+          if (p == positionsAtWindow || now - t0 >= BACKLOG_CAP_MS) {
+            throw new AssertionError(
+                "writer not alive: "
+                    + tenant
+                    + "'s write not final after "
+                    + (now - t0)
+                    + " ms; the writer's positions moved by "
+                    + (p - positionsAtWindow)
+                    + " in the last "
+                    + (now - windowStart)
+                    + " ms");
+          }
+          System.out.printf(
+              "writerAlive %s: not final after %d ms, the writer is behind a backlog (%,d"
+                  + " offsets applied in the last %d ms); waiting on%n",
+              tenant, now - t0, p - positionsAtWindow, now - windowStart);
+          windowStart = now;
+          positionsAtWindow = p;
         }
         Device.sleep(100);
       }
     }
-    throw new AssertionError("writer not alive: " + tenant + "'s write not final in " + timeoutMs);
+  }
+
+  /** The sum of the writer's stored partition positions (they move only with applied data). */
+  private static long positions(LocalStack stack) {
+    try (var c = java.sql.DriverManager.getConnection(stack.jdbcUrl(), "postgres", "");
+        var rs =
+            c.createStatement()
+                .executeQuery("SELECT coalesce(sum(next_offset), 0) FROM partition_positions")) {
+      rs.next();
+      return rs.getLong(1);
+    } catch (java.sql.SQLException e) {
+      // PostgreSQL itself may be the fault under test: no reading = no progress seen.
+      return -1;
+    }
   }
 }

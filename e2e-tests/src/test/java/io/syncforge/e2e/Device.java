@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.UnaryOperator;
 
 /** One device: a sync-client with its own SQLite file, talking to the real stack. */
 final class Device implements AutoCloseable {
@@ -28,13 +29,23 @@ final class Device implements AutoCloseable {
 
   /** A device that reaches sync-api through {@code apiUrl} (e.g. a {@link FaultProxy}). */
   Device(LocalStack stack, String tenant, String name, String apiUrl) {
+    this(stack, tenant, name, apiUrl, UnaryOperator.identity());
+  }
+
+  /** A device whose client builder {@code settings} adjusts last (e.g. no media during sync). */
+  Device(
+      LocalStack stack,
+      String tenant,
+      String name,
+      String apiUrl,
+      UnaryOperator<SyncClient.Builder> settings) {
     this.name = name;
     try {
       dir = Files.createTempDirectory(Path.of("target"), "device-" + name + "-").toAbsolutePath();
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }
-    client =
+    SyncClient.Builder builder =
         SyncClient.builder()
             .baseUrl(apiUrl)
             .mediaUrl(stack.mediaUrl())
@@ -42,8 +53,8 @@ final class Device implements AutoCloseable {
             .mediaDir(dir.resolve("media"))
             .token(stack.token(tenant, name))
             .pullLimit(Integer.getInteger("device.pullLimit", 500))
-            .conflictListener(ConflictListener.of(merged::add, rejected::add))
-            .build();
+            .conflictListener(ConflictListener.of(merged::add, rejected::add));
+    client = settings.apply(builder).build();
   }
 
   /** Syncs and expects success. */

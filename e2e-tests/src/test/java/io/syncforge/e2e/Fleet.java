@@ -2,12 +2,12 @@ package io.syncforge.e2e;
 
 import io.syncforge.client.PendingMutation;
 import io.syncforge.client.SyncResult;
+import io.syncforge.devinfra.ConvergenceOracle;
 import io.syncforge.devinfra.LocalStack;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
@@ -26,7 +26,10 @@ final class Fleet implements AutoCloseable {
 
   final String tenant;
   final List<Device> devices = new ArrayList<>();
-  final Set<UUID> mutationIds = ConcurrentHashMap.newKeySet();
+
+  /** Every mutation a device queued (owed a final outcome once the fleet has settled). */
+  final Map<UUID, ConvergenceOracle.Sent> sent = new ConcurrentHashMap<>();
+
   final Map<String, AtomicInteger> failures = new ConcurrentSkipListMap<>();
   final AtomicLong written = new AtomicLong();
   private final List<Thread> threads = new ArrayList<>();
@@ -103,7 +106,8 @@ final class Fleet implements AutoCloseable {
 
   private void remember(Device d) {
     for (PendingMutation p : d.client.pendingMutations()) {
-      mutationIds.add(p.mutation().mutationId());
+      UUID id = p.mutation().mutationId();
+      sent.putIfAbsent(id, new ConvergenceOracle.Sent(d.client.clientId(), id, true));
     }
   }
 

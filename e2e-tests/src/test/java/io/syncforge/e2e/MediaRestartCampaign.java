@@ -28,7 +28,10 @@ class MediaRestartCampaign {
   void mediaServiceKilledMidUploadAndTheUploadResumes() throws Exception {
     String tenant = "t-fault-media";
     long t0 = System.currentTimeMillis();
-    try (Device a = new Device(stack, tenant, "a");
+    // Device a syncs records without media, so the upload starts only with the media sync
+    // below (with media during sync, its first record sync uploaded the whole file already and
+    // the kill never landed mid-upload).
+    try (Device a = new Device(stack, tenant, "a", stack.apiUrl(), c -> c.mediaDuringSync(false));
         Device b = new Device(stack, tenant, "b")) {
       byte[] bytes = new byte[64 * 1024 * 1024]; // above the 8 MiB resumable threshold
       new Random(15).nextBytes(bytes);

@@ -144,6 +144,7 @@ final class ApiLoad {
    */
   void collectCursors(List<String> cursors, String collections) {
     String cursor = null;
+    int retries = 0;
     for (int i = 0; i < 10_000 && cursors.size() < 500; i++) {
       var req = Http.as(token).queryParam("limit", 200);
       if (collections != null) {
@@ -153,6 +154,12 @@ final class ApiLoad {
         req = req.queryParam("cursor", cursor);
       }
       Response resp = req.get(stack.apiUrl() + "/v1/sync/pull");
+      if ((resp.statusCode() == 429 || resp.statusCode() == 503) && retries++ < 60) {
+        // The walk is one device pulling as fast as it can: its rate limit answers 429.
+        sleepRetryAfter(resp);
+        i--;
+        continue;
+      }
       if (resp.statusCode() != 200) {
         throw new IllegalStateException("pull for cursors: " + resp.statusCode() + resp.asString());
       }
@@ -162,6 +169,22 @@ final class ApiLoad {
       if (!n.path("hasMore").asBoolean()) {
         break;
       }
+    }
+  }
+
+  private static void sleepRetryAfter(Response resp) {
+    String after = resp.header("Retry-After");
+    long seconds = 1;
+    try {
+      seconds = after == null ? 1 : Math.max(1, Math.min(10, Long.parseLong(after.trim())));
+    } catch (NumberFormatException e) {
+      // an HTTP date: wait the default second
+    }
+    try {
+      Thread.sleep(seconds * 1000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting out a 429/503", e);
     }
   }
 

@@ -3,6 +3,7 @@ package io.syncforge.load;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.syncforge.devinfra.ConvergenceOracle;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -25,7 +26,7 @@ final class Report {
   String loadAfter;
   final List<Stats> scenarios = new ArrayList<>();
   final Map<String, Object> figures = new java.util.LinkedHashMap<>();
-  final List<Oracle.Verdict> verdicts = new ArrayList<>();
+  final List<ConvergenceOracle.Verdict> verdicts = new ArrayList<>();
   final List<String> divergence = new ArrayList<>();
 
   Report(LoadProfile profile) {
@@ -80,7 +81,7 @@ final class Report {
       }
     }
     ArrayNode vs = root.putArray("oracle");
-    for (Oracle.Verdict v : verdicts) {
+    for (ConvergenceOracle.Verdict v : verdicts) {
       ObjectNode n = vs.addObject();
       n.put("tenant", v.tenant);
       n.set("counts", Http.JSON.valueToTree(v.counts));
@@ -135,7 +136,7 @@ final class Report {
     b.append("\n## Figures\n\n");
     figures.forEach((k, v) -> b.append("- ").append(k).append(": ").append(v).append('\n'));
     b.append("\n## Oracle\n\n");
-    for (Oracle.Verdict v : verdicts) {
+    for (ConvergenceOracle.Verdict v : verdicts) {
       b.append("- `")
           .append(v.tenant)
           .append("`: ")
@@ -181,7 +182,7 @@ final class Report {
       b.append(chart(s, true)).append(chart(s, false));
     }
     b.append("<h2>Oracle</h2><pre>");
-    for (Oracle.Verdict v : verdicts) {
+    for (ConvergenceOracle.Verdict v : verdicts) {
       b.append(esc(v.tenant + ": " + v.violationCount + " violations " + v.counts)).append('\n');
       for (String s : v.violations) {
         b.append("  ").append(esc(s)).append('\n');

@@ -26,8 +26,19 @@ final class Runner {
 
   private Runner() {}
 
+  private static final java.util.Set<String> SEEN_FAILURES =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /** A request that failed on the client side; the first of each kind is printed whole. */
   static Stats.Result failure(Exception e) {
-    return new Stats.Result(0, e.getClass().getSimpleName(), 0);
+    String kind = e.getClass().getSimpleName();
+    if (SEEN_FAILURES.add(kind)) {
+      System.out.println("[load] first client-side failure " + kind + ": " + e);
+      if (e.getCause() != null) {
+        System.out.println("[load]   caused by " + e.getCause());
+      }
+    }
+    return new Stats.Result(0, kind, 0);
   }
 
   /**

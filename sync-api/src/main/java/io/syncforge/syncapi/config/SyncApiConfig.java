@@ -102,6 +102,18 @@ public interface SyncApiConfig {
     /** {@code Retry-After} seconds of a 503 when Kafka cannot take the mutations. */
     @WithDefault("2")
     int retryAfterSeconds();
+
+    /**
+     * A resend of a mutation this instance made durable less than this long ago is not produced
+     * again (the push waits for the first copy; a writer behind a backlog is not fed duplicates).
+     * {@code 0s} produces every resend.
+     */
+    @WithDefault("60s")
+    Duration resendWindow();
+
+    /** How many recently produced mutations an instance remembers for {@link #resendWindow()}. */
+    @WithDefault("200000")
+    int resendMemory();
   }
 
   /** Pull settings. */

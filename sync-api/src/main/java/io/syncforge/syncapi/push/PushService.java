@@ -57,6 +57,7 @@ public class PushService {
   private final MutationValidator validator;
   private final MeterRegistry registry;
   private final KafkaGate gate = new KafkaGate();
+  private final RecentlyProduced recent;
 
   PushService(
       SyncApiConfig config,
@@ -71,6 +72,7 @@ public class PushService {
     this.notifications = notifications;
     this.tx = tx;
     this.registry = registry;
+    this.recent = new RecentlyProduced(config.push().resendWindow(), config.push().resendMemory());
     this.validator =
         new MutationValidator(
             Math.min(config.push().maxRecordBytes(), Limits.MAX_RECORD_BYTES), false);
@@ -152,8 +154,16 @@ public class PushService {
     Map<UUID, MutationOutcome> known = lookup(caller.tenant(), clientId, ids);
     Instant receivedAt = Instant.now();
     List<MutationEnvelope> toSend = new ArrayList<>();
+    // Resends of mutations this instance made durable lately: waited for, not produced again.
+    List<RecentlyProduced.At> resent = new ArrayList<>();
     for (Mutation m : mutations) {
-      if (!known.containsKey(m.mutationId())) {
+      if (known.containsKey(m.mutationId())) {
+        continue;
+      }
+      RecentlyProduced.At at = recent.find(caller.tenant(), clientId, m.mutationId(), started);
+      if (at != null) {
+        resent.add(at);
+      } else {
         toSend.add(
             new MutationEnvelope(
                 caller.tenant(),
@@ -163,6 +173,9 @@ public class PushService {
                 receivedAt,
                 MutationEnvelope.SOURCE_DEVICE));
       }
+    }
+    if (!resent.isEmpty()) {
+      registry.counter("sync.push.resends.not.produced").increment(resent.size());
     }
     // One deadline for the whole push: sends and acknowledgements together.
     long deadline = started + config.push().sendTimeout().toNanos();
@@ -189,6 +202,15 @@ public class PushService {
               if (!acks.isEmpty()) {
                 gate.succeeded();
               }
+              long now = System.nanoTime();
+              for (int i = 0; i < acks.size(); i++) {
+                RecordMetadata meta = acks.get(i).join(); // all complete
+                recent.remember(
+                    caller.tenant(),
+                    clientId,
+                    toSend.get(i).mutation().mutationId(),
+                    new RecentlyProduced.At(meta.partition(), meta.offset(), now));
+              }
             })
         .onFailure()
         .transform(
@@ -196,12 +218,14 @@ public class PushService {
               gate.failed(System.nanoTime());
               return unavailable(e.toString());
             })
-        .chain(v -> awaitCommitted(acks))
+        .chain(v -> awaitCommitted(acks, resent))
         .emitOn(Infrastructure.getDefaultWorkerPool())
         .map(
             v -> {
               Map<UUID, MutationOutcome> outcomes =
-                  acks.isEmpty() ? known : lookup(caller.tenant(), clientId, ids);
+                  acks.isEmpty() && resent.isEmpty()
+                      ? known
+                      : lookup(caller.tenant(), clientId, ids);
               List<MutationOutcome> answer = new ArrayList<>(mutations.size());
               for (Mutation m : mutations) {
                 MutationOutcome o = outcomes.get(m.mutationId());
@@ -232,15 +256,22 @@ public class PushService {
     return gate.isDown();
   }
 
-  /** Completes when every produced offset is committed, or after the push wait. */
-  private Uni<Void> awaitCommitted(List<CompletableFuture<RecordMetadata>> acks) {
-    if (acks.isEmpty() || config.pushWait().isZero()) {
+  /**
+   * Completes when every produced offset (and every resent one's first copy) is committed, or after
+   * the push wait.
+   */
+  private Uni<Void> awaitCommitted(
+      List<CompletableFuture<RecordMetadata>> acks, List<RecentlyProduced.At> resent) {
+    if ((acks.isEmpty() && resent.isEmpty()) || config.pushWait().isZero()) {
       return Uni.createFrom().voidItem();
     }
     List<CompletableFuture<Void>> committed = new ArrayList<>();
     for (CompletableFuture<RecordMetadata> ack : acks) {
       RecordMetadata meta = ack.join(); // already complete
       committed.add(notifications.committed(meta.partition(), meta.offset()));
+    }
+    for (RecentlyProduced.At at : resent) {
+      committed.add(notifications.committed(at.partition(), at.offset()));
     }
     CompletableFuture<Void> all =
         CompletableFuture.allOf(committed.toArray(CompletableFuture[]::new));

@@ -49,8 +49,12 @@ class MediaRestartCampaign {
         Thread.sleep(2);
       }
       boolean midUpload = !first.isDone();
-      stack.kill(Service.MEDIA); // mid-upload, unless the upload won the race (reported)
+      stack.kill(Service.MEDIA);
       long atKill = partialBytes(uploads);
+      // The point of the campaign is the resume: a kill after the upload finished proves nothing.
+      assertTrue(
+          midUpload && atKill > 0 && atKill < bytes.length,
+          "the kill landed mid-upload (still running: " + midUpload + ", " + atKill + " bytes)");
       long r0 = System.currentTimeMillis();
       first.get(120, TimeUnit.SECONDS);
       stack.start(Service.MEDIA);

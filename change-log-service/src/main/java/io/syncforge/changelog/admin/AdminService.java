@@ -6,6 +6,7 @@ import io.smallrye.common.annotation.Identifier;
 import io.syncforge.changelog.apply.KafkaClientSecurity;
 import io.syncforge.changelog.apply.MutationConsumer;
 import io.syncforge.changelog.config.ChangeLogConfig;
+import io.syncforge.changelog.store.LogReader;
 import io.syncforge.protocol.ErrorCode;
 import io.syncforge.protocol.FieldError;
 import io.syncforge.protocol.Limits;
@@ -22,8 +23,6 @@ import io.syncforge.service.kafka.SyncMutationsProducer;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
@@ -159,34 +158,17 @@ public class AdminService {
 
   /** Reads positions, log sizes and horizons from PostgreSQL and end offsets from Kafka. */
   public Stats stats() {
-    Map<Integer, Long> positions = new HashMap<>();
-    Map<Integer, Long> rows = new HashMap<>();
-    Map<Integer, Long> horizons = new HashMap<>();
-    Map<Integer, Instant> horizonTimes = new HashMap<>();
-    long epoch = 0;
+    LogReader.PartitionTables t;
     try (Connection c = dataSource.getConnection()) {
-      query(
-          c,
-          "SELECT log_partition, next_offset FROM partition_positions",
-          rs -> positions.put(rs.getInt(1), rs.getLong(2)));
-      query(
-          c,
-          "SELECT log_partition, count(*) FROM change_log GROUP BY log_partition",
-          rs -> rows.put(rs.getInt(1), rs.getLong(2)));
-      query(
-          c,
-          "SELECT log_partition, min_offset, horizon_time FROM log_horizon",
-          rs -> {
-            horizons.put(rs.getInt(1), rs.getLong(2));
-            horizonTimes.put(rs.getInt(1), rs.getTimestamp(3).toInstant());
-          });
-      try (PreparedStatement ps = c.prepareStatement("SELECT epoch FROM log_epoch WHERE id = 1");
-          ResultSet rs = ps.executeQuery()) {
-        epoch = rs.next() ? rs.getLong(1) : 0;
-      }
+      t = LogReader.partitionTables(c);
     } catch (SQLException e) {
       throw ProblemException.unavailable("database unavailable", 5);
     }
+    Map<Integer, Long> positions = t.positions();
+    Map<Integer, Long> rows = t.rows();
+    Map<Integer, Long> horizons = t.minOffsets();
+    Map<Integer, Instant> horizonTimes = t.horizonTimes();
+    long epoch = t.epoch();
     Map<Integer, Long> ends = endOffsets();
     List<PartitionStats> list =
         IntStream.range(0, config.partitions())
@@ -228,18 +210,5 @@ public class AdminService {
       // Kafka unreachable: the stats still show what PostgreSQL knows.
     }
     return ends;
-  }
-
-  private interface RowHandler {
-    void accept(ResultSet rs) throws SQLException;
-  }
-
-  private static void query(Connection c, String sql, RowHandler handler) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(sql);
-        ResultSet rs = ps.executeQuery()) {
-      while (rs.next()) {
-        handler.accept(rs);
-      }
-    }
   }
 }

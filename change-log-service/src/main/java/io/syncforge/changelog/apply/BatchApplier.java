@@ -1,15 +1,16 @@
 package io.syncforge.changelog.apply;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.syncforge.changelog.apply.ChangeLogRepository.ChangeRow;
-import io.syncforge.changelog.apply.ChangeLogRepository.MutationRef;
-import io.syncforge.changelog.apply.ChangeLogRepository.OutcomeRow;
-import io.syncforge.changelog.apply.ChangeLogRepository.RecordKey;
-import io.syncforge.changelog.apply.ChangeLogRepository.RecordRow;
 import io.syncforge.changelog.config.ChangeLogConfig;
 import io.syncforge.changelog.conflict.ConflictResolver;
 import io.syncforge.changelog.conflict.Decision;
-import io.syncforge.changelog.conflict.RecordState;
+import io.syncforge.changelog.store.LogWriter;
+import io.syncforge.changelog.store.LogWriter.ChangeRow;
+import io.syncforge.changelog.store.LogWriter.MutationRef;
+import io.syncforge.changelog.store.LogWriter.OutcomeRow;
+import io.syncforge.changelog.store.LogWriter.RecordKey;
+import io.syncforge.changelog.store.LogWriter.RecordRow;
+import io.syncforge.changelog.store.RecordState;
 import io.syncforge.protocol.ErrorCode;
 import io.syncforge.protocol.ErrorDetail;
 import io.syncforge.protocol.FieldError;
@@ -53,7 +54,7 @@ public class BatchApplier {
       org.jboss.logging.Logger.getLogger(BatchApplier.class);
 
   private final DataSource dataSource;
-  private final ChangeLogRepository repository;
+  private final LogWriter repository;
   private final ChangeLogConfig config;
   private final DeadLetters deadLetters;
   private final ConflictResolver resolver = new ConflictResolver();
@@ -61,7 +62,7 @@ public class BatchApplier {
 
   BatchApplier(
       DataSource dataSource,
-      ChangeLogRepository repository,
+      LogWriter repository,
       ChangeLogConfig config,
       DeadLetters deadLetters) {
     this.dataSource = dataSource;

@@ -1,11 +1,10 @@
 package io.syncforge.changelog.apply;
 
 import io.syncforge.changelog.config.ChangeLogConfig;
+import io.syncforge.changelog.store.LogWriter;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import javax.sql.DataSource;
 import org.jboss.logging.Logger;
@@ -36,37 +35,13 @@ public class LogEpochs {
   @Transactional
   public long ensure() throws SQLException {
     try (Connection c = dataSource.getConnection()) {
-      try (PreparedStatement ins =
-          c.prepareStatement(
-              "INSERT INTO log_epoch (id, epoch, partitions, changed_at) VALUES (1, 1, ?, now())"
-                  + " ON CONFLICT (id) DO NOTHING")) {
-        ins.setInt(1, config.partitions());
-        ins.executeUpdate();
-      }
-      long epoch;
-      int partitions;
-      try (PreparedStatement sel =
-              c.prepareStatement(
-                  "SELECT epoch, partitions FROM log_epoch WHERE id = 1 FOR UPDATE");
-          ResultSet rs = sel.executeQuery()) {
-        rs.next();
-        epoch = rs.getLong(1);
-        partitions = rs.getInt(2);
-      }
-      if (partitions != config.partitions()) {
-        epoch++;
+      LogWriter.Epoch e = LogWriter.recordPartitions(c, config.partitions());
+      if (e.previousPartitions() != config.partitions()) {
         LOG.warnf(
             "partition count changed from %d to %d: log epoch is now %d, devices will re-snapshot",
-            partitions, config.partitions(), epoch);
-        try (PreparedStatement upd =
-            c.prepareStatement(
-                "UPDATE log_epoch SET epoch = ?, partitions = ?, changed_at = now() WHERE id = 1")) {
-          upd.setLong(1, epoch);
-          upd.setInt(2, config.partitions());
-          upd.executeUpdate();
-        }
+            e.previousPartitions(), config.partitions(), e.epoch());
       }
-      return epoch;
+      return e.epoch();
     }
   }
 }

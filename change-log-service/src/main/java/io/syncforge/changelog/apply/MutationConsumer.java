@@ -11,6 +11,7 @@ import io.quarkus.runtime.StartupEvent;
 import io.smallrye.common.annotation.Identifier;
 import io.syncforge.changelog.apply.BatchApplier.BatchResult;
 import io.syncforge.changelog.config.ChangeLogConfig;
+import io.syncforge.changelog.store.LogWriter;
 import io.syncforge.service.kafka.MutationsTopic;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -72,7 +73,7 @@ public class MutationConsumer {
   private final String topic;
   private final IsolatingApplier applier;
   private final ChangeNotifier notifier;
-  private final ChangeLogRepository repository;
+  private final LogWriter repository;
   private final LogEpochs epochs;
   private final DataSource dataSource;
   private final MeterRegistry metrics;
@@ -127,7 +128,7 @@ public class MutationConsumer {
       MutationsTopic topic,
       IsolatingApplier applier,
       ChangeNotifier notifier,
-      ChangeLogRepository repository,
+      LogWriter repository,
       LogEpochs epochs,
       DataSource dataSource,
       MeterRegistry metrics,

@@ -3,6 +3,7 @@ package io.syncforge.changelog.conflict;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.syncforge.changelog.store.RecordState;
 import io.syncforge.protocol.Conflict;
 import io.syncforge.protocol.ConflictPolicy;
 import io.syncforge.protocol.ErrorCode;

@@ -1,5 +1,6 @@
 package io.syncforge.changelog.conflict;
 
+import io.syncforge.changelog.store.RecordState;
 import io.syncforge.protocol.Conflict;
 import io.syncforge.protocol.ErrorCode;
 import io.syncforge.protocol.OutcomeStatus;

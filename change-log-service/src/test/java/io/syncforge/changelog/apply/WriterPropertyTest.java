@@ -10,7 +10,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.syncforge.changelog.LogFixture;
 import io.syncforge.changelog.conflict.ConflictResolver;
 import io.syncforge.changelog.conflict.Decision;
-import io.syncforge.changelog.conflict.RecordState;
+import io.syncforge.changelog.store.RecordState;
 import io.syncforge.devinfra.quarkus.WithDevInfra;
 import io.syncforge.protocol.ConflictPolicy;
 import io.syncforge.protocol.Mutation;

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.syncforge.changelog.store.RecordState;
 import io.syncforge.protocol.Conflict;
 import io.syncforge.protocol.ConflictPolicy;
 import io.syncforge.protocol.ErrorCode;

@@ -1,5 +1,9 @@
 package io.syncforge.syncapi.pull;
 
+import io.syncforge.changelog.store.LogReader;
+import io.syncforge.changelog.store.LogReader.Entry;
+import io.syncforge.changelog.store.LogReader.Horizon;
+import io.syncforge.changelog.store.LogReader.LogEpoch;
 import io.syncforge.protocol.Change;
 import io.syncforge.protocol.ErrorCode;
 import io.syncforge.protocol.MutationOutcome;
@@ -9,10 +13,6 @@ import io.syncforge.protocol.cursor.Cursor;
 import io.syncforge.protocol.cursor.CursorCodec;
 import io.syncforge.protocol.cursor.CursorException;
 import io.syncforge.service.ProblemException;
-import io.syncforge.syncapi.log.LogQueries;
-import io.syncforge.syncapi.log.LogQueries.Entry;
-import io.syncforge.syncapi.log.LogQueries.Horizon;
-import io.syncforge.syncapi.log.LogQueries.LogEpoch;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -103,10 +103,10 @@ public final class PullReader {
     }
   }
 
-  /** Opens the changes of one partition range for a page (see {@link LogQueries#changes}). */
+  /** Opens the changes of one partition range for a page (see {@link LogReader#changes}). */
   @FunctionalInterface
   private interface ChangeSource {
-    LogQueries.Rows<Entry> open(int p, long from, long upto, int limit) throws SQLException;
+    LogReader.Rows<Entry> open(int p, long from, long upto, int limit) throws SQLException;
   }
 
   /** Pulls with the same tenant, filter and cursor positions: they read the same change ranges. */
@@ -143,7 +143,7 @@ public final class PullReader {
   public static List<Answer> readAll(
       Connection c, CursorCodec codec, int defaultPartitions, List<Request> requests, Budget budget)
       throws SQLException {
-    LogQueries.LogState state = LogQueries.state(c, defaultPartitions);
+    LogReader.LogState state = LogReader.state(c, defaultPartitions);
     Map<Request, Answer> answers = new HashMap<>();
     Map<Shape, List<Start>> shapes = new LinkedHashMap<>();
     for (Request request : requests) {
@@ -170,7 +170,7 @@ public final class PullReader {
       Map<String, Set<Integer>> nonEmpty = probe(c, shape, starts, from, state.positions());
       ChangeSource db =
           (p, f, u, limit) ->
-              LogQueries.changes(c, shape.tenant(), p, f, u, shape.collections(), limit);
+              LogReader.changes(c, shape.tenant(), p, f, u, shape.collections(), limit);
       ChangeSource changes = starts.size() > 1 ? new SharedChanges(db, budget) : db;
       for (Start s : starts) {
         Result result;
@@ -190,7 +190,7 @@ public final class PullReader {
   }
 
   /** The request's cursor, refused (400/410) when it is invalid, of another scope or expired. */
-  private static Cursor start(CursorCodec codec, Request request, LogQueries.LogState state) {
+  private static Cursor start(CursorCodec codec, Request request, LogReader.LogState state) {
     Horizon horizon = state.horizon();
     Cursor cursor = decode(codec, request, state.epoch());
     if (request.cursor() == null && horizon.compacted()) {
@@ -241,7 +241,7 @@ public final class PullReader {
         us[i++] = upto[p];
       }
     }
-    return LogQueries.nonEmpty(c, shape.tenant(), shape.collections(), clients, ps, fs, us);
+    return LogReader.nonEmpty(c, shape.tenant(), shape.collections(), clients, ps, fs, us);
   }
 
   /** One request's page, reading changes from {@code changes}. */
@@ -250,7 +250,7 @@ public final class PullReader {
       CursorCodec codec,
       ChangeSource changes,
       Start start,
-      LogQueries.LogState state,
+      LogReader.LogState state,
       Map<String, Set<Integer>> nonEmpty,
       Budget budget)
       throws SQLException {
@@ -335,16 +335,16 @@ public final class PullReader {
       // One row more than a budget tells "cut short" from "all returned".
       int changeRows = full ? 1 : rowsLeft + 1;
       int receiptRows = full ? 1 : receiptsLeft + 1;
-      try (LogQueries.Rows<Entry> changes =
-              source == null ? LogQueries.Rows.none() : source.open(p, from, upto, changeRows);
-          LogQueries.Rows<LogQueries.Receipt> outcomes =
+      try (LogReader.Rows<Entry> changes =
+              source == null ? LogReader.Rows.none() : source.open(p, from, upto, changeRows);
+          LogReader.Rows<LogReader.Receipt> outcomes =
               !withReceipts
-                  ? LogQueries.Rows.none()
-                  : LogQueries.receipts(
+                  ? LogReader.Rows.none()
+                  : LogReader.receipts(
                       c, request.tenant(), request.clientId(), p, from, upto, receiptRows)) {
         while (true) {
           Entry change = changes.peek();
-          LogQueries.Receipt receipt = outcomes.peek();
+          LogReader.Receipt receipt = outcomes.peek();
           if (change == null && receipt == null) {
             moved.put(p, upto);
             return;
@@ -360,12 +360,12 @@ public final class PullReader {
           while (changes.peek() != null && changes.peek().offset() == offset) {
             Entry e = changes.next();
             groupChanges.add(e);
-            groupBytes += LogQueries.jsonBytes(e.change());
+            groupBytes += LogReader.jsonBytes(e.change());
           }
           while (outcomes.peek() != null && outcomes.peek().offset() == offset) {
             MutationOutcome o = outcomes.next().outcome();
             groupReceipts.add(o);
-            groupBytes += LogQueries.jsonBytes(o);
+            groupBytes += LogReader.jsonBytes(o);
           }
           boolean fits =
               !full
@@ -427,7 +427,7 @@ public final class PullReader {
     }
 
     @Override
-    public LogQueries.Rows<Entry> open(int p, long from, long upto, int limit) throws SQLException {
+    public LogReader.Rows<Entry> open(int p, long from, long upto, int limit) throws SQLException {
       Range range = new Range(p, from, upto);
       Kept k = kept.get(range);
       if (k == null || (!k.all() && !k.capped() && k.rows().size() < limit)) {
@@ -441,7 +441,7 @@ public final class PullReader {
       boolean ends = k.all() || limit <= rows.size();
       int n = Math.min(limit, rows.size());
       int[] i = {0};
-      return LogQueries.Rows.from(
+      return LogReader.Rows.from(
           () -> {
             if (i[0] < n) {
               return rows.get(i[0]++);
@@ -457,7 +457,7 @@ public final class PullReader {
       List<Entry> rows = new ArrayList<>();
       long bytes = 0;
       int extra = -1; // rows still to keep once the budget is crossed
-      try (LogQueries.Rows<Entry> r = db.open(p, from, upto, limit)) {
+      try (LogReader.Rows<Entry> r = db.open(p, from, upto, limit)) {
         while (r.peek() != null) {
           if (extra == 0) {
             keptBytes += bytes;
@@ -465,7 +465,7 @@ public final class PullReader {
           }
           Entry e = r.next();
           rows.add(e);
-          bytes += LogQueries.jsonBytes(e.change());
+          bytes += LogReader.jsonBytes(e.change());
           if (extra > 0) {
             extra--;
           } else if (bytes > budget.maxBytes()) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
+import io.syncforge.changelog.store.LogReader;
 import io.syncforge.protocol.ErrorCode;
 import io.syncforge.protocol.FieldError;
 import io.syncforge.protocol.Json;
@@ -22,7 +23,6 @@ import io.syncforge.service.ProblemException;
 import io.syncforge.syncapi.config.CollectionPolicy;
 import io.syncforge.syncapi.config.SyncApiConfig;
 import io.syncforge.syncapi.live.ChangeNotifications;
-import io.syncforge.syncapi.log.LogQueries;
 import io.syncforge.syncapi.log.ReadTransactions;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
@@ -286,7 +286,7 @@ public class PushService {
 
   private Map<UUID, MutationOutcome> lookup(String tenant, String clientId, Set<UUID> ids) {
     try {
-      return tx.read(c -> LogQueries.outcomes(c, tenant, clientId, ids));
+      return tx.read(c -> LogReader.outcomes(c, tenant, clientId, ids));
     } catch (ProblemException e) {
       // The database only tells outcomes; without it mutations are still accepted (pending).
       return Map.of();

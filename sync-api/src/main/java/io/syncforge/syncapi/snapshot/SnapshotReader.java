@@ -1,5 +1,7 @@
 package io.syncforge.syncapi.snapshot;
 
+import io.syncforge.changelog.store.LogReader;
+import io.syncforge.changelog.store.LogReader.LogEpoch;
 import io.syncforge.protocol.Change;
 import io.syncforge.protocol.ErrorCode;
 import io.syncforge.protocol.ResetReason;
@@ -9,8 +11,6 @@ import io.syncforge.protocol.cursor.CursorCodec;
 import io.syncforge.protocol.cursor.CursorException;
 import io.syncforge.protocol.cursor.PageToken;
 import io.syncforge.service.ProblemException;
-import io.syncforge.syncapi.log.LogQueries;
-import io.syncforge.syncapi.log.LogQueries.LogEpoch;
 import io.syncforge.syncapi.pull.PullReader;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -64,13 +64,13 @@ public final class SnapshotReader {
       long maxBytes,
       String pageToken)
       throws SQLException {
-    LogEpoch epoch = LogQueries.epoch(c, defaultPartitions);
+    LogEpoch epoch = LogReader.epoch(c, defaultPartitions);
     int scope = Cursor.scopeHash(collections);
     String cursor;
     String afterCollection = null;
     String afterRecordId = null;
     if (pageToken == null) {
-      long[] positions = LogQueries.positions(c, epoch.partitions());
+      long[] positions = LogReader.positions(c, epoch.partitions());
       cursor = codec.encode(new Cursor(epoch.epoch(), scope, positions));
     } else {
       PageToken page;
@@ -94,10 +94,10 @@ public final class SnapshotReader {
     List<Change> rows = new ArrayList<>();
     boolean more = false;
     long bytes = 0;
-    try (LogQueries.Rows<Change> records =
-        LogQueries.records(c, tenant, collections, afterCollection, afterRecordId, limit + 1)) {
+    try (LogReader.Rows<Change> records =
+        LogReader.records(c, tenant, collections, afterCollection, afterRecordId, limit + 1)) {
       while (records.peek() != null) {
-        long size = LogQueries.jsonBytes(records.peek());
+        long size = LogReader.jsonBytes(records.peek());
         if (rows.size() == limit || (!rows.isEmpty() && bytes + size > maxBytes)) {
           more = true;
           break;

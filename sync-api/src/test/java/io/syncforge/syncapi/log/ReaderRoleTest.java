@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.quarkus.test.junit.QuarkusTest;
+import io.syncforge.changelog.store.LogReader;
 import io.syncforge.devinfra.quarkus.WithDevInfra;
 import io.syncforge.protocol.PullResponse;
 import io.syncforge.protocol.SnapshotPage;
@@ -71,7 +72,7 @@ class ReaderRoleTest {
       assertEquals(
           Set.of(id),
           ReadTransactions.inSnapshot(
-                  c, conn -> LogQueries.outcomes(conn, tenant, "dev-1", Set.of(id)))
+                  c, conn -> LogReader.outcomes(conn, tenant, "dev-1", Set.of(id)))
               .keySet());
       SQLException denied =
           assertThrows(

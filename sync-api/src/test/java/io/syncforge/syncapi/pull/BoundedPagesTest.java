@@ -15,6 +15,7 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
 import io.restassured.response.Response;
+import io.syncforge.changelog.store.LogReader;
 import io.syncforge.devinfra.quarkus.JwtTestResource;
 import io.syncforge.devinfra.quarkus.KafkaTestResource;
 import io.syncforge.devinfra.quarkus.PostgresTestResource;
@@ -24,7 +25,6 @@ import io.syncforge.protocol.PullResponse;
 import io.syncforge.protocol.SnapshotPage;
 import io.syncforge.protocol.cursor.CursorCodec;
 import io.syncforge.syncapi.TestSupport;
-import io.syncforge.syncapi.log.LogQueries;
 import io.syncforge.syncapi.log.ReadTransactions;
 import io.syncforge.syncapi.snapshot.SnapshotReader;
 import jakarta.inject.Inject;
@@ -219,10 +219,10 @@ class BoundedPagesTest {
         assertTrue(page.receipts().size() <= maxReceipts, what);
         long bytes = 0;
         for (Change c : page.changes()) {
-          bytes += LogQueries.jsonBytes(c);
+          bytes += LogReader.jsonBytes(c);
         }
         for (MutationOutcome o : page.receipts()) {
-          bytes += LogQueries.jsonBytes(o);
+          bytes += LogReader.jsonBytes(o);
         }
         // Over the budget only when the page is a single offset (its change and its receipt).
         assertTrue(

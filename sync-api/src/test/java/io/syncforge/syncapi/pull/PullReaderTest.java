@@ -2,8 +2,8 @@ package io.syncforge.syncapi.pull;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.syncforge.changelog.store.LogReader.Entry;
 import io.syncforge.protocol.Change;
-import io.syncforge.syncapi.log.LogQueries.Entry;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -1,15 +1,11 @@
-package io.syncforge.syncapi.log;
+package io.syncforge.changelog.store;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.syncforge.protocol.Change;
-import io.syncforge.protocol.Conflict;
-import io.syncforge.protocol.ErrorDetail;
 import io.syncforge.protocol.Json;
 import io.syncforge.protocol.MutationOutcome;
-import io.syncforge.protocol.OutcomeStatus;
 import io.syncforge.protocol.cursor.Cursor;
 import java.sql.Array;
 import java.sql.Connection;
@@ -32,12 +28,11 @@ import java.util.UUID;
  * snapshot page need one repeatable-read snapshot) and tests can run the same statements as the
  * read-only role {@code sync_reader}.
  */
-public final class LogQueries {
+public final class LogReader {
 
   private static final ObjectMapper MAPPER = Json.newMapper();
-  private static final TypeReference<List<Conflict>> CONFLICTS = new TypeReference<>() {};
 
-  private LogQueries() {}
+  private LogReader() {}
 
   /** The log's generation: epoch and partition count of {@code sync.mutations}. */
   public record LogEpoch(long epoch, int partitions) {}
@@ -249,6 +244,55 @@ public final class LogQueries {
   }
 
   /**
+   * What the log's tables hold per partition, for operators (change-log-service's {@code GET
+   * /v1/admin/stats}): a partition absent from a map has no row there.
+   *
+   * @param positions the next offset the writer will apply
+   * @param rows the change-log entries kept (after compaction)
+   * @param minOffsets the compaction horizon: the oldest offset from which the log is complete
+   * @param horizonTimes when that horizon was cut
+   * @param epoch the log epoch, 0 before the writer first started
+   */
+  public record PartitionTables(
+      Map<Integer, Long> positions,
+      Map<Integer, Long> rows,
+      Map<Integer, Long> minOffsets,
+      Map<Integer, Instant> horizonTimes,
+      long epoch) {}
+
+  /** Reads {@link PartitionTables} (a full count of {@code change_log} per partition). */
+  public static PartitionTables partitionTables(Connection c) throws SQLException {
+    Map<Integer, Long> positions = new HashMap<>();
+    Map<Integer, Long> rows = new HashMap<>();
+    Map<Integer, Long> min = new HashMap<>();
+    Map<Integer, Instant> times = new HashMap<>();
+    long epoch = 0;
+    try (PreparedStatement s =
+            c.prepareStatement(
+                "SELECT 0, log_partition, next_offset, NULL::timestamptz FROM partition_positions"
+                    + " UNION ALL SELECT 1, log_partition, count(*), NULL FROM change_log"
+                    + " GROUP BY log_partition"
+                    + " UNION ALL SELECT 2, log_partition, min_offset, horizon_time FROM log_horizon"
+                    + " UNION ALL SELECT 3, 0, epoch, NULL FROM log_epoch WHERE id = 1");
+        ResultSet rs = s.executeQuery()) {
+      while (rs.next()) {
+        int p = rs.getInt(2);
+        long v = rs.getLong(3);
+        switch (rs.getInt(1)) {
+          case 0 -> positions.put(p, v);
+          case 1 -> rows.put(p, v);
+          case 2 -> {
+            min.put(p, v);
+            times.put(p, rs.getTimestamp(4).toInstant());
+          }
+          default -> epoch = v;
+        }
+      }
+    }
+    return new PartitionTables(positions, rows, min, times, epoch);
+  }
+
+  /**
    * Which of the ranges {@code from[i] <= log_offset < upto[i]} of partitions {@code partitions[i]}
    * hold anything for a pull, in one statement: changes of the tenant (within {@code collections},
    * null for all), and receipts of each of {@code clientIds}.
@@ -357,8 +401,9 @@ public final class LogQueries {
       Connection c, String tenant, String clientId, int p, long from, long upto, int limit)
       throws SQLException {
     String sql =
-        "SELECT mutation_id, collection, record_id, status, version, conflicts,"
-            + " error_code, error_message, log_offset"
+        "SELECT "
+            + OutcomeRows.COLUMNS
+            + ", log_offset"
             + " FROM mutation_outcomes"
             + " WHERE tenant = ? AND client_id = ? AND log_partition = ?"
             + " AND log_offset >= ? AND log_offset < ?"
@@ -375,7 +420,7 @@ public final class LogQueries {
       s.close();
       throw e;
     }
-    return Rows.open(s, rs -> new Receipt(rs.getLong(9), outcome(rs)));
+    return Rows.open(s, rs -> new Receipt(rs.getLong(9), OutcomeRows.read(rs, 1)));
   }
 
   /** The final outcomes recorded for some of {@code mutationIds} of {@code clientId}. */
@@ -387,8 +432,8 @@ public final class LogQueries {
       return out;
     }
     String sql =
-        "SELECT mutation_id, collection, record_id, status, version, conflicts,"
-            + " error_code, error_message"
+        "SELECT "
+            + OutcomeRows.COLUMNS
             + " FROM mutation_outcomes"
             + " WHERE tenant = ? AND client_id = ? AND mutation_id = ANY(?)";
     try (PreparedStatement s = c.prepareStatement(sql)) {
@@ -398,7 +443,7 @@ public final class LogQueries {
       s.setArray(3, ids);
       try (ResultSet rs = s.executeQuery()) {
         while (rs.next()) {
-          MutationOutcome o = outcome(rs);
+          MutationOutcome o = OutcomeRows.read(rs, 1);
           out.put(o.mutationId(), o);
         }
       }
@@ -481,34 +526,6 @@ public final class LogQueries {
     public void write(byte[] b, int off, int len) {
       count += len;
     }
-  }
-
-  private static MutationOutcome outcome(ResultSet rs) throws SQLException {
-    OutcomeStatus status = OutcomeStatus.fromString(rs.getString(4));
-    long version = rs.getLong(5);
-    Long v = rs.wasNull() ? null : version;
-    List<Conflict> conflicts = null;
-    String conflictsJson = rs.getString(6);
-    if (conflictsJson != null) {
-      try {
-        conflicts = MAPPER.readValue(conflictsJson, CONFLICTS);
-      } catch (JsonProcessingException e) {
-        throw new IllegalStateException("unreadable conflicts in mutation_outcomes", e);
-      }
-      if (conflicts.isEmpty()) {
-        conflicts = null;
-      }
-    }
-    String errorCode = rs.getString(7);
-    ErrorDetail error = errorCode == null ? null : new ErrorDetail(errorCode, rs.getString(8));
-    return new MutationOutcome(
-        rs.getObject(1, UUID.class),
-        rs.getString(2),
-        rs.getString(3),
-        status,
-        status == OutcomeStatus.REJECTED ? null : v,
-        conflicts,
-        error);
   }
 
   private static ObjectNode object(String json) {

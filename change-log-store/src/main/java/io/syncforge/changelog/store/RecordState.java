@@ -1,4 +1,4 @@
-package io.syncforge.changelog.conflict;
+package io.syncforge.changelog.store;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Map;
@@ -51,7 +51,7 @@ public record RecordState(
   }
 
   /** The latest edit time of anything in this record. */
-  long latestEditTime() {
+  public long latestEditTime() {
     long latest = stateTime;
     for (long t : fieldTimes.values()) {
       latest = Math.max(latest, t);
@@ -60,17 +60,17 @@ public record RecordState(
   }
 
   /** Whether a client other than {@code client} changed field {@code f} after {@code base}. */
-  boolean fieldChangedByOther(String f, long base, String client) {
+  public boolean fieldChangedByOther(String f, long base, String client) {
     return fieldVersions.getOrDefault(f, 0L) > base && !isSelf(fieldWriters.get(f), client);
   }
 
   /** Whether a client other than {@code client} deleted/created/restored it after {@code base}. */
-  boolean stateChangedByOther(long base, String client) {
+  public boolean stateChangedByOther(long base, String client) {
     return stateVersion > base && !isSelf(stateWriter, client);
   }
 
   /** Whether anything in the record was changed after {@code base} by another client. */
-  boolean changedByOther(long base, String client) {
+  public boolean changedByOther(long base, String client) {
     if (stateChangedByOther(base, client)) {
       return true;
     }

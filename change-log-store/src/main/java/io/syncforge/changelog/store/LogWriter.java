@@ -1,16 +1,11 @@
-package io.syncforge.changelog.apply;
+package io.syncforge.changelog.store;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.syncforge.changelog.conflict.RecordState;
-import io.syncforge.protocol.Conflict;
-import io.syncforge.protocol.ErrorDetail;
 import io.syncforge.protocol.Json;
 import io.syncforge.protocol.MutationOutcome;
-import io.syncforge.protocol.OutcomeStatus;
-import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -29,12 +24,10 @@ import java.util.UUID;
  * transaction. Plain JDBC on purpose: this is the hot path (thousands of rows per second with
  * jsonb), where batching and {@code reWriteBatchedInserts} matter more than an ORM's convenience.
  */
-@ApplicationScoped
-public class ChangeLogRepository {
+public class LogWriter {
 
   private static final ObjectMapper JSON = Json.newMapper();
   private static final TypeReference<Map<String, Long>> LONG_MAP = new TypeReference<>() {};
-  private static final TypeReference<List<Conflict>> CONFLICTS = new TypeReference<>() {};
   private static final TypeReference<Map<String, String>> STRING_MAP = new TypeReference<>() {};
 
   /** The identity of one record. */
@@ -65,6 +58,45 @@ public class ChangeLogRepository {
    */
   public record RecordRow(
       RecordKey key, RecordState state, String dataJson, int partition, long offset, Instant at) {}
+
+  /** The log epoch after {@link #recordPartitions}, and the partition count recorded before. */
+  public record Epoch(long epoch, int previousPartitions) {}
+
+  /**
+   * Records the configured partition count in {@code log_epoch} (in the caller's transaction):
+   * created with epoch 1 on first start; the epoch is bumped when the count differs from the
+   * recorded one, because every cursor's coordinates then mean something else and devices must
+   * re-snapshot ({@code 410 log_epoch_changed}).
+   */
+  public static Epoch recordPartitions(Connection c, int partitions) throws SQLException {
+    try (PreparedStatement ins =
+        c.prepareStatement(
+            "INSERT INTO log_epoch (id, epoch, partitions, changed_at) VALUES (1, 1, ?, now())"
+                + " ON CONFLICT (id) DO NOTHING")) {
+      ins.setInt(1, partitions);
+      ins.executeUpdate();
+    }
+    long epoch;
+    int recorded;
+    try (PreparedStatement sel =
+            c.prepareStatement("SELECT epoch, partitions FROM log_epoch WHERE id = 1 FOR UPDATE");
+        ResultSet rs = sel.executeQuery()) {
+      rs.next();
+      epoch = rs.getLong(1);
+      recorded = rs.getInt(2);
+    }
+    if (recorded != partitions) {
+      epoch++;
+      try (PreparedStatement upd =
+          c.prepareStatement(
+              "UPDATE log_epoch SET epoch = ?, partitions = ?, changed_at = now() WHERE id = 1")) {
+        upd.setLong(1, epoch);
+        upd.setInt(2, partitions);
+        upd.executeUpdate();
+      }
+    }
+    return new Epoch(epoch, recorded);
+  }
 
   /**
    * Locks the position rows of these partitions (creating missing ones at 0) and returns the next
@@ -169,8 +201,9 @@ public class ChangeLogRepository {
     }
     try (PreparedStatement ps =
         c.prepareStatement(
-            "SELECT mutation_id, collection, record_id, status, version, conflicts, error_code,"
-                + " error_message FROM mutation_outcomes"
+            "SELECT "
+                + OutcomeRows.COLUMNS
+                + " FROM mutation_outcomes"
                 + " WHERE tenant = ? AND client_id = ? AND mutation_id = ANY(?)")) {
       for (Map.Entry<List<String>, List<UUID>> g : groups.entrySet()) {
         String tenant = g.getKey().get(0);
@@ -181,35 +214,13 @@ public class ChangeLogRepository {
         try (ResultSet rs = ps.executeQuery()) {
           while (rs.next()) {
             found.put(
-                new MutationRef(tenant, client, rs.getObject(1, UUID.class)), readOutcome(rs, 1));
+                new MutationRef(tenant, client, rs.getObject(1, UUID.class)),
+                OutcomeRows.read(rs, 1));
           }
         }
       }
     }
     return found;
-  }
-
-  /**
-   * Reads one outcome from a result set whose columns, from {@code first}, are mutation_id,
-   * collection, record_id, status, version, conflicts, error_code, error_message.
-   */
-  public static MutationOutcome readOutcome(ResultSet rs, int first) throws SQLException {
-    long version = rs.getLong(first + 4);
-    Long v = rs.wasNull() ? null : version;
-    String conflicts = rs.getString(first + 5);
-    String code = rs.getString(first + 6);
-    try {
-      return new MutationOutcome(
-          rs.getObject(first, UUID.class),
-          rs.getString(first + 1),
-          rs.getString(first + 2),
-          OutcomeStatus.fromString(rs.getString(first + 3)),
-          v,
-          conflicts == null ? null : JSON.readValue(conflicts, CONFLICTS),
-          code == null ? null : new ErrorDetail(code, rs.getString(first + 7)));
-    } catch (JsonProcessingException e) {
-      throw new SQLException("unreadable conflicts column", e);
-    }
   }
 
   /**

@@ -1,4 +1,4 @@
-package io.syncforge.changelog.apply;
+package io.syncforge.changelog.store;
 
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;

@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -172,25 +173,45 @@ class ExactlyOnceIT {
   void twoInstancesWithARebalanceAndAKillInTheMiddle() throws Exception {
     String tenant = "t-rebalance";
     List<MutationEnvelope> all = stream(tenant);
-    // A steady stream (about 28 s), so that both the join and the kill land mid-stream.
+    // A steady stream in three parts, each of the later two held back until the join (then the
+    // kill) has happened, so both land mid-stream however slowly an instance starts on a loaded
+    // machine (a stream that simply ran for 28 s finished before the second instance was ready).
+    CountDownLatch joined = new CountDownLatch(1);
+    CountDownLatch killed = new CountDownLatch(1);
+    int firstPart = all.size() * 4 / 10;
+    int secondPart = all.size() * 7 / 10;
     Thread producer =
         new Thread(
             () -> {
               for (int i = 0; i < all.size(); i += 250) {
+                try {
+                  if (i >= firstPart) {
+                    joined.await();
+                  }
+                  if (i >= secondPart) {
+                    killed.await();
+                  }
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                  return;
+                }
                 log.send(all.subList(i, Math.min(all.size(), i + 250)));
                 LogFixture.sleep(700);
               }
             },
             "steady-producer");
+    producer.setDaemon(true); // a failed assertion must not leave it waiting on a latch
     try (QuarkusAppProcess a = app("group-a", config)) {
       producer.start();
       awaitOutcomesAtLeast(tenant, TOTAL / 10, Duration.ofSeconds(60));
       long atJoin = outcomes(tenant);
       try (QuarkusAppProcess b = app("group-b", config)) {
         long bReady = outcomes(tenant);
+        joined.countDown();
         awaitOutcomesAtLeast(tenant, Math.max(bReady + 500, TOTAL / 2), Duration.ofSeconds(60));
         a.kill(); // b must take over a's partitions from their stored positions
         long atKill = outcomes(tenant);
+        killed.countDown();
         producer.join();
         assertEquals(TOTAL, awaitOutcomesAtLeast(tenant, TOTAL, Duration.ofSeconds(120)));
         LogFixture.sleep(1000);

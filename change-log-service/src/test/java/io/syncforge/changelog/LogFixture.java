@@ -61,6 +61,21 @@ public final class LogFixture implements AutoCloseable {
     this(KafkaTestResource.bootstrapServers(), PostgresTestResource.jdbcUrl());
   }
 
+  private static LogFixture shared;
+
+  /**
+   * The fixture of the test JVM's database and broker (the test resources are global, one per JVM),
+   * opened on first use and closed when the JVM exits, so test classes need no set-up.
+   */
+  public static synchronized LogFixture shared() {
+    if (shared == null) {
+      LogFixture f = new LogFixture();
+      Runtime.getRuntime().addShutdownHook(new Thread(f::close, "log-fixture-close"));
+      shared = f;
+    }
+    return shared;
+  }
+
   public LogFixture(String bootstrapServers, String jdbcUrl) {
     Properties p = new Properties();
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);

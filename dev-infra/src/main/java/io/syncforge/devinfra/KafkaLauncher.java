@@ -33,41 +33,22 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  */
-public final class KafkaLauncher {
+public final class KafkaLauncher extends LauncherSettings<KafkaLauncher> {
 
   private static final Logger LOG = LoggerFactory.getLogger(KafkaLauncher.class);
   private static final String CLASSPATH_RESOURCE = "META-INF/syncforge/kafka-broker.classpath";
   private static final String MAIN_CLASS = "io.syncforge.devinfra.kafka.BrokerMain";
 
-  private Path dataDir = Path.of("target", "dev-infra", "kafka");
-  private int port;
-  private boolean fresh = true;
   private String maxHeap = "512m";
   private Duration startupTimeout = Duration.ofSeconds(90);
 
-  private KafkaLauncher() {}
+  private KafkaLauncher() {
+    super("kafka");
+  }
 
   /** A launcher with defaults: data under {@code target/dev-infra/kafka}, free port, fresh. */
   public static KafkaLauncher builder() {
     return new KafkaLauncher();
-  }
-
-  /** Where the broker keeps its logs and metadata; created if missing. */
-  public KafkaLauncher dataDir(Path dataDir) {
-    this.dataDir = Objects.requireNonNull(dataDir, "dataDir == null");
-    return this;
-  }
-
-  /** The client port; 0 (the default) picks a free one. The controller port is always free. */
-  public KafkaLauncher port(int port) {
-    this.port = port;
-    return this;
-  }
-
-  /** Whether to wipe the data directory first (default true, for tests). */
-  public KafkaLauncher fresh(boolean fresh) {
-    this.fresh = fresh;
-    return this;
   }
 
   /** The broker JVM's -Xmx (default 512m). */

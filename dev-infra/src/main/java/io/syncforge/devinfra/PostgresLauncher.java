@@ -12,7 +12,6 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,41 +29,18 @@ import org.slf4j.LoggerFactory;
  * <p>The server's output goes to {@code <dataDir>/../<name>.log}. A server left running by a run
  * that was killed with SIGKILL is found through {@code postmaster.pid} and stopped first.
  */
-public final class PostgresLauncher {
+public final class PostgresLauncher extends LauncherSettings<PostgresLauncher> {
 
   private static final Logger LOG = LoggerFactory.getLogger(PostgresLauncher.class);
   private static final Pattern DB_NAME = Pattern.compile("[a-z][a-z0-9_]{0,62}");
 
-  private Path dataDir = Path.of("target", "dev-infra", "postgres");
-  private int port;
-  private boolean fresh = true;
-
-  private PostgresLauncher() {}
+  private PostgresLauncher() {
+    super("postgres");
+  }
 
   /** A launcher with defaults: data under {@code target/dev-infra/postgres}, free port, fresh. */
   public static PostgresLauncher builder() {
     return new PostgresLauncher();
-  }
-
-  /** Where the cluster's files live; created if missing. */
-  public PostgresLauncher dataDir(Path dataDir) {
-    this.dataDir = Objects.requireNonNull(dataDir, "dataDir == null");
-    return this;
-  }
-
-  /** The port to listen on; 0 (the default) picks a free one. */
-  public PostgresLauncher port(int port) {
-    this.port = port;
-    return this;
-  }
-
-  /**
-   * Whether to wipe the data directory before starting (default true, for tests). The local stack
-   * passes false so data survives restarts.
-   */
-  public PostgresLauncher fresh(boolean fresh) {
-    this.fresh = fresh;
-    return this;
   }
 
   /** Starts the server and waits until it accepts connections. */

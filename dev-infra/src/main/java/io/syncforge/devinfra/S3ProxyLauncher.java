@@ -28,44 +28,25 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  */
-public final class S3ProxyLauncher {
+public final class S3ProxyLauncher extends LauncherSettings<S3ProxyLauncher> {
 
   private static final Logger LOG = LoggerFactory.getLogger(S3ProxyLauncher.class);
   private static final String CLASSPATH_RESOURCE = "META-INF/syncforge/s3proxy.classpath";
   private static final String MAIN_CLASS = "io.syncforge.devinfra.s3proxy.S3ProxyMain";
   private static final String PID_FILE = "s3proxy.pid";
 
-  private Path dataDir = Path.of("target", "dev-infra", "s3proxy");
-  private int port;
-  private boolean fresh = true;
   private String accessKeyId = "syncforge-dev";
   private String secretAccessKey = "syncforge-dev-secret";
   private String maxHeap = "256m";
   private Duration startupTimeout = Duration.ofSeconds(60);
 
-  private S3ProxyLauncher() {}
+  private S3ProxyLauncher() {
+    super("s3proxy");
+  }
 
   /** A launcher with defaults: data under {@code target/dev-infra/s3proxy}, free port, fresh. */
   public static S3ProxyLauncher builder() {
     return new S3ProxyLauncher();
-  }
-
-  /** Where the server keeps its buckets (one directory each); created if missing. */
-  public S3ProxyLauncher dataDir(Path dataDir) {
-    this.dataDir = Objects.requireNonNull(dataDir, "dataDir == null");
-    return this;
-  }
-
-  /** The HTTP port; 0 (the default) picks a free one. */
-  public S3ProxyLauncher port(int port) {
-    this.port = port;
-    return this;
-  }
-
-  /** Whether to wipe the data directory first (default true, for tests). */
-  public S3ProxyLauncher fresh(boolean fresh) {
-    this.fresh = fresh;
-    return this;
   }
 
   /** The access key id and secret the server accepts (defaults are dev/test values). */

@@ -29,8 +29,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The apply loop end to end: real Kafka topic in, real PostgreSQL tables out. */
@@ -39,17 +37,7 @@ import org.junit.jupiter.api.Test;
 class ApplyLoopTest {
 
   private static final Duration WAIT = Duration.ofSeconds(30);
-  private static LogFixture log;
-
-  @BeforeAll
-  static void open() {
-    log = new LogFixture();
-  }
-
-  @AfterAll
-  static void close() {
-    log.close();
-  }
+  private static final LogFixture log = LogFixture.shared();
 
   @Test
   void theSameMutationSentThreeTimesChangesOnceAndKeepsItsFirstOutcome() {

@@ -11,8 +11,6 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 
 /**
  * change-log-store's conformance suite against this service's writer: mutations go to the real
@@ -23,17 +21,7 @@ import org.junit.jupiter.api.BeforeAll;
 @WithDevInfra
 class ChangeLogConformanceTest extends ChangeLogConformance {
 
-  private static LogFixture log;
-
-  @BeforeAll
-  static void open() {
-    log = new LogFixture();
-  }
-
-  @AfterAll
-  static void close() {
-    log.close();
-  }
+  private static final LogFixture log = LogFixture.shared();
 
   @Override
   protected void write(String tenant, String clientId, List<Mutation> mutations) {

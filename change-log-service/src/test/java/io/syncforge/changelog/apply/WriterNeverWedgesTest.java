@@ -20,9 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -36,17 +34,7 @@ class WriterNeverWedgesTest {
 
   private static final Duration WAIT = Duration.ofSeconds(30);
   private static final Duration CANARY = Duration.ofSeconds(10);
-  private static LogFixture log;
-
-  @BeforeAll
-  static void open() {
-    log = new LogFixture();
-  }
-
-  @AfterAll
-  static void close() {
-    log.close();
-  }
+  private static final LogFixture log = LogFixture.shared();
 
   /** The wedge canary: another tenant's ordinary write is final within seconds. */
   @AfterEach

@@ -34,8 +34,6 @@ import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -63,21 +61,11 @@ class WriterPropertyTest {
   /** Partitions the running loop never sees (the topic has 12): each try starts at offset 0. */
   private static final AtomicInteger PARTITION = new AtomicInteger(5000);
 
-  private static LogFixture log;
+  private static final LogFixture log = LogFixture.shared();
   private final ConflictResolver rules = new ConflictResolver();
   private final MutationValidator validator = new MutationValidator(262_144, true);
 
   @Inject IsolatingApplier applier;
-
-  @BeforeAll
-  static void open() {
-    log = new LogFixture();
-  }
-
-  @AfterAll
-  static void close() {
-    log.close();
-  }
 
   enum Base {
     NONE,

@@ -95,9 +95,18 @@ public final class LogReader {
       this.fetch = fetch;
     }
 
-    /** Runs {@code statement} (closing it if that fails) and positions on the first row. */
-    static <T> Rows<T> open(PreparedStatement statement, Mapper<T> mapper) throws SQLException {
+    /** Sets the parameters of a statement. */
+    interface Binder {
+      void bind(PreparedStatement statement) throws SQLException;
+    }
+
+    /**
+     * Binds and runs {@code statement} (closing it if either fails) and positions on the first row.
+     */
+    static <T> Rows<T> open(PreparedStatement statement, Binder binder, Mapper<T> mapper)
+        throws SQLException {
       try {
+        binder.bind(statement);
         statement.setFetchSize(FETCH_ROWS);
         ResultSet rs = statement.executeQuery();
         Rows<T> rows = new Rows<>(statement, () -> rs.next() ? mapper.map(rs) : null);
@@ -362,23 +371,19 @@ public final class LogReader {
             + " AND log_offset >= ? AND log_offset < ?"
             + (collections == null ? "" : " AND collection = ANY(?)")
             + " ORDER BY log_offset LIMIT ?";
-    PreparedStatement s = c.prepareStatement(sql);
-    try {
-      int i = 1;
-      s.setString(i++, tenant);
-      s.setInt(i++, p);
-      s.setLong(i++, from);
-      s.setLong(i++, upto);
-      if (collections != null) {
-        s.setArray(i++, c.createArrayOf("text", collections.toArray()));
-      }
-      s.setInt(i, limit);
-    } catch (SQLException | RuntimeException e) {
-      s.close();
-      throw e;
-    }
     return Rows.open(
-        s,
+        c.prepareStatement(sql),
+        s -> {
+          int i = 1;
+          s.setString(i++, tenant);
+          s.setInt(i++, p);
+          s.setLong(i++, from);
+          s.setLong(i++, upto);
+          if (collections != null) {
+            s.setArray(i++, c.createArrayOf("text", collections.toArray()));
+          }
+          s.setInt(i, limit);
+        },
         rs -> {
           boolean deleted = rs.getBoolean(5);
           Change change =
@@ -408,19 +413,17 @@ public final class LogReader {
             + " WHERE tenant = ? AND client_id = ? AND log_partition = ?"
             + " AND log_offset >= ? AND log_offset < ?"
             + " ORDER BY log_offset LIMIT ?";
-    PreparedStatement s = c.prepareStatement(sql);
-    try {
-      s.setString(1, tenant);
-      s.setString(2, clientId);
-      s.setInt(3, p);
-      s.setLong(4, from);
-      s.setLong(5, upto);
-      s.setInt(6, limit);
-    } catch (SQLException | RuntimeException e) {
-      s.close();
-      throw e;
-    }
-    return Rows.open(s, rs -> new Receipt(rs.getLong(9), OutcomeRows.read(rs, 1)));
+    return Rows.open(
+        c.prepareStatement(sql),
+        s -> {
+          s.setString(1, tenant);
+          s.setString(2, clientId);
+          s.setInt(3, p);
+          s.setLong(4, from);
+          s.setLong(5, upto);
+          s.setInt(6, limit);
+        },
+        rs -> new Receipt(rs.getLong(9), OutcomeRows.read(rs, 1)));
   }
 
   /** The final outcomes recorded for some of {@code mutationIds} of {@code clientId}. */
@@ -470,24 +473,20 @@ public final class LogReader {
             + (collections == null ? "" : " AND collection = ANY(?)")
             + (afterCollection == null ? "" : " AND (collection, record_id) > (?, ?)")
             + " ORDER BY collection, record_id LIMIT ?";
-    PreparedStatement s = c.prepareStatement(sql);
-    try {
-      int i = 1;
-      s.setString(i++, tenant);
-      if (collections != null) {
-        s.setArray(i++, c.createArrayOf("text", collections.toArray()));
-      }
-      if (afterCollection != null) {
-        s.setString(i++, afterCollection);
-        s.setString(i++, afterRecordId);
-      }
-      s.setInt(i, limit);
-    } catch (SQLException | RuntimeException e) {
-      s.close();
-      throw e;
-    }
     return Rows.open(
-        s,
+        c.prepareStatement(sql),
+        s -> {
+          int i = 1;
+          s.setString(i++, tenant);
+          if (collections != null) {
+            s.setArray(i++, c.createArrayOf("text", collections.toArray()));
+          }
+          if (afterCollection != null) {
+            s.setString(i++, afterCollection);
+            s.setString(i++, afterRecordId);
+          }
+          s.setInt(i, limit);
+        },
         rs -> {
           Timestamp t = rs.getTimestamp(5);
           return new Change(

@@ -1,5 +1,6 @@
 package io.syncforge.syncapi.pull;
 
+import io.syncforge.changelog.store.CursorWindow;
 import io.syncforge.changelog.store.LogReader;
 import io.syncforge.changelog.store.LogReader.Entry;
 import io.syncforge.changelog.store.LogReader.Horizon;
@@ -199,15 +200,13 @@ public final class PullReader {
           ResetReason.CURSOR_EXPIRED,
           "the log was compacted; start with a snapshot and pull from its cursor");
     }
-    for (int p = 0; p < state.epoch().partitions(); p++) {
-      if (cursor.position(p) < horizon.minOffsets()[p]) {
-        throw ProblemException.reset(
-            ErrorCode.CURSOR_EXPIRED,
-            ResetReason.CURSOR_EXPIRED,
-            "the cursor is older than the retention horizon "
-                + horizon.horizonTime()
-                + "; start with a snapshot");
-      }
+    if (CursorWindow.belowHorizon(cursor.positions(), horizon.minOffsets()) >= 0) {
+      throw ProblemException.reset(
+          ErrorCode.CURSOR_EXPIRED,
+          ResetReason.CURSOR_EXPIRED,
+          "the cursor is older than the retention horizon "
+              + horizon.horizonTime()
+              + "; start with a snapshot");
     }
     return cursor;
   }
@@ -224,24 +223,18 @@ public final class PullReader {
         clients.add(s.request().clientId());
       }
     }
-    int ranges = 0;
-    for (int p = 0; p < from.length; p++) {
-      ranges += from[p] < upto[p] ? 1 : 0;
-    }
-    if (ranges == 0 || (ranges == 1 && clients.isEmpty())) {
+    CursorWindow window = CursorWindow.between(from, upto);
+    if (window.size() == 0 || (window.size() == 1 && clients.isEmpty())) {
       return null;
     }
-    int[] ps = new int[ranges];
-    long[] fs = new long[ranges];
-    long[] us = new long[ranges];
-    for (int p = 0, i = 0; p < from.length; p++) {
-      if (from[p] < upto[p]) {
-        ps[i] = p;
-        fs[i] = from[p];
-        us[i++] = upto[p];
-      }
-    }
-    return LogReader.nonEmpty(c, shape.tenant(), shape.collections(), clients, ps, fs, us);
+    return LogReader.nonEmpty(
+        c,
+        shape.tenant(),
+        shape.collections(),
+        clients,
+        window.partitions(),
+        window.from(),
+        window.upto());
   }
 
   /** One request's page, reading changes from {@code changes}. */
@@ -311,9 +304,7 @@ public final class PullReader {
     }
 
     long[] next(long[] from) {
-      long[] next = from.clone();
-      moved.forEach((p, position) -> next[p] = position);
-      return next;
+      return CursorWindow.advance(from, moved);
     }
 
     /**

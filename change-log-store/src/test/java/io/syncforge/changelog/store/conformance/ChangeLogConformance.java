@@ -94,33 +94,33 @@ public abstract class ChangeLogConformance {
     return new Mutation(id, "notes", record, op, base, data == null ? null : obj(data), null);
   }
 
-  /** Every change of {@code tenant} below the writer's positions, in log order per partition. */
-  private static List<Entry> allChanges(Connection c, String tenant, LogState state)
-      throws SQLException {
-    List<Entry> out = new ArrayList<>();
+  /** Opens the rows of one partition's range {@code [from, upto)}. */
+  @FunctionalInterface
+  private interface RangeQuery<T> {
+    Rows<T> open(int p, long from, long upto) throws SQLException;
+  }
+
+  /** Every row {@code query} finds below the writer's positions, in log order per partition. */
+  private static <T> List<T> all(LogState state, RangeQuery<T> query) throws SQLException {
+    List<T> out = new ArrayList<>();
     for (int p = 0; p < state.epoch().partitions(); p++) {
-      try (Rows<Entry> rows =
-          LogReader.changes(c, tenant, p, 0, state.positions()[p], null, 100_000)) {
-        for (Entry e = rows.next(); e != null; e = rows.next()) {
-          out.add(e);
+      try (Rows<T> rows = query.open(p, 0, state.positions()[p])) {
+        for (T row = rows.next(); row != null; row = rows.next()) {
+          out.add(row);
         }
       }
     }
     return out;
   }
 
+  private static List<Entry> allChanges(Connection c, String tenant, LogState state)
+      throws SQLException {
+    return all(state, (p, f, u) -> LogReader.changes(c, tenant, p, f, u, null, 100_000));
+  }
+
   private static List<Receipt> allReceipts(
       Connection c, String tenant, String clientId, LogState state) throws SQLException {
-    List<Receipt> out = new ArrayList<>();
-    for (int p = 0; p < state.epoch().partitions(); p++) {
-      try (Rows<Receipt> rows =
-          LogReader.receipts(c, tenant, clientId, p, 0, state.positions()[p], 100_000)) {
-        for (Receipt r = rows.next(); r != null; r = rows.next()) {
-          out.add(r);
-        }
-      }
-    }
-    return out;
+    return all(state, (p, f, u) -> LogReader.receipts(c, tenant, clientId, p, f, u, 100_000));
   }
 
   @Test

@@ -177,6 +177,31 @@ public final class LogFixture implements AutoCloseable {
         scalar("SELECT status FROM mutation_outcomes WHERE mutation_id = ?", mutationId);
   }
 
+  /**
+   * Closes each of {@code resources} that is not null, in order (an app before the broker and the
+   * database it uses), every one even when an earlier one fails; the first failure is rethrown.
+   */
+  public static void closeAll(AutoCloseable... resources) throws Exception {
+    Exception first = null;
+    for (AutoCloseable r : resources) {
+      if (r == null) {
+        continue;
+      }
+      try {
+        r.close();
+      } catch (Exception e) {
+        if (first == null) {
+          first = e;
+        } else {
+          first.addSuppressed(e);
+        }
+      }
+    }
+    if (first != null) {
+      throw first;
+    }
+  }
+
   public static void sleep(long ms) {
     try {
       Thread.sleep(ms);

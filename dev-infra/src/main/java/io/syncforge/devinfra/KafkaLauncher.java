@@ -8,7 +8,6 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -33,17 +32,14 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  */
-public final class KafkaLauncher extends LauncherSettings<KafkaLauncher> {
+public final class KafkaLauncher extends LauncherSettings.Jvm<KafkaLauncher> {
 
   private static final Logger LOG = LoggerFactory.getLogger(KafkaLauncher.class);
   private static final String CLASSPATH_RESOURCE = "META-INF/syncforge/kafka-broker.classpath";
   private static final String MAIN_CLASS = "io.syncforge.devinfra.kafka.BrokerMain";
 
-  private String maxHeap = "512m";
-  private Duration startupTimeout = Duration.ofSeconds(90);
-
   private KafkaLauncher() {
-    super("kafka");
+    super("kafka", "512m", Duration.ofSeconds(90));
   }
 
   /** A launcher with defaults: data under {@code target/dev-infra/kafka}, free port, fresh. */
@@ -51,28 +47,11 @@ public final class KafkaLauncher extends LauncherSettings<KafkaLauncher> {
     return new KafkaLauncher();
   }
 
-  /** The broker JVM's -Xmx (default 512m). */
-  public KafkaLauncher maxHeap(String maxHeap) {
-    this.maxHeap = Objects.requireNonNull(maxHeap, "maxHeap == null");
-    return this;
-  }
-
-  /** How long to wait for the broker to answer (default 90 s). */
-  public KafkaLauncher startupTimeout(Duration startupTimeout) {
-    this.startupTimeout = Objects.requireNonNull(startupTimeout, "startupTimeout == null");
-    return this;
-  }
-
   /** Formats storage if needed, starts the broker and waits until it answers metadata calls. */
   public RunningKafka start() {
     Path dir = dataDir.toAbsolutePath().normalize();
     try {
-      Files.createDirectories(dir);
-      stopOrphanOn(dir);
-      if (fresh) {
-        Files2.deleteRecursively(dir);
-        Files.createDirectories(dir);
-      }
+      prepareDataDir(KafkaLauncher::stopOrphanOn);
       int clientPort = port == 0 ? Processes.freePort() : port;
       int controllerPort = Processes.freePort();
       Path props = writeServerProperties(dir, clientPort, controllerPort);

@@ -1,6 +1,9 @@
 package io.syncforge.devinfra;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Objects;
 
 /**
@@ -49,5 +52,65 @@ public abstract class LauncherSettings<L extends LauncherSettings<L>> {
   public L fresh(boolean fresh) {
     this.fresh = fresh;
     return self();
+  }
+
+  /** Stops a server that a killed run left running on a data directory. */
+  @FunctionalInterface
+  protected interface OrphanStopper {
+    void stopOrphanOn(Path dir) throws IOException;
+  }
+
+  /**
+   * The data directory, absolute and normalized: created if missing, a server orphaned on it
+   * stopped, and wiped first when {@link #fresh}.
+   */
+  protected Path prepareDataDir(OrphanStopper orphans) throws IOException {
+    Path dir = dataDir.toAbsolutePath().normalize();
+    Files.createDirectories(dir);
+    orphans.stopOrphanOn(dir);
+    if (fresh) {
+      Files2.deleteRecursively(dir);
+      Files.createDirectories(dir);
+    }
+    return dir;
+  }
+
+  /**
+   * Settings of a server that runs in its own JVM (Kafka, S3Proxy): its heap and how long to wait
+   * for it to answer.
+   *
+   * @param <L> the launcher
+   */
+  public abstract static class Jvm<L extends Jvm<L>> extends LauncherSettings<L> {
+
+    /** The server JVM's -Xmx. */
+    protected String maxHeap;
+
+    /** How long to wait for the server to answer. */
+    protected Duration startupTimeout;
+
+    /** Settings as {@link LauncherSettings#LauncherSettings(String)}, with these defaults. */
+    protected Jvm(String name, String maxHeap, Duration startupTimeout) {
+      super(name);
+      this.maxHeap = maxHeap;
+      this.startupTimeout = startupTimeout;
+    }
+
+    @SuppressWarnings("unchecked")
+    private L me() {
+      return (L) this;
+    }
+
+    /** The server JVM's -Xmx. */
+    public L maxHeap(String maxHeap) {
+      this.maxHeap = Objects.requireNonNull(maxHeap, "maxHeap == null");
+      return me();
+    }
+
+    /** How long to wait for the server to answer. */
+    public L startupTimeout(Duration startupTimeout) {
+      this.startupTimeout = Objects.requireNonNull(startupTimeout, "startupTimeout == null");
+      return me();
+    }
   }
 }

@@ -47,12 +47,7 @@ public final class PostgresLauncher extends LauncherSettings<PostgresLauncher> {
   public RunningPostgres start() {
     Path dir = dataDir.toAbsolutePath().normalize();
     try {
-      Files.createDirectories(dir);
-      stopOrphanOn(dir);
-      if (fresh) {
-        Files2.deleteRecursively(dir);
-        Files.createDirectories(dir);
-      }
+      prepareDataDir(PostgresLauncher::stopOrphanOn);
       Path log = dir.resolveSibling(dir.getFileName() + ".log");
       int chosenPort = port == 0 ? Processes.freePort() : port;
       long started = System.nanoTime();

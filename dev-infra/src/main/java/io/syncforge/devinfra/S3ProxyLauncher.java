@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  */
-public final class S3ProxyLauncher extends LauncherSettings<S3ProxyLauncher> {
+public final class S3ProxyLauncher extends LauncherSettings.Jvm<S3ProxyLauncher> {
 
   private static final Logger LOG = LoggerFactory.getLogger(S3ProxyLauncher.class);
   private static final String CLASSPATH_RESOURCE = "META-INF/syncforge/s3proxy.classpath";
@@ -37,11 +37,9 @@ public final class S3ProxyLauncher extends LauncherSettings<S3ProxyLauncher> {
 
   private String accessKeyId = "syncforge-dev";
   private String secretAccessKey = "syncforge-dev-secret";
-  private String maxHeap = "256m";
-  private Duration startupTimeout = Duration.ofSeconds(60);
 
   private S3ProxyLauncher() {
-    super("s3proxy");
+    super("s3proxy", "256m", Duration.ofSeconds(60));
   }
 
   /** A launcher with defaults: data under {@code target/dev-infra/s3proxy}, free port, fresh. */
@@ -56,28 +54,11 @@ public final class S3ProxyLauncher extends LauncherSettings<S3ProxyLauncher> {
     return this;
   }
 
-  /** The server JVM's -Xmx (default 256m). */
-  public S3ProxyLauncher maxHeap(String maxHeap) {
-    this.maxHeap = Objects.requireNonNull(maxHeap, "maxHeap == null");
-    return this;
-  }
-
-  /** How long to wait for the server to answer HTTP (default 60 s). */
-  public S3ProxyLauncher startupTimeout(Duration startupTimeout) {
-    this.startupTimeout = Objects.requireNonNull(startupTimeout, "startupTimeout == null");
-    return this;
-  }
-
   /** Starts the server and waits until it answers HTTP requests. */
   public RunningS3Proxy start() {
     Path dir = dataDir.toAbsolutePath().normalize();
     try {
-      Files.createDirectories(dir);
-      stopOrphanOn(dir);
-      if (fresh) {
-        Files2.deleteRecursively(dir);
-        Files.createDirectories(dir);
-      }
+      prepareDataDir(S3ProxyLauncher::stopOrphanOn);
       Path blobs = dir.resolve("blobs");
       Files.createDirectories(blobs);
       int httpPort = port == 0 ? Processes.freePort() : port;

@@ -63,16 +63,8 @@ class ExactlyOnceIT {
   }
 
   @AfterAll
-  static void stop() {
-    if (log != null) {
-      log.close();
-    }
-    if (kafka != null) {
-      kafka.close();
-    }
-    if (pg != null) {
-      pg.close();
-    }
+  static void stop() throws Exception {
+    LogFixture.closeAll(log, kafka, pg);
   }
 
   /** Per record: an upsert, then patches each based on the version the previous one made. */

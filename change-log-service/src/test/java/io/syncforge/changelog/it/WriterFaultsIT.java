@@ -87,19 +87,8 @@ class WriterFaultsIT {
   }
 
   @AfterAll
-  static void stop() {
-    if (app != null) {
-      app.close();
-    }
-    if (log != null) {
-      log.close();
-    }
-    if (kafka != null) {
-      kafka.close();
-    }
-    if (pg != null) {
-      pg.close();
-    }
+  static void stop() throws Exception {
+    LogFixture.closeAll(app, log, kafka, pg);
   }
 
   /** The wedge canary and the liveness check after every fault. */

@@ -108,22 +108,8 @@ class WriterTopologyIT {
   }
 
   @AfterAll
-  static void stop() {
-    if (app != null) {
-      app.close();
-    }
-    if (admin != null) {
-      admin.close();
-    }
-    if (log != null) {
-      log.close();
-    }
-    if (kafka != null) {
-      kafka.close();
-    }
-    if (pg != null) {
-      pg.close();
-    }
+  static void stop() throws Exception {
+    LogFixture.closeAll(app, admin, log, kafka, pg);
   }
 
   /** The wedge canary: a fresh tenant's write is final within seconds, liveness UP. */

@@ -7,7 +7,6 @@ import io.syncforge.media.MediaObjectRepository;
 import io.syncforge.media.outbox.MediaMutations;
 import io.syncforge.media.outbox.OutboxWriter;
 import io.syncforge.media.refs.MediaRefRepository;
-import io.syncforge.media.store.BlobEntry;
 import io.syncforge.media.store.BlobEntryRepository;
 import io.syncforge.media.store.BlobStore;
 import io.syncforge.protocol.ErrorCode;
@@ -67,8 +66,11 @@ public class MediaCatalog {
   }
 
   /**
-   * Step 1 of an upload, after the bytes are verified and before they are placed: protects the
-   * content from the collector for the grace period (see {@link BlobEntryRepository#reserve}).
+   * Protects the content from the collector for the grace period (see {@link
+   * BlobEntryRepository#reserve}). No longer a step of the upload path (since 2026-12-02 an upload
+   * places its bytes first and {@link #register}s them in one transaction; the orphan sweep's age
+   * cutoff protects bytes being placed); kept for callers that place bytes long before they
+   * register them.
    *
    * @return whether the content had a row already (its bytes are then likely stored)
    */
@@ -78,58 +80,160 @@ public class MediaCatalog {
 
   /**
    * Fails early, before the bytes are placed, when the tenant's quota cannot take the content. Not
-   * authoritative ({@link #register} checks again under the tenant's lock).
+   * authoritative ({@link #register} checks again on the tenant's usage row). One round trip: the
+   * tenant's usage counter and whether it has the content already.
    */
   @Transactional(Transactional.TxType.SUPPORTS)
   public void checkQuota(Caller caller, String sha256, long size) {
-    if (config.limits().tenantQuota() <= 0
-        || media.findByTenantAndSha(caller.tenant(), sha256).isPresent()) {
+    long quota = config.limits().tenantQuota();
+    if (quota <= 0) {
       return;
     }
-    requireQuota(caller.tenant(), size);
+    Object[] row =
+        (Object[])
+            media
+                .getEntityManager()
+                .createNativeQuery(
+                    "SELECT COALESCE((SELECT sum(u.bytes) FROM media.tenant_usage u"
+                        + " WHERE u.tenant = ?1), 0),"
+                        + " EXISTS (SELECT 1 FROM media.media_object m"
+                        + " WHERE m.tenant = ?1 AND m.sha256 = ?2)")
+                .setParameter(1, caller.tenant())
+                .setParameter(2, sha256)
+                .getSingleResult();
+    if (Boolean.TRUE.equals(row[1])) {
+      return;
+    }
+    long used = ((Number) row[0]).longValue();
+    if (used + size > quota) {
+      throw quotaExceeded(quota, used, size);
+    }
   }
 
   /**
-   * Step 3 of an upload, after its bytes are in the store: records the tenant's metadata (if new)
-   * and the caller's reference in one short transaction. Under the blob row lock it checks that the
-   * bytes are still stored (a collector that ran after a very slow placement could have taken
-   * them), so metadata never points at missing bytes; then the collector, which takes the same
-   * lock, sees the content referenced.
+   * The upload's registration, after its bytes are in the store: one short transaction of two
+   * statements (three for content new to the tenant) and the commit.
+   *
+   * <ol>
+   *   <li>One statement takes the content's advisory lock (the orphan sweep's, so it cannot remove
+   *       the bytes just placed), creates or locks the blob row and marks it referenced (the
+   *       collector's lock), inserts the tenant's metadata if it has none and the caller's
+   *       reference. Lock order as everywhere: the content, then its blob row, then metadata.
+   *   <li>Under those locks it checks that the bytes are stored (a collector or sweep that ran
+   *       between the placement and the lock may have taken them: {@code 503}, the client sends
+   *       again), so metadata never points at missing bytes.
+   *   <li>For content new to the tenant, one statement adds its size to the tenant's usage row
+   *       (which locks it: concurrent uploads of one tenant serialise here until their commits) and
+   *       writes the outbox row; past the quota the transaction rolls back ({@code 507}).
+   * </ol>
+   *
+   * A crash before the commit leaves placed bytes without a row, which the orphan sweep removes
+   * after the grace (or an earlier unreferenced row the collector removes).
    */
   public Registered register(
       Caller caller, String sha256, long size, String contentType, String fileName) {
-    BlobEntry blob = blobs.lock(sha256).orElse(null);
-    if (blob == null || !stored(sha256)) {
+    return register(caller, sha256, size, contentType, fileName, () -> {}, () -> false);
+  }
+
+  /**
+   * {@link #register}, running {@code placed} after the first statement (and before anything that
+   * locks the tenant's usage row): the caller's wait until its placement is durable, which so
+   * overlaps with the first round trip; a failure of it rolls the registration back. When the bytes
+   * are not stored (any more) under the locks, {@code placeAgain} may place them now (the caller
+   * did not place them because they were stored, and still has them): nobody can remove them before
+   * the commit then; if it returns false the answer is {@code 503}.
+   */
+  public Registered register(
+      Caller caller,
+      String sha256,
+      long size,
+      String contentType,
+      String fileName,
+      Runnable placed,
+      java.util.function.BooleanSupplier placeAgain) {
+    Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+    Number inserted =
+        (Number)
+            media
+                .getEntityManager()
+                .createNativeQuery(
+                    "WITH l AS (SELECT pg_advisory_xact_lock(hashtextextended(?1, 0)) AS locked),"
+                        + " b AS (INSERT INTO media.blob (sha256, size, created_at,"
+                        + " unreferenced_since) SELECT ?2, ?3, now(), NULL FROM l"
+                        + " ON CONFLICT (sha256) DO UPDATE SET unreferenced_since = NULL,"
+                        + " gc_failures = 0, gc_retry_at = NULL RETURNING sha256),"
+                        + " o AS (INSERT INTO media.media_object (tenant, sha256, size,"
+                        + " content_type, file_name, uploaded_by, uploaded_at)"
+                        + " SELECT ?4, b.sha256, ?3, ?5, CAST(?6 AS VARCHAR), ?7, ?8 FROM b"
+                        + " ON CONFLICT (tenant, sha256) DO NOTHING RETURNING id),"
+                        + " r AS (INSERT INTO media.media_ref (tenant, sha256, holder, created_at)"
+                        + " SELECT ?4, b.sha256, ?9, ?8 FROM b ON CONFLICT DO NOTHING)"
+                        + " SELECT COALESCE((SELECT id FROM o), -1)")
+                .setParameter(1, BlobEntryRepository.contentLockKey(sha256))
+                .setParameter(2, sha256)
+                .setParameter(3, size)
+                .setParameter(4, caller.tenant())
+                .setParameter(5, contentType)
+                .setParameter(6, fileName)
+                .setParameter(7, caller.user())
+                .setParameter(8, now)
+                .setParameter(9, MediaRefRepository.userHolder(caller.user()))
+                .getSingleResult();
+    placed.run();
+    if (!stored(sha256) && !placeAgain.getAsBoolean()) {
       LOG.warnf("content %s was collected while it was being uploaded; the client retries", sha256);
       throw ProblemException.unavailable("the content was collected meanwhile; send it again", 1);
     }
-    Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
-    MediaObject existing = media.findByTenantAndSha(caller.tenant(), sha256).orElse(null);
-    boolean created = existing == null;
-    MediaObject o = existing;
-    if (created) {
-      if (config.limits().tenantQuota() > 0) {
-        // Without a quota there is nothing to serialise: concurrent uploads of one tenant would
-        // otherwise queue on this lock until each other's commit.
-        lockTenant(caller.tenant());
-        requireQuota(caller.tenant(), size);
-      }
-      o = new MediaObject();
-      o.tenant = caller.tenant();
-      o.sha256 = sha256;
-      o.size = size;
-      o.contentType = contentType;
-      o.fileName = fileName;
-      o.uploadedBy = caller.user();
-      o.uploadedAt = now;
-      media.persistAndFlush(o);
-      outbox.enqueue(MediaMutations.upsert(o, mapper, o.uploadedAt));
+    long id = inserted.longValue();
+    if (id < 0) {
+      // The tenant had the content already (read now: the statement's snapshot may predate a
+      // concurrent upload of it that committed while this one waited for the blob row).
+      MediaObject existing =
+          media
+              .findByTenantAndSha(caller.tenant(), sha256)
+              .orElseThrow(
+                  () -> new IllegalStateException("no metadata for " + sha256 + " after insert"));
+      return new Registered(existing, false);
     }
-    refs.add(caller.tenant(), sha256, MediaRefRepository.userHolder(caller.user()), now);
-    blob.unreferencedSince = null;
-    blob.gcFailures = 0;
-    blob.gcRetryAt = null;
-    return new Registered(o, created);
+    MediaObject o = new MediaObject();
+    o.id = id;
+    o.tenant = caller.tenant();
+    o.sha256 = sha256;
+    o.size = size;
+    o.contentType = contentType;
+    o.fileName = fileName;
+    o.uploadedBy = caller.user();
+    o.uploadedAt = now;
+    OutboxWriter.Pending entry = outbox.prepare(MediaMutations.upsert(o, mapper, o.uploadedAt));
+    long quota = config.limits().tenantQuota();
+    long usage =
+        ((Number)
+                media
+                    .getEntityManager()
+                    .createNativeQuery(
+                        "WITH u AS (INSERT INTO media.tenant_usage (tenant, shard, bytes)"
+                            + " VALUES (?1, ?6, ?2) ON CONFLICT (tenant, shard) DO UPDATE"
+                            + " SET bytes = media.tenant_usage.bytes + EXCLUDED.bytes"
+                            + " RETURNING bytes),"
+                            + " x AS (INSERT INTO media.outbox (message_key, payload, created_at)"
+                            + " VALUES (?3, ?4, ?5))"
+                            + " SELECT (SELECT bytes FROM u) + COALESCE((SELECT sum(t.bytes)"
+                            + " FROM media.tenant_usage t WHERE t.tenant = ?1 AND t.shard <> ?6), 0)")
+                    .setParameter(1, caller.tenant())
+                    .setParameter(2, size)
+                    .setParameter(3, entry.key())
+                    .setParameter(4, entry.payload())
+                    .setParameter(5, entry.createdAt())
+                    .setParameter(6, usageShard(quota))
+                    .getSingleResult())
+            .longValue();
+    if (quota > 0 && usage > quota) {
+      // Rolls back metadata, reference, usage and outbox row; the placed bytes stay for a later
+      // upload or the orphan sweep.
+      throw quotaExceeded(quota, usage - size, size);
+    }
+    outbox.announce();
+    return new Registered(o, true);
   }
 
   /** The caller's tenant's metadata, or 404 (also when another tenant has the content). */
@@ -165,6 +269,16 @@ public class MediaCatalog {
     }
     media.delete(o);
     media.flush();
+    media
+        .getEntityManager()
+        .createNativeQuery(
+            "INSERT INTO media.tenant_usage (tenant, shard, bytes) VALUES (?1, ?3, -?2)"
+                + " ON CONFLICT (tenant, shard) DO UPDATE"
+                + " SET bytes = media.tenant_usage.bytes + EXCLUDED.bytes")
+        .setParameter(1, o.tenant)
+        .setParameter(2, o.size)
+        .setParameter(3, usageShard(config.limits().tenantQuota()))
+        .executeUpdate();
     outbox.enqueue(MediaMutations.delete(o, caller.user(), Instant.now()));
     if (!media.isReferenced(sha256)) {
       blobs.update("unreferencedSince = ?1 where sha256 = ?2", Instant.now(), sha256);
@@ -179,32 +293,25 @@ public class MediaCatalog {
     }
   }
 
-  /** Serialises quota checks of one tenant (after the blob lock; nothing is locked after it). */
-  private void lockTenant(String tenant) {
-    media
-        .getEntityManager()
-        .createNativeQuery("SELECT pg_advisory_xact_lock(hashtextextended(?1, 0))")
-        .setParameter(1, "media-quota:" + tenant)
-        .getSingleResult();
+  /**
+   * The {@code media.tenant_usage} row a change goes to: with a quota shard 0 (its lock serialises
+   * the quota check), without one a random shard 1..15 (concurrent uploads do not queue on one
+   * row). The tenant's usage is the sum over its shards.
+   */
+  private static short usageShard(long quota) {
+    return quota > 0 ? 0 : (short) java.util.concurrent.ThreadLocalRandom.current().nextInt(1, 16);
   }
 
-  private void requireQuota(String tenant, long size) {
-    long quota = config.limits().tenantQuota();
-    if (quota <= 0) {
-      return;
-    }
-    long used = media.bytesOf(tenant);
-    if (used + size > quota) {
-      throw new ProblemException(
-          ErrorCode.QUOTA_EXCEEDED,
-          "the tenant's media quota of "
-              + quota
-              + " bytes is used up ("
-              + used
-              + " bytes stored, "
-              + size
-              + " more requested)");
-    }
+  private static ProblemException quotaExceeded(long quota, long used, long size) {
+    return new ProblemException(
+        ErrorCode.QUOTA_EXCEEDED,
+        "the tenant's media quota of "
+            + quota
+            + " bytes is used up ("
+            + used
+            + " bytes stored, "
+            + size
+            + " more requested)");
   }
 
   private static ProblemException notFound(String sha256) {

@@ -17,8 +17,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -46,8 +46,8 @@ public class OutboxPublisher {
   private final ReentrantLock drainLock = new ReentrantLock();
   private final AtomicLong pending = new AtomicLong();
   private final AtomicBoolean wakeQueued = new AtomicBoolean();
-  private final ExecutorService wakeExecutor =
-      Executors.newSingleThreadExecutor(
+  private final ScheduledExecutorService wakeExecutor =
+      Executors.newSingleThreadScheduledExecutor(
           r -> {
             Thread t = new Thread(r, "media-outbox");
             t.setDaemon(true);
@@ -70,14 +70,30 @@ public class OutboxPublisher {
     meters.gauge("media.outbox.pending", pending);
   }
 
-  /** After a commit that wrote the outbox: drain soon, off the request thread. */
+  /**
+   * Commits that wrote the outbox within this long of the first one share one drain (one send
+   * transaction and one Kafka round trip instead of one per upload).
+   */
+  static final long COALESCE_MILLIS = 20;
+
+  /**
+   * After a commit that wrote the outbox: drain soon, off the request thread. Commits while a drain
+   * is queued join it; commits while one runs queue (at most) one more.
+   */
   void onWritten(@Observes(during = TransactionPhase.AFTER_SUCCESS) OutboxWriter.Written event) {
     if (wakeQueued.compareAndSet(false, true)) {
-      wakeExecutor.execute(
-          () -> {
-            wakeQueued.set(false);
-            drainQuietly();
-          });
+      try {
+        wakeExecutor.schedule(
+            () -> {
+              wakeQueued.set(false);
+              drainQuietly(false);
+            },
+            COALESCE_MILLIS,
+            TimeUnit.MILLISECONDS);
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        // shutting down: the rows stay for the next start
+        wakeQueued.set(false);
+      }
     }
   }
 
@@ -87,7 +103,7 @@ public class OutboxPublisher {
       // Not before the application has started, not during shutdown.
       skipExecutionIf = Scheduled.ApplicationNotRunning.class)
   void onTimer() {
-    drainQuietly();
+    drainQuietly(true);
   }
 
   /** The producer of the outbox (its topic and effective settings). */
@@ -116,12 +132,19 @@ public class OutboxPublisher {
     }
   }
 
-  private void drainQuietly() {
+  /**
+   * @param count whether to refresh the {@code media.outbox.pending} gauge afterwards (the timer
+   *     does; a drain after each commit would add a transaction per upload for it)
+   */
+  private void drainQuietly(boolean count) {
     try {
       drain();
     } catch (RuntimeException e) {
       // The rows stay; the timer retries.
       LOG.warnf("outbox not drained, will retry: %s", e.toString());
+    }
+    if (!count) {
+      return;
     }
     try {
       pending.set(QuarkusTransaction.requiringNew().call(outbox::count));

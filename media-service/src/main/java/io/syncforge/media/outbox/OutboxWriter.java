@@ -29,6 +29,28 @@ public class OutboxWriter {
     this.written = written;
   }
 
+  /** An outbox row to insert with the caller's own statement ({@link #prepare}). */
+  public record Pending(String key, String payload, Instant createdAt) {}
+
+  /**
+   * The row for an envelope, for a caller that inserts it into {@code media.outbox} in a statement
+   * of its own (one round trip with other writes); it then calls {@link #announce} in the same
+   * transaction.
+   */
+  public Pending prepare(MutationEnvelope envelope) {
+    try {
+      return new Pending(envelope.key(), mapper.writeValueAsString(envelope), Instant.now());
+    } catch (JsonProcessingException ex) {
+      throw new IllegalStateException("cannot serialise a mutation envelope", ex);
+    }
+  }
+
+  /** After a caller inserted a {@link #prepare}d row: the publisher drains after the commit. */
+  @Transactional(Transactional.TxType.MANDATORY)
+  public void announce() {
+    written.fire(new Written());
+  }
+
   /** Enqueues the envelope; requires a running transaction. */
   @Transactional(Transactional.TxType.MANDATORY)
   public void enqueue(MutationEnvelope envelope) {

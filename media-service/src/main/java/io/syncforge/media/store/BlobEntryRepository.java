@@ -46,8 +46,13 @@ public class BlobEntryRepository implements PanacheRepositoryBase<BlobEntry, Str
   public void lockContent(String sha256) {
     getEntityManager()
         .createNativeQuery("SELECT pg_advisory_xact_lock(hashtextextended(?1, 0))")
-        .setParameter(1, "media-blob:" + sha256)
+        .setParameter(1, contentLockKey(sha256))
         .getSingleResult();
+  }
+
+  /** The key of a content's advisory lock ({@code hashtextextended(key, 0)}). */
+  public static String contentLockKey(String sha256) {
+    return "media-blob:" + sha256;
   }
 
   /** Which of these hashes have a row (not locked). */

@@ -26,6 +26,26 @@ public interface BlobStore {
    */
   void put(String sha256, Path verifiedTempFile) throws IOException;
 
+  /** The step that makes a {@link #placeDeferringSync} placement durable. */
+  @FunctionalInterface
+  interface Sync {
+    /** Nothing left to do. */
+    Sync DONE = () -> {};
+
+    void run() throws IOException;
+  }
+
+  /**
+   * Like {@link #put}, but may leave the last step that makes the placement durable (the filesystem
+   * store's directory fsync) to the returned action, so the caller can run it while it does other
+   * work (the registration's first statement); it must have run before metadata pointing at the
+   * bytes commits. The default puts and returns {@link Sync#DONE}.
+   */
+  default Sync placeDeferringSync(String sha256, Path verifiedTempFile) throws IOException {
+    put(sha256, verifiedTempFile);
+    return Sync.DONE;
+  }
+
   /**
    * Whether {@link #put} makes the temp file itself the stored file (a rename), so the upload must
    * fsync it first; false where put copies it elsewhere and deletes it (S3).

@@ -67,6 +67,16 @@ public class FileSystemBlobStore implements BlobStore {
    */
   @Override
   public void put(String sha256, Path verifiedTempFile) throws IOException {
+    placeDeferringSync(sha256, verifiedTempFile).run();
+  }
+
+  /**
+   * The rename of {@link #put}; the directory fsyncs are the returned {@link BlobStore.Sync}. Until
+   * it ran, the file is in place for readers but may not survive a power loss.
+   */
+  @Override
+  public BlobStore.Sync placeDeferringSync(String sha256, Path verifiedTempFile)
+      throws IOException {
     Path target = pathOf(sha256);
     Path dir = target.getParent();
     boolean newDirectory = !Files.isDirectory(dir);
@@ -78,11 +88,13 @@ public class FileSystemBlobStore implements BlobStore {
     // All entry changes first, then their fsyncs: the first one commits the file system's journal
     // with all of them, so the others have (almost) nothing left to wait for. An fsync between
     // the mkdir and the rename would cost a journal commit of its own.
-    fsyncDirectory(dir);
-    if (newDirectory) {
-      fsyncDirectory(dir.getParent());
-      fsyncDirectory(root);
-    }
+    return () -> {
+      fsyncDirectory(dir);
+      if (newDirectory) {
+        fsyncDirectory(dir.getParent());
+        fsyncDirectory(root);
+      }
+    };
   }
 
   /** fsync(2) of a directory: makes its entries (a rename, a new file) durable. */

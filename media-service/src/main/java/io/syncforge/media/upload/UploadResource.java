@@ -32,9 +32,10 @@ import org.eclipse.microprofile.jwt.JsonWebToken;
 
 /**
  * {@code POST /v1/media}: the raw body is the content. Not blocking: the method pauses the request
- * on its event loop, a worker checks the quota and opens the temp file, the event loop then hashes
- * and writes each body chunk as it arrives ({@link BodyReader}), and a worker fsyncs, stores and
- * registers it. The body is never buffered whole and never handed to a worker chunk by chunk.
+ * on its event loop, opens the temp file (a worker does that and the quota pre-check when a quota
+ * is set and the length declared: it reads the database), the event loop then hashes and writes
+ * each body chunk as it arrives ({@link BodyReader}), and a worker fsyncs, stores and registers it.
+ * The body is never buffered whole and never handed to a worker chunk by chunk.
  */
 @Path("/v1/media")
 @Authenticated
@@ -105,25 +106,30 @@ public class UploadResource {
             r.close();
           }
         };
-    return Uni.createFrom()
-        .item(
-            () -> {
-              UploadService.Receiving r =
-                  uploads.begin(
-                      caller,
-                      device(caller, clientId),
-                      sha256,
-                      contentLength,
-                      () -> abortTooSlow(request, mapper, config));
-              if (!opened.compareAndSet(null, r)) {
-                r.close();
-                throw new ProblemException(
-                    ErrorCode.INVALID_REQUEST, "the upload was cancelled before its body");
-              }
-              return r;
-            })
-        .runSubscriptionOn(worker)
-        .emitOn(onLoop)
+    Uni<UploadService.Receiving> begun =
+        Uni.createFrom()
+            .item(
+                () -> {
+                  UploadService.Receiving r =
+                      uploads.begin(
+                          caller,
+                          device(caller, clientId),
+                          sha256,
+                          contentLength,
+                          () -> abortTooSlow(request, mapper, config));
+                  if (!opened.compareAndSet(null, r)) {
+                    r.close();
+                    throw new ProblemException(
+                        ErrorCode.INVALID_REQUEST, "the upload was cancelled before its body");
+                  }
+                  return r;
+                });
+    if (uploads.quotaPrecheck(contentLength)) {
+      // The quota pre-check reads the database: on a worker, then back to the event loop for the
+      // body. Without it begin() only opens a local temp file, right here on the event loop.
+      begun = begun.runSubscriptionOn(worker).emitOn(onLoop);
+    }
+    return begun
         .chain(receiving -> BodyReader.read(request, receiving))
         .emitOn(worker)
         .map(r -> uploads.finish(caller, r, sha256, contentType, fileName))

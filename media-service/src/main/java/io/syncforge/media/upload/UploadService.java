@@ -18,6 +18,7 @@ import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.jboss.logging.Logger;
 
@@ -26,17 +27,16 @@ import org.jboss.logging.Logger;
  *
  * <ol>
  *   <li>stream the body to a local temp file while hashing and counting it, and verify the hash;
- *   <li>a short transaction that protects the content from the collector for the grace period
- *       ({@link MediaCatalog#reserve}), then place the bytes in the store outside any transaction;
- *   <li>a short transaction that records metadata and the caller's reference ({@link
- *       MediaCatalog#register}).
+ *   <li>place the bytes in the store outside any transaction (not again when they are stored);
+ *   <li>one short transaction that records blob row, metadata, the caller's reference, the tenant's
+ *       usage and the outbox row ({@link MediaCatalog#register}).
  * </ol>
  *
- * A crash between 2 and 3 leaves bytes with an unreferenced blob row that the collector removes
- * after the grace. Step 1 runs on the connection's event loop ({@link Receiving}: hash and page
- * cache write per chunk, no hand-over to a worker per chunk); the fsync and steps 2 and 3 on a
- * worker. Memory use is one buffer per upload whatever the size; the temp file is deleted on every
- * path that does not move it into the store.
+ * A crash between 2 and 3 leaves bytes without a row that the orphan sweep removes after the grace
+ * (it leaves younger bytes alone: they may be an upload between 2 and 3). Step 1 runs on the
+ * connection's event loop ({@link Receiving}: hash and page cache write per chunk, no hand-over to
+ * a worker per chunk); the fsync and steps 2 and 3 on a worker. Memory use is one buffer per upload
+ * whatever the size; the temp file is deleted on every path that does not move it into the store.
  */
 @ApplicationScoped
 public class UploadService {
@@ -72,7 +72,7 @@ public class UploadService {
    */
   public Receiving begin(
       Caller caller, String device, String declaredSha256, Long declaredLength, Runnable abort) {
-    if (declaredLength != null) {
+    if (quotaPrecheck(declaredLength)) {
       catalog.checkQuota(caller, declaredSha256, declaredLength);
     }
     UploadLimits.Transfer transfer = guard.limits().start(device, abort);
@@ -86,6 +86,14 @@ public class UploadService {
           ? new UncheckedIOException("cannot create an upload temp file", io)
           : (RuntimeException) e;
     }
+  }
+
+  /**
+   * Whether {@link #begin} reads the database (the quota pre-check of a declared length) and so
+   * must run on a worker; otherwise it only opens a local temp file and may run on the event loop.
+   */
+  public boolean quotaPrecheck(Long declaredLength) {
+    return declaredLength != null && config.limits().tenantQuota() > 0;
   }
 
   /**
@@ -106,7 +114,15 @@ public class UploadService {
             ErrorCode.HASH_MISMATCH,
             "the body hashes to " + sha256 + ", not to the declared " + declaredSha256);
       }
-      return store(caller, declaredSha256, received.count, contentType, fileName, received.temp);
+      // A declared length was checked against the quota in begin(); a chunked body is now.
+      return store(
+          caller,
+          declaredSha256,
+          received.count,
+          contentType,
+          fileName,
+          received.temp,
+          received.declaredLength == null);
     }
   }
 
@@ -116,17 +132,72 @@ public class UploadService {
    */
   public MediaCatalog.Registered store(
       Caller caller, String sha256, long size, String contentType, String fileName, Path temp) {
-    catalog.checkQuota(caller, sha256, size);
-    boolean known = catalog.reserve(sha256, size);
+    return store(caller, sha256, size, contentType, fileName, temp, true);
+  }
+
+  private MediaCatalog.Registered store(
+      Caller caller,
+      String sha256,
+      long size,
+      String contentType,
+      String fileName,
+      Path temp,
+      boolean checkQuota) {
+    if (checkQuota) {
+      // Before placing bytes the quota would refuse (they would wait for the orphan sweep).
+      catalog.checkQuota(caller, sha256, size);
+    }
+    BlobStore.Sync sync;
+    boolean skipped;
     try {
-      // Identical bytes already stored need not move again; register re-checks under the lock.
-      if (!known || !store.exists(sha256)) {
-        store.put(sha256, temp);
-      }
+      // Identical bytes already stored need not move again (files are placed whole, after their
+      // fsync, by rename); register re-checks under the content's locks that they are still there.
+      skipped = store.exists(sha256);
+      sync = skipped ? BlobStore.Sync.DONE : store.placeDeferringSync(sha256, temp);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot store blob", e);
     }
-    return catalog.register(caller, sha256, size, contentType, fileName);
+    // The directory fsync (filesystem store) runs on a worker while the registration's first
+    // statement runs; the registration waits for it before the tenant's usage row and the commit.
+    CompletableFuture<Void> durable =
+        sync == BlobStore.Sync.DONE
+            ? CompletableFuture.completedFuture(null)
+            : CompletableFuture.runAsync(
+                () -> {
+                  try {
+                    sync.run();
+                  } catch (IOException e) {
+                    throw new UncheckedIOException("cannot make the stored blob durable", e);
+                  }
+                },
+                Infrastructure.getDefaultWorkerPool());
+    // Skipped because stored: if a collector removed them before the registration got the locks,
+    // the registration places them after all (under the locks, so they stay until the commit).
+    return catalog.register(
+        caller,
+        sha256,
+        size,
+        contentType,
+        fileName,
+        () -> awaitDurable(durable),
+        () -> skipped && placeNow(sha256, temp));
+  }
+
+  private boolean placeNow(String sha256, Path temp) {
+    try {
+      store.put(sha256, temp);
+      return true;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot store blob", e);
+    }
+  }
+
+  private static void awaitDurable(CompletableFuture<Void> durable) {
+    try {
+      durable.join();
+    } catch (java.util.concurrent.CompletionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : e;
+    }
   }
 
   /**
@@ -144,7 +215,7 @@ public class UploadService {
     private final long max;
     private final MessageDigest digest = sha256();
     private final FileChannel out;
-    private final ByteBuffer pending;
+    private ByteBuffer pending;
     private final boolean durable;
     private final AtomicBoolean forcing = new AtomicBoolean();
     private long count;
@@ -160,9 +231,7 @@ public class UploadService {
       this.max = max;
       this.durable = durable;
       this.out = FileChannel.open(temp, StandardOpenOption.WRITE);
-      // Small bodies get a buffer of their size (+1 to see a body longer than declared at once).
-      long size = declaredLength == null ? BUFFER : Math.min(BUFFER, declaredLength + 1);
-      this.pending = ByteBuffer.allocateDirect((int) Math.max(1, size));
+      this.pending = takeBuffer();
     }
 
     /**
@@ -254,6 +323,10 @@ public class UploadService {
       }
       try {
         flush();
+        // The body has ended, nothing appends any more: the buffer serves the next upload.
+        ByteBuffer done = pending;
+        pending = null;
+        giveBuffer(done);
         // Only where the temp file becomes the stored file (rename): an S3 store uploads it and
         // deletes it, so its durability does not matter.
         if (durable) {
@@ -279,6 +352,39 @@ public class UploadService {
       }
       deleteQuietly(temp);
       transfer.close();
+    }
+  }
+
+  /**
+   * Direct write buffers of finished uploads, reused: a fresh direct buffer per upload is zeroed
+   * and freed only by a GC (and when direct memory runs short, the JDK's allocation calls {@code
+   * System.gc()} and waits). A buffer comes back only after its upload's body has ended (never from
+   * a failure path, where the event loop might still be writing into it); at most {@link #POOLED}
+   * are kept.
+   */
+  private final java.util.concurrent.ConcurrentLinkedQueue<ByteBuffer> buffers =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+  private final java.util.concurrent.atomic.AtomicInteger pooled =
+      new java.util.concurrent.atomic.AtomicInteger();
+
+  private static final int POOLED = 64;
+
+  private ByteBuffer takeBuffer() {
+    ByteBuffer b = buffers.poll();
+    if (b == null) {
+      return ByteBuffer.allocateDirect(BUFFER);
+    }
+    pooled.decrementAndGet();
+    b.clear();
+    return b;
+  }
+
+  private void giveBuffer(ByteBuffer b) {
+    if (pooled.incrementAndGet() <= POOLED) {
+      buffers.add(b);
+    } else {
+      pooled.decrementAndGet();
     }
   }
 

@@ -70,6 +70,69 @@ class UploadBoundsTest {
     assertEquals(0, tempFiles());
   }
 
+  /**
+   * Six users of one tenant upload 3 MiB each at the same time into a 10 MiB quota: every upload
+   * passes the (non-authoritative) pre-check, the registrations' update of the tenant's usage row
+   * lets exactly three in. The usage counter then equals the metadata's sizes, also after a delete.
+   */
+  @Test
+  void quotaHoldsUnderConcurrentUploads() throws Exception {
+    String tenant = newTenant();
+    int size = 3 * 1024 * 1024;
+    List<byte[]> bodies = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      bodies.add(content(size));
+    }
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newFixedThreadPool(bodies.size());
+    List<Integer> statuses = new ArrayList<>();
+    try {
+      java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+      List<java.util.concurrent.Future<Integer>> results = new ArrayList<>();
+      for (int i = 0; i < bodies.size(); i++) {
+        byte[] body = bodies.get(i);
+        String user = "user" + i;
+        results.add(
+            pool.submit(
+                () -> {
+                  start.await();
+                  return upload(token(tenant, user), body).statusCode();
+                }));
+      }
+      start.countDown();
+      for (java.util.concurrent.Future<Integer> r : results) {
+        statuses.add(r.get(60, java.util.concurrent.TimeUnit.SECONDS));
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertEquals(3, statuses.stream().filter(s -> s == 201).count(), statuses.toString());
+    assertEquals(3, statuses.stream().filter(s -> s == 507).count(), statuses.toString());
+    assertEquals(3L * size, usage(tenant));
+    assertEquals(usage(tenant), metadataBytes(tenant));
+
+    int kept = statuses.indexOf(201);
+    given()
+        .auth()
+        .oauth2(token(tenant, "user" + kept))
+        .delete("/v1/media/" + sha256(bodies.get(kept)))
+        .then()
+        .statusCode(204);
+    assertEquals(2L * size, usage(tenant));
+    assertEquals(usage(tenant), metadataBytes(tenant));
+    assertEquals(0, tempFiles());
+  }
+
+  private static long usage(String tenant) throws Exception {
+    return io.syncforge.media.MediaTestSupport.queryLong(
+        "SELECT COALESCE(sum(bytes), 0) FROM media.tenant_usage WHERE tenant = ?", tenant);
+  }
+
+  private static long metadataBytes(String tenant) throws Exception {
+    return io.syncforge.media.MediaTestSupport.queryLong(
+        "SELECT COALESCE(sum(size), 0) FROM media.media_object WHERE tenant = ?", tenant);
+  }
+
   /** Chunked bodies are checked against the quota too, once their size is known. */
   @Test
   void chunkedUploadOverTheQuotaIs507() {

@@ -406,14 +406,17 @@ public final class LocalStore implements AutoCloseable {
   public synchronized List<Mutation> claimForSending(List<UUID> ids) {
     return inTx(
         () -> {
+          // One IN (...) read and one UPDATE per 500 ids, not two statements per mutation.
+          Map<UUID, Mutation> found = queueTable.byIds(ids);
           List<Mutation> out = new ArrayList<>();
+          Set<UUID> claimed = new LinkedHashSet<>();
           for (UUID id : ids) {
-            Mutation m = queueTable.byId(id);
-            if (m != null) {
-              queueTable.countAttempt(id);
+            Mutation m = found.get(id);
+            if (m != null && claimed.add(id)) {
               out.add(m);
             }
           }
+          queueTable.countAttempts(List.copyOf(claimed));
           return out;
         });
   }
@@ -498,14 +501,47 @@ public final class LocalStore implements AutoCloseable {
     return inTx(
         () -> {
           Effects fx = new Effects();
+          List<MutationOutcome> finals = new ArrayList<>();
+          List<UUID> pending = new ArrayList<>();
           for (MutationOutcome o : outcomes) {
             if (o == null || o.mutationId() == null || o.status() == null) {
               continue;
             }
             if (o.status().isFinal()) {
-              settle(o, fx);
+              finals.add(o);
             } else {
-              queueTable.markPending(o.mutationId());
+              pending.add(o.mutationId());
+            }
+          }
+          queueTable.markPendingAll(pending);
+          // A push's outcomes are for different records (one mutation per record per round): their
+          // queue entries are read and deleted in IN (...) batches, then each record is settled.
+          // Outcomes of one record (not from this client's pushes) go one by one, in order.
+          Map<UUID, Mutation> queued =
+              queueTable.byIds(finals.stream().map(MutationOutcome::mutationId).toList());
+          Set<String> keys = new java.util.HashSet<>();
+          boolean distinct = true;
+          for (Mutation m : queued.values()) {
+            distinct &= keys.add(m.collection() + "\n" + m.recordId());
+          }
+          if (!distinct) {
+            for (MutationOutcome o : finals) {
+              settle(o, fx);
+            }
+            return fx;
+          }
+          Set<UUID> settledIds = new LinkedHashSet<>();
+          for (MutationOutcome o : finals) {
+            if (queued.containsKey(o.mutationId())) {
+              settledIds.add(o.mutationId());
+            }
+          }
+          queueTable.deleteAll(List.copyOf(settledIds));
+          Set<UUID> done = new java.util.HashSet<>();
+          for (MutationOutcome o : finals) {
+            Mutation m = queued.get(o.mutationId());
+            if (m != null && done.add(o.mutationId())) {
+              settleDeleted(o, m, fx);
             }
           }
           return fx;
@@ -518,6 +554,12 @@ public final class LocalStore implements AutoCloseable {
       return; // Already settled (e.g. by push, then again as a receipt).
     }
     queueTable.delete(o.mutationId());
+    settleDeleted(o, settledMutation, fx);
+  }
+
+  /** The rest of {@link #settle} once {@code settledMutation} has left the queue. */
+  private void settleDeleted(MutationOutcome o, Mutation settledMutation, Effects fx)
+      throws SQLException {
     fx.settled++;
     String collection = settledMutation.collection();
     String id = settledMutation.recordId();

@@ -268,6 +268,47 @@ class LocalStoreTest {
     assertEquals(obj("d1", "v895", "d2", "v682"), store.get("notes", "s").orElseThrow().data());
   }
 
+  /**
+   * A push's claim and its outcomes go to SQLite in IN (...) batches of 500 (issue 12, 1,000
+   * edits): across a batch boundary every mutation is claimed once, settled once, its version
+   * adopted, and a pending one stays queued as pending.
+   */
+  @Test
+  void aLargePushIsClaimedAndSettledInBatchesAcrossTheBoundary() {
+    int n = QueueTable.IN_BATCH + 201;
+    for (int i = 0; i < n; i++) {
+      store.write("tasks", "t-" + i, Op.UPSERT, obj("i", i));
+    }
+    List<Mutation> queued = store.queue().stream().map(LocalStore.Queued::mutation).toList();
+    List<java.util.UUID> ids = new java.util.ArrayList<>();
+    queued.forEach(m -> ids.add(m.mutationId()));
+    ids.add(ids.get(3)); // a repeated id is claimed once
+    ids.add(java.util.UUID.randomUUID()); // an id no longer queued is skipped
+    List<Mutation> claimed = store.claimForSending(ids);
+    assertEquals(queued, claimed, "claimed once each, in the order asked");
+    assertTrue(store.queue().stream().allMatch(q -> q.attempts() == 1), "one attempt each");
+
+    List<MutationOutcome> outcomes = new java.util.ArrayList<>();
+    for (int i = 0; i < n - 1; i++) {
+      outcomes.add(MutationOutcome.applied(queued.get(i), 1));
+    }
+    outcomes.add(MutationOutcome.pending(queued.get(n - 1)));
+    LocalStore.Effects fx = store.applyOutcomes(outcomes);
+    assertEquals(n - 1, fx.settled);
+    assertEquals(1, store.pendingCount());
+    assertEquals("pending", store.queue().get(0).state());
+    assertEquals(queued.get(n - 1).mutationId(), store.queue().get(0).mutation().mutationId());
+    for (int i : new int[] {0, QueueTable.IN_BATCH - 1, QueueTable.IN_BATCH, n - 2}) {
+      SyncRecord r = store.get("tasks", "t-" + i).orElseThrow();
+      assertEquals(1L, r.version(), "v1 adopted: nothing can have come before it");
+      assertEquals(obj("i", i), r.data());
+      assertFalse(r.pending());
+    }
+    assertTrue(store.get("tasks", "t-" + (n - 1)).orElseThrow().pending());
+    // Settling again (a receipt after the push answer) changes nothing.
+    assertEquals(0, store.applyOutcomes(outcomes).settled);
+  }
+
   /** Issue 12: a base version is a version the device applied, never one it only heard of. */
   @Test
   void anOwnOutcomeRaisesTheBaseOnlyWhenNothingCanHaveComeBetween() {

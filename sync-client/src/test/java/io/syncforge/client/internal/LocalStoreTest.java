@@ -309,6 +309,51 @@ class LocalStoreTest {
     assertEquals(0, store.applyOutcomes(outcomes).settled);
   }
 
+  /**
+   * The last page of a snapshot scans the whole table for records the snapshot did not hold (to
+   * turn them into tombstones) only when one can exist: never on a first sync into an empty
+   * database, always after a server row outside the snapshot was stored and on a reset.
+   */
+  @Test
+  void theTombstoneScanRunsOnlyWhenARecordCanBeMissingFromTheSnapshot() {
+    long gen = store.beginSnapshot();
+    assertEquals("0", store.meta(LocalStore.META_SNAPSHOT_STALE).orElseThrow(), "empty database");
+    store.applySnapshotPage(
+        new io.syncforge.protocol.SnapshotPage(
+            List.of(new Change("tasks", "r1", 1, false, obj("a", 1), T)), "tok", "c0"),
+        gen,
+        false,
+        List.of());
+    // An own push outcome adopted meanwhile is a server row the snapshot may not hold.
+    store.write("tasks", "x", Op.UPSERT, obj("x", 1));
+    Mutation m = store.queue().get(0).mutation();
+    store.claimForSending(List.of(m.mutationId()));
+    store.applyOutcomes(List.of(MutationOutcome.applied(m, 1)));
+    assertEquals("1", store.meta(LocalStore.META_SNAPSHOT_STALE).orElseThrow(), "scan needed");
+    store.applySnapshotPage(
+        new io.syncforge.protocol.SnapshotPage(
+            List.of(new Change("tasks", "r2", 1, false, obj("a", 2), T)), null, "c1"),
+        gen,
+        true,
+        List.of());
+    assertTrue(store.meta(LocalStore.META_SNAPSHOT_STALE).isEmpty(), "cleared with the cursor");
+    assertEquals("c1", store.meta(LocalStore.META_CURSOR).orElseThrow());
+    assertTrue(store.get("tasks", "r1").isPresent());
+    assertTrue(store.get("tasks", "r2").isPresent());
+
+    // A reset on a database with live server rows scans: r1, gone from the server, goes.
+    long gen2 = store.beginSnapshot();
+    assertEquals("1", store.meta(LocalStore.META_SNAPSHOT_STALE).orElseThrow());
+    store.applySnapshotPage(
+        new io.syncforge.protocol.SnapshotPage(
+            List.of(new Change("tasks", "r2", 1, false, obj("a", 2), T)), null, "c2"),
+        gen2,
+        true,
+        List.of());
+    assertTrue(store.get("tasks", "r1").isEmpty(), "not in the snapshot: a tombstone");
+    assertTrue(store.get("tasks", "r2").isPresent());
+  }
+
   /** Issue 12: a base version is a version the device applied, never one it only heard of. */
   @Test
   void anOwnOutcomeRaisesTheBaseOnlyWhenNothingCanHaveComeBetween() {

@@ -199,6 +199,32 @@ class SnapshotTest {
     // Compact, as the protocol's JSON: no whitespace outside strings.
     assertFalse(text.replaceAll("\"(?:[^\"\\\\]|\\\\.)*\"", "\"\"").matches("(?s).*\\s.*"), text);
 
+    // Over HTTP/2 (the JDK client upgrades cleartext connections, h2c) also one gzip layer.
+    java.net.http.HttpResponse<byte[]> h2 =
+        java.net.http.HttpClient.newHttpClient()
+            .send(
+                java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create(
+                            "http://localhost:"
+                                + io.restassured.RestAssured.port
+                                + "/v1/sync/snapshot?limit=3"))
+                    .header("Authorization", "Bearer " + TestSupport.token(tenant))
+                    .header("Accept-Encoding", "gzip")
+                    .build(),
+                java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+    assertEquals(200, h2.statusCode());
+    byte[] body = h2.body();
+    if (h2.headers().firstValue("Content-Encoding").orElse("").equals("gzip")) {
+      try (java.io.InputStream in =
+          new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(body))) {
+        body = in.readAllBytes();
+      }
+    }
+    assertEquals(
+        first.get("records"),
+        io.syncforge.protocol.Json.newMapper().readTree(body).get("records"),
+        "HTTP/" + h2.version());
+
     // Not asked: plain JSON, later pages without a total.
     io.restassured.response.Response plain =
         as(tenant)

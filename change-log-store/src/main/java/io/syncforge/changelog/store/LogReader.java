@@ -12,7 +12,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.HashMap;
@@ -455,11 +454,15 @@ public final class LogReader {
   }
 
   /**
-   * One keyset page of the tenant's live records (tombstones excluded), ordered by collection then
-   * record id, starting after {@code (afterCollection, afterRecordId)} (both null for the first
-   * page), at most {@code limit}, fetched as they are read.
+   * The keyset query of a snapshot page, prepared and bound, not yet run: the tenant's live records
+   * (tombstones excluded), ordered by collection then record id, after {@code (afterCollection,
+   * afterRecordId)} (both null for the first page), at most {@code limit}. Columns: collection,
+   * record_id, version, data (jsonb text), updated_at. The caller runs it (and may size its fetches
+   * as it reads) and closes it.
+   *
+   * @param collections the collections filter, or null for all
    */
-  public static Rows<Change> records(
+  public static PreparedStatement recordPage(
       Connection c,
       String tenant,
       List<String> collections,
@@ -473,30 +476,66 @@ public final class LogReader {
             + (collections == null ? "" : " AND collection = ANY(?)")
             + (afterCollection == null ? "" : " AND (collection, record_id) > (?, ?)")
             + " ORDER BY collection, record_id LIMIT ?";
+    PreparedStatement s = c.prepareStatement(sql);
+    try {
+      int i = 1;
+      s.setString(i++, tenant);
+      if (collections != null) {
+        s.setArray(i++, c.createArrayOf("text", collections.toArray()));
+      }
+      if (afterCollection != null) {
+        s.setString(i++, afterCollection);
+        s.setString(i++, afterRecordId);
+      }
+      s.setInt(i, limit);
+      return s;
+    } catch (SQLException | RuntimeException e) {
+      s.close();
+      throw e;
+    }
+  }
+
+  /**
+   * {@link #recordPage} read as {@link Change}s (data parsed), fetched as they are read: one keyset
+   * page of the tenant's live records.
+   */
+  public static Rows<Change> records(
+      Connection c,
+      String tenant,
+      List<String> collections,
+      String afterCollection,
+      String afterRecordId,
+      int limit)
+      throws SQLException {
     return Rows.open(
-        c.prepareStatement(sql),
-        s -> {
-          int i = 1;
-          s.setString(i++, tenant);
-          if (collections != null) {
-            s.setArray(i++, c.createArrayOf("text", collections.toArray()));
-          }
-          if (afterCollection != null) {
-            s.setString(i++, afterCollection);
-            s.setString(i++, afterRecordId);
-          }
-          s.setInt(i, limit);
-        },
-        rs -> {
-          Timestamp t = rs.getTimestamp(5);
-          return new Change(
-              rs.getString(1),
-              rs.getString(2),
-              rs.getLong(3),
-              false,
-              object(rs.getString(4)),
-              t.toInstant());
-        });
+        recordPage(c, tenant, collections, afterCollection, afterRecordId, limit),
+        s -> {},
+        rs ->
+            new Change(
+                rs.getString(1),
+                rs.getString(2),
+                rs.getLong(3),
+                false,
+                object(rs.getString(4)),
+                rs.getTimestamp(5).toInstant()));
+  }
+
+  /** How many live records (tombstones excluded) the tenant has, within {@code collections}. */
+  public static long liveRecordCount(Connection c, String tenant, List<String> collections)
+      throws SQLException {
+    String sql =
+        "SELECT count(*) FROM records WHERE tenant = ? AND NOT deleted"
+            + (collections == null ? "" : " AND collection = ANY(?)");
+    try (PreparedStatement s = c.prepareStatement(sql)) {
+      s.setString(1, tenant);
+      if (collections != null) {
+        s.setArray(2, c.createArrayOf("text", collections.toArray()));
+      }
+      try (ResultSet rs = s.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    }
   }
 
   /**

@@ -11,12 +11,23 @@ import io.syncforge.syncapi.config.Params;
 import io.syncforge.syncapi.config.SyncApiConfig;
 import io.syncforge.syncapi.limit.RateLimits;
 import io.syncforge.syncapi.log.ReadTransactions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpVersion;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.List;
+import java.util.Locale;
+import java.util.zip.Deflater;
+import java.util.zip.GZIPOutputStream;
 import org.eclipse.microprofile.jwt.JsonWebToken;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
@@ -74,7 +85,7 @@ public class SnapshotResource {
           "Keyset pages over the tenant's live records, ordered by collection then record id,"
               + " with the cursor captured when the snapshot began. See docs/sync-protocol.md"
               + " section 5.")
-  public SnapshotPage snapshot(
+  public Response snapshot(
       @Parameter(description = "comma-separated collection names; absent = all")
           @QueryParam("collections")
           String collectionsParam,
@@ -82,7 +93,9 @@ public class SnapshotResource {
           String limit,
       @Parameter(description = "the previous page's nextPageToken; absent = first page")
           @QueryParam("pageToken")
-          String pageToken) {
+          String pageToken,
+      @HeaderParam("Accept-Encoding") String acceptEncoding,
+      @Context HttpServerRequest http) {
     Caller caller = Caller.of(jwt);
     limits.request(caller, null);
     List<String> filter = collections.filter(collectionsParam);
@@ -90,16 +103,75 @@ public class SnapshotResource {
     int pageSize =
         Params.intIn("limit", limit, 1, max, Math.min(config.pull().defaultLimit(), max));
     String token = Params.emptyToNull(pageToken);
-    return tx.read(
-        c ->
-            SnapshotReader.read(
-                c,
-                codec,
-                config.partitions(),
-                caller.tenant(),
-                filter,
-                pageSize,
-                config.pull().maxPageBytes(),
-                token));
+    SnapshotReader.Encoded page =
+        tx.read(
+            c ->
+                SnapshotReader.encode(
+                    c,
+                    codec,
+                    config.partitions(),
+                    caller.tenant(),
+                    filter,
+                    pageSize,
+                    config.pull().maxPageBytes(),
+                    token));
+    Response.ResponseBuilder answer =
+        Response.ok().type(MediaType.APPLICATION_JSON_TYPE).header("Vary", "Accept-Encoding");
+    if (http.version() != HttpVersion.HTTP_2 && acceptsGzip(acceptEncoding)) {
+      // HTTP/1.x: compressed here, at the fastest level, instead of by the HTTP layer (level 6):
+      // a first sync's pages are megabytes of JSON, and level 6 costs twice the CPU for about 10 %
+      // fewer bytes. The header is set (not added) on the HTTP response itself: it replaces the
+      // "identity" the HTTP layer put there, which the REST layer would otherwise remove (with
+      // any header added beside it) to let the HTTP layer compress the body a second time. Over
+      // HTTP/2 a content-encoding header asks the HTTP layer to compress, so there the HTTP
+      // layer does it, as for every other endpoint.
+      http.response().putHeader("Content-Encoding", "gzip");
+      return answer.entity(gzip(page.json())).build();
+    }
+    return answer.entity(page.json()).build();
+  }
+
+  /** gzip at this level: about 15 % larger than level 6 on text-like records, 3-4x faster. */
+  static final int GZIP_LEVEL = Deflater.BEST_SPEED;
+
+  /** True when the client accepts gzip ({@code gzip} listed without {@code q=0}). */
+  static boolean acceptsGzip(String acceptEncoding) {
+    if (acceptEncoding == null) {
+      return false;
+    }
+    for (String part : acceptEncoding.split(",")) {
+      String[] f = part.trim().split(";");
+      String coding = f[0].trim().toLowerCase(Locale.ROOT);
+      if (!coding.equals("gzip") && !coding.equals("x-gzip")) {
+        continue;
+      }
+      for (int i = 1; i < f.length; i++) {
+        String q = f[i].trim().toLowerCase(Locale.ROOT).replace(" ", "");
+        if (q.startsWith("q=")) {
+          try {
+            return Double.parseDouble(q.substring(2)) > 0;
+          } catch (NumberFormatException e) {
+            return false;
+          }
+        }
+      }
+      return true;
+    }
+    return false;
+  }
+
+  static byte[] gzip(byte[] json) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(json.length / 3 + 64);
+    try (GZIPOutputStream z =
+        new GZIPOutputStream(out, 64 * 1024) {
+          {
+            def.setLevel(GZIP_LEVEL);
+          }
+        }) {
+      z.write(json);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toByteArray();
   }
 }

@@ -7,7 +7,9 @@ import static io.syncforge.syncapi.TestSupport.pushUntilFinal;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasSize;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
@@ -148,5 +150,110 @@ class SnapshotTest {
         .then()
         .statusCode(200)
         .body("records", hasSize(0));
+  }
+
+  @Test
+  void pagesAreCompactJsonGzippedOnceOnlyWhenAskedAndTheFirstCarriesTheTotal() throws Exception {
+    String tenant = TestSupport.tenant("snap-wire");
+    List<String> ms = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      // Spaces, an escaped quote, a backslash and non-ASCII inside strings survive compaction.
+      ms.add(
+          mutation(
+              UUID.randomUUID(),
+              "tasks",
+              "t-" + i,
+              "upsert",
+              "{\"title\": \"a \\\" b \\\\ c , d : é\", \"n\": [1, 2.5, {\"x\": null}]}"));
+    }
+    ms.add(mutation(UUID.randomUUID(), "tasks", "gone", "upsert", "{}"));
+    ms.add(mutation(UUID.randomUUID(), "tasks", "gone", "delete", null));
+    pushUntilFinal(tenant, push("dev-1", ms.toArray(String[]::new)));
+
+    // Asked for gzip: compressed once (the HTTP layer must not compress again).
+    io.restassured.response.Response zipped =
+        as(tenant)
+            .config(
+                io.restassured.RestAssured.config()
+                    .decoderConfig(
+                        io.restassured.config.DecoderConfig.decoderConfig().noContentDecoders()))
+            .header("Accept-Encoding", "gzip")
+            .queryParam("limit", 3)
+            .get("/v1/sync/snapshot");
+    zipped.then().statusCode(200);
+    assertEquals(List.of("gzip"), zipped.headers().getValues("Content-Encoding"));
+    byte[] json;
+    try (java.io.InputStream in =
+        new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(zipped.asByteArray()))) {
+      json = in.readAllBytes();
+    }
+    String text = new String(json, java.nio.charset.StandardCharsets.UTF_8);
+    com.fasterxml.jackson.databind.JsonNode first =
+        io.syncforge.protocol.Json.newMapper().readTree(json);
+    assertEquals(3, first.get("records").size(), text);
+    assertEquals(5, first.get("total").asLong(), "the first page counts the live records");
+    com.fasterxml.jackson.databind.JsonNode data = first.get("records").get(0).get("data");
+    assertEquals("a \" b \\ c , d : é", data.get("title").asText());
+    assertEquals(2.5, data.get("n").get(1).asDouble());
+    assertTrue(data.get("n").get(2).has("x"));
+    // Compact, as the protocol's JSON: no whitespace outside strings.
+    assertFalse(text.replaceAll("\"(?:[^\"\\\\]|\\\\.)*\"", "\"\"").matches("(?s).*\\s.*"), text);
+
+    // Over HTTP/2 (the JDK client upgrades cleartext connections, h2c) also one gzip layer.
+    java.net.http.HttpResponse<byte[]> h2 =
+        java.net.http.HttpClient.newHttpClient()
+            .send(
+                java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create(
+                            "http://localhost:"
+                                + io.restassured.RestAssured.port
+                                + "/v1/sync/snapshot?limit=3"))
+                    .header("Authorization", "Bearer " + TestSupport.token(tenant))
+                    .header("Accept-Encoding", "gzip")
+                    .build(),
+                java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+    assertEquals(200, h2.statusCode());
+    byte[] body = h2.body();
+    if (h2.headers().firstValue("Content-Encoding").orElse("").equals("gzip")) {
+      try (java.io.InputStream in =
+          new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(body))) {
+        body = in.readAllBytes();
+      }
+    }
+    assertEquals(
+        first.get("records"),
+        io.syncforge.protocol.Json.newMapper().readTree(body).get("records"),
+        "HTTP/" + h2.version());
+
+    // Not asked: plain JSON, later pages without a total.
+    io.restassured.response.Response plain =
+        as(tenant)
+            .config(
+                io.restassured.RestAssured.config()
+                    .decoderConfig(
+                        io.restassured.config.DecoderConfig.decoderConfig().noContentDecoders()))
+            .header("Accept-Encoding", "identity")
+            .queryParam("limit", 3)
+            .queryParam("pageToken", first.get("nextPageToken").asText())
+            .get("/v1/sync/snapshot");
+    plain.then().statusCode(200);
+    assertNull(plain.getHeader("Content-Encoding"));
+    com.fasterxml.jackson.databind.JsonNode second =
+        io.syncforge.protocol.Json.newMapper().readTree(plain.asByteArray());
+    assertEquals(
+        List.of("t-3", "t-4"),
+        List.of(
+            second.at("/records/0/recordId").asText(), second.at("/records/1/recordId").asText()));
+    assertFalse(second.has("total"));
+    assertFalse(second.has("nextPageToken"));
+  }
+
+  @Test
+  void acceptEncodingIsRead() {
+    assertTrue(SnapshotResource.acceptsGzip("gzip, deflate, br"));
+    assertTrue(SnapshotResource.acceptsGzip("deflate;q=1, GZIP;q=0.5"));
+    assertFalse(SnapshotResource.acceptsGzip("gzip;q=0"));
+    assertFalse(SnapshotResource.acceptsGzip("identity"));
+    assertFalse(SnapshotResource.acceptsGzip(null));
   }
 }

@@ -33,6 +33,12 @@ public final class JdkTransport implements Transport {
     this.client =
         HttpClient.newBuilder()
             .connectTimeout(connectTimeout)
+            // HTTP/1.1, no cleartext h2c upgrade: sync-api gzips snapshot pages itself at the
+            // fastest level over HTTP/1.x, while over HTTP/2 its HTTP layer compresses at level 6
+            // and frames the body (measured: 1.0 s against 2.2 s of server CPU for a 100,000-record
+            // first sync). Concurrent requests (snapshot prefetch, push batches, live wait) use
+            // pooled keep-alive connections.
+            .version(HttpClient.Version.HTTP_1_1)
             // Never follow redirects: the bearer token must not travel to another origin.
             .followRedirects(HttpClient.Redirect.NEVER)
             .build();

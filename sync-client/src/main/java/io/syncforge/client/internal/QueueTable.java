@@ -107,6 +107,77 @@ final class QueueTable {
         mutationId.toString());
   }
 
+  /** Ids per {@code IN (...)} statement (SQLite allows 999 parameters before 3.32). */
+  static final int IN_BATCH = 500;
+
+  /**
+   * The queued mutations with these ids, by id (absent ids are missing from the map): one {@code IN
+   * (...)} query per {@value #IN_BATCH} ids instead of one query each.
+   */
+  java.util.Map<UUID, Mutation> byIds(List<UUID> ids) {
+    java.util.Map<UUID, Mutation> out = new java.util.HashMap<>();
+    for (int from = 0; from < ids.size(); from += IN_BATCH) {
+      List<UUID> part = ids.subList(from, Math.min(ids.size(), from + IN_BATCH));
+      for (Mutation m :
+          Sql.list(
+              conn,
+              "SELECT mutation FROM pending_mutations WHERE mutation_id IN (" + marks(part) + ")",
+              rs -> mutation(rs.getString(1)),
+              strings(part))) {
+        out.put(m.mutationId(), m);
+      }
+    }
+    return out;
+  }
+
+  /** Counts an attempt for each of {@code ids}, {@value #IN_BATCH} per statement. */
+  void countAttempts(List<UUID> ids) {
+    for (int from = 0; from < ids.size(); from += IN_BATCH) {
+      List<UUID> part = ids.subList(from, Math.min(ids.size(), from + IN_BATCH));
+      conn.update(
+          "UPDATE pending_mutations SET attempts = attempts + 1 WHERE mutation_id IN ("
+              + marks(part)
+              + ")",
+          strings(part));
+    }
+  }
+
+  /** Deletes the entries of {@code ids}, {@value #IN_BATCH} per statement. */
+  void deleteAll(List<UUID> ids) {
+    for (int from = 0; from < ids.size(); from += IN_BATCH) {
+      List<UUID> part = ids.subList(from, Math.min(ids.size(), from + IN_BATCH));
+      conn.update(
+          "DELETE FROM pending_mutations WHERE mutation_id IN (" + marks(part) + ")",
+          strings(part));
+    }
+  }
+
+  /**
+   * Marks the entries of {@code ids} as pending on the server, {@value #IN_BATCH} per statement.
+   */
+  void markPendingAll(List<UUID> ids) {
+    for (int from = 0; from < ids.size(); from += IN_BATCH) {
+      List<UUID> part = ids.subList(from, Math.min(ids.size(), from + IN_BATCH));
+      conn.update(
+          "UPDATE pending_mutations SET state = 'pending' WHERE mutation_id IN ("
+              + marks(part)
+              + ")",
+          strings(part));
+    }
+  }
+
+  private static String marks(List<?> part) {
+    return String.join(",", java.util.Collections.nCopies(part.size(), "?"));
+  }
+
+  private static Object[] strings(List<UUID> part) {
+    Object[] args = new Object[part.size()];
+    for (int i = 0; i < args.length; i++) {
+      args[i] = part.get(i).toString();
+    }
+    return args;
+  }
+
   void countAttempt(UUID mutationId) {
     conn.update(
         "UPDATE pending_mutations SET attempts = attempts + 1 WHERE mutation_id = ?",

@@ -268,6 +268,173 @@ class LocalStoreTest {
     assertEquals(obj("d1", "v895", "d2", "v682"), store.get("notes", "s").orElseThrow().data());
   }
 
+  /**
+   * A push's claim and its outcomes go to SQLite in IN (...) batches of 500 (issue 12, 1,000
+   * edits): across a batch boundary every mutation is claimed once, settled once, its version
+   * adopted, and a pending one stays queued as pending.
+   */
+  @Test
+  void aLargePushIsClaimedAndSettledInBatchesAcrossTheBoundary() {
+    int n = QueueTable.IN_BATCH + 201;
+    for (int i = 0; i < n; i++) {
+      store.write("tasks", "t-" + i, Op.UPSERT, obj("i", i));
+    }
+    List<Mutation> queued = store.queue().stream().map(LocalStore.Queued::mutation).toList();
+    List<java.util.UUID> ids = new java.util.ArrayList<>();
+    queued.forEach(m -> ids.add(m.mutationId()));
+    ids.add(ids.get(3)); // a repeated id is claimed once
+    ids.add(java.util.UUID.randomUUID()); // an id no longer queued is skipped
+    List<Mutation> claimed = store.claimForSending(ids);
+    assertEquals(queued, claimed, "claimed once each, in the order asked");
+    assertTrue(store.queue().stream().allMatch(q -> q.attempts() == 1), "one attempt each");
+
+    List<MutationOutcome> outcomes = new java.util.ArrayList<>();
+    for (int i = 0; i < n - 1; i++) {
+      outcomes.add(MutationOutcome.applied(queued.get(i), 1));
+    }
+    outcomes.add(MutationOutcome.pending(queued.get(n - 1)));
+    LocalStore.Effects fx = store.applyOutcomes(outcomes);
+    assertEquals(n - 1, fx.settled);
+    assertEquals(1, store.pendingCount());
+    assertEquals("pending", store.queue().get(0).state());
+    assertEquals(queued.get(n - 1).mutationId(), store.queue().get(0).mutation().mutationId());
+    for (int i : new int[] {0, QueueTable.IN_BATCH - 1, QueueTable.IN_BATCH, n - 2}) {
+      SyncRecord r = store.get("tasks", "t-" + i).orElseThrow();
+      assertEquals(1L, r.version(), "v1 adopted: nothing can have come before it");
+      assertEquals(obj("i", i), r.data());
+      assertFalse(r.pending());
+    }
+    assertTrue(store.get("tasks", "t-" + (n - 1)).orElseThrow().pending());
+    // Settling again (a receipt after the push answer) changes nothing.
+    assertEquals(0, store.applyOutcomes(outcomes).settled);
+  }
+
+  /**
+   * The last page of a snapshot scans the whole table for records the snapshot did not hold (to
+   * turn them into tombstones) only when one can exist: never on a first sync into an empty
+   * database, always after a server row outside the snapshot was stored and on a reset.
+   */
+  @Test
+  void theTombstoneScanRunsOnlyWhenARecordCanBeMissingFromTheSnapshot() {
+    long gen = store.beginSnapshot();
+    assertEquals("0", store.meta(LocalStore.META_SNAPSHOT_STALE).orElseThrow(), "empty database");
+    store.applySnapshotPage(
+        new io.syncforge.protocol.SnapshotPage(
+            List.of(new Change("tasks", "r1", 1, false, obj("a", 1), T)), "tok", "c0"),
+        gen,
+        false,
+        List.of());
+    // An own push outcome adopted meanwhile is a server row the snapshot may not hold.
+    store.write("tasks", "x", Op.UPSERT, obj("x", 1));
+    Mutation m = store.queue().get(0).mutation();
+    store.claimForSending(List.of(m.mutationId()));
+    store.applyOutcomes(List.of(MutationOutcome.applied(m, 1)));
+    assertEquals("1", store.meta(LocalStore.META_SNAPSHOT_STALE).orElseThrow(), "scan needed");
+    store.applySnapshotPage(
+        new io.syncforge.protocol.SnapshotPage(
+            List.of(new Change("tasks", "r2", 1, false, obj("a", 2), T)), null, "c1"),
+        gen,
+        true,
+        List.of());
+    assertTrue(store.meta(LocalStore.META_SNAPSHOT_STALE).isEmpty(), "cleared with the cursor");
+    assertEquals("c1", store.meta(LocalStore.META_CURSOR).orElseThrow());
+    assertTrue(store.get("tasks", "r1").isPresent());
+    assertTrue(store.get("tasks", "r2").isPresent());
+
+    // A reset on a database with live server rows scans: r1, gone from the server, goes.
+    long gen2 = store.beginSnapshot();
+    assertEquals("1", store.meta(LocalStore.META_SNAPSHOT_STALE).orElseThrow());
+    store.applySnapshotPage(
+        new io.syncforge.protocol.SnapshotPage(
+            List.of(new Change("tasks", "r2", 1, false, obj("a", 2), T)), null, "c2"),
+        gen2,
+        true,
+        List.of());
+    assertTrue(store.get("tasks", "r1").isEmpty(), "not in the snapshot: a tombstone");
+    assertTrue(store.get("tasks", "r2").isPresent());
+  }
+
+  /**
+   * A first sync that dies in the middle of a page (two of its chunks committed, the third fails
+   * like a killed process) resumes in a new store from that page's token: the page is applied
+   * again, nothing is lost or doubled, and with no scan needed nothing turns into a tombstone.
+   */
+  @Test
+  void aFirstSyncDeadMidPageResumesFromThatPage() {
+    store.close();
+    java.util.concurrent.atomic.AtomicInteger inserts =
+        new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicBoolean armed =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    SqlDriver real = new JdbcSqlDriver();
+    SqlDriver dying =
+        (file, readOnly) -> {
+          SqlDriver.Connection c = real.open(file, readOnly);
+          return new SqlDriver.Connection() {
+            public void execute(String sql) {
+              c.execute(sql);
+            }
+
+            public int update(String sql, Object... args) {
+              // The 10 multi-row INSERTs of a 1,000-record chunk: die in the third chunk.
+              if (armed.get()
+                  && sql.startsWith("INSERT INTO records")
+                  && inserts.incrementAndGet() > 25) {
+                throw new IllegalStateException("killed mid-page");
+              }
+              return c.update(sql, args);
+            }
+
+            public <T> List<T> query(String sql, SqlDriver.RowMapper<T> m, Object... args) {
+              return c.query(sql, m, args);
+            }
+
+            public void begin() {
+              c.begin();
+            }
+
+            public void commit() {
+              c.commit();
+            }
+
+            public void rollback() {
+              c.rollback();
+            }
+
+            public void close() {
+              c.close();
+            }
+          };
+        };
+    Path file = dir.resolve("s.db");
+    io.syncforge.protocol.SnapshotPage[] pages = new io.syncforge.protocol.SnapshotPage[2];
+    for (int p = 0; p < 2; p++) {
+      List<Change> records = new java.util.ArrayList<>();
+      for (int i = 0; i < 5000; i++) {
+        records.add(new Change("tasks", String.format("r%d-%05d", p, i), 1, false, obj("i", i), T));
+      }
+      pages[p] = new io.syncforge.protocol.SnapshotPage(records, p == 0 ? "page2" : null, "c9");
+    }
+    LocalStore first = new LocalStore(dying, file, MAPPER, Clock.fixed(T, ZoneOffset.UTC));
+    long gen = first.beginSnapshot();
+    first.applySnapshotPage(pages[0], gen, false, List.of(), "all");
+    armed.set(true);
+    assertThrows(
+        IllegalStateException.class,
+        () -> first.applySnapshotPage(pages[1], gen, true, List.of(), "all"));
+    first.close();
+
+    store = new LocalStore(file, MAPPER, Clock.fixed(T, ZoneOffset.UTC)); // a new process
+    assertEquals("page2", store.snapshotResumeToken("all").orElseThrow(), "page 1 is done");
+    assertEquals(5000 + 2000, store.countSnapGen(store.snapshotGen()), "two chunks of page 2");
+    store.applySnapshotPage(pages[1], store.snapshotGen(), true, List.of(), "all");
+    assertEquals(10_000, store.list("tasks").size());
+    assertEquals(10_000, store.countSnapGen(store.snapshotGen()));
+    assertEquals("c9", store.meta(LocalStore.META_CURSOR).orElseThrow());
+    assertTrue(store.snapshotResumeToken("all").isEmpty());
+    assertTrue(store.meta(LocalStore.META_SNAPSHOT_STALE).isEmpty());
+  }
+
   /** Issue 12: a base version is a version the device applied, never one it only heard of. */
   @Test
   void anOwnOutcomeRaisesTheBaseOnlyWhenNothingCanHaveComeBetween() {

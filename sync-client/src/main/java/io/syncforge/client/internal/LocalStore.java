@@ -920,7 +920,9 @@ public final class LocalStore implements AutoCloseable {
                     args.toArray());
             for (String[] k : gone) {
               update(
-                  "UPDATE records SET server_deleted = 1 WHERE collection = ? AND id = ?",
+                  "UPDATE records SET server_deleted = 1, snap_gen = ?"
+                      + " WHERE collection = ? AND id = ?",
+                  RecordTable.INFERRED_TOMBSTONE,
                   k[0],
                   k[1]);
               recompute(k[0], k[1], true, fx);

@@ -94,6 +94,13 @@ final class RecordTable {
         != NOT_STORED;
   }
 
+  /**
+   * {@code snap_gen} of a row a snapshot turned into a tombstone because it did not hold the
+   * record: the server version that deleted it is unknown (the row keeps the last one it knew), so
+   * a pulled change of any version replaces it.
+   */
+  static final long INFERRED_TOMBSTONE = -1;
+
   private static final int NOT_STORED = 0;
   private static final int UPDATED = 1;
   private static final int INSERTED = 2;
@@ -108,14 +115,21 @@ final class RecordTable {
       throws SQLException {
     Long[] found =
         query(
-            "SELECT server_version FROM records WHERE collection = ? AND id = ?",
-            rs -> new Long[] {rs.getLongOrNull(1)},
+            "SELECT server_version, server_deleted, snap_gen FROM records"
+                + " WHERE collection = ? AND id = ?",
+            rs -> new Long[] {rs.getLongOrNull(1), rs.getLongOrNull(2), rs.getLongOrNull(3)},
             null,
             c.collection(),
             c.recordId());
     boolean exists = found != null;
     Long known = exists ? found[0] : null;
-    if (!force && known != null && c.version() <= known) {
+    // A tombstone the snapshot inferred (the record was not in it) knows no version: every change
+    // after the snapshot's cursor is newer than it, whatever version the row held before.
+    boolean inferred =
+        exists
+            && Long.valueOf(1).equals(found[1])
+            && Long.valueOf(INFERRED_TOMBSTONE).equals(found[2]);
+    if (!force && known != null && c.version() <= known && !inferred) {
       return NOT_STORED;
     }
     if (!exists) {

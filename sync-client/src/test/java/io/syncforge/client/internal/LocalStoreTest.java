@@ -355,6 +355,45 @@ class LocalStoreTest {
   }
 
   /**
+   * A record this device created and had adopted (v1) while a snapshot ran, after the snapshot
+   * began: the snapshot does not hold it, so its last page turns it into a tombstone; the pull from
+   * the snapshot's cursor then brings its change at version 1, which must replace that inferred
+   * tombstone (it was skipped as "not newer than v1", and the device lost its own record while
+   * every other device and the server had it).
+   */
+  @Test
+  void anOwnRecordMissingFromTheSnapshotComesBackWithThePullAfterIt() {
+    long gen = store.beginSnapshot();
+    store.applySnapshotPage(
+        new io.syncforge.protocol.SnapshotPage(
+            List.of(new Change("tasks", "r1", 1, false, obj("a", 1), T)), "tok", "c0"),
+        gen,
+        false,
+        List.of());
+    store.write("tasks", "x", Op.UPSERT, obj("x", 1));
+    Mutation m = store.queue().get(0).mutation();
+    store.claimForSending(List.of(m.mutationId()));
+    store.applyOutcomes(List.of(MutationOutcome.applied(m, 1)));
+    store.applySnapshotPage(
+        new io.syncforge.protocol.SnapshotPage(
+            List.of(new Change("tasks", "r2", 1, false, obj("a", 2), T)), null, "c1"),
+        gen,
+        true,
+        List.of());
+    assertTrue(store.get("tasks", "x").isEmpty(), "not in the snapshot: a tombstone for now");
+    store.applyPullPage(
+        List.of(new Change("tasks", "x", 1, false, obj("x", 1), T)), List.of(), "c2");
+    SyncRecord x = store.get("tasks", "x").orElseThrow(() -> new AssertionError("x lost"));
+    assertEquals(obj("x", 1), x.data());
+    assertEquals(1L, x.version());
+    // An older change over a tombstone the server sent stays ignored, as before.
+    store.applyPullPage(List.of(new Change("tasks", "r2", 2, true, null, T)), List.of(), "c3");
+    store.applyPullPage(
+        List.of(new Change("tasks", "r2", 1, false, obj("a", 2), T)), List.of(), "c4");
+    assertTrue(store.get("tasks", "r2").isEmpty(), "a pulled tombstone is not inferred");
+  }
+
+  /**
    * A first sync that dies in the middle of a page (two of its chunks committed, the third fails
    * like a killed process) resumes in a new store from that page's token: the page is applied
    * again, nothing is lost or doubled, and with no scan needed nothing turns into a tombstone.

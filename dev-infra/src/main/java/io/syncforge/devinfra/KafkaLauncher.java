@@ -49,9 +49,9 @@ public final class KafkaLauncher extends LauncherSettings.Jvm<KafkaLauncher> {
 
   /** Formats storage if needed, starts the broker and waits until it answers metadata calls. */
   public RunningKafka start() {
-    Path dir = dataDir.toAbsolutePath().normalize();
+    Path dir = dataDirectory();
     try {
-      prepareDataDir(KafkaLauncher::stopOrphanOn);
+      prepareDataDir(dir, KafkaLauncher::stopOrphanOn);
       int clientPort = port == 0 ? Processes.freePort() : port;
       int controllerPort = Processes.freePort();
       Path props = writeServerProperties(dir, clientPort, controllerPort);

@@ -60,19 +60,22 @@ public abstract class LauncherSettings<L extends LauncherSettings<L>> {
     void stopOrphanOn(Path dir) throws IOException;
   }
 
+  /** {@link #dataDir}, absolute and normalized: where the server's files go. */
+  protected Path dataDirectory() {
+    return dataDir.toAbsolutePath().normalize();
+  }
+
   /**
-   * The data directory, absolute and normalized: created if missing, a server orphaned on it
-   * stopped, and wiped first when {@link #fresh}.
+   * Prepares {@code dir} (the {@link #dataDirectory()}): created if missing, a server orphaned on
+   * it stopped, and wiped first when {@link #fresh}.
    */
-  protected Path prepareDataDir(OrphanStopper orphans) throws IOException {
-    Path dir = dataDir.toAbsolutePath().normalize();
+  protected void prepareDataDir(Path dir, OrphanStopper orphans) throws IOException {
     Files.createDirectories(dir);
     orphans.stopOrphanOn(dir);
     if (fresh) {
       Files2.deleteRecursively(dir);
       Files.createDirectories(dir);
     }
-    return dir;
   }
 
   /**

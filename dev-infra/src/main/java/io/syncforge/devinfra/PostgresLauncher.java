@@ -45,9 +45,9 @@ public final class PostgresLauncher extends LauncherSettings<PostgresLauncher> {
 
   /** Starts the server and waits until it accepts connections. */
   public RunningPostgres start() {
-    Path dir = dataDir.toAbsolutePath().normalize();
+    Path dir = dataDirectory();
     try {
-      prepareDataDir(PostgresLauncher::stopOrphanOn);
+      prepareDataDir(dir, PostgresLauncher::stopOrphanOn);
       Path log = dir.resolveSibling(dir.getFileName() + ".log");
       int chosenPort = port == 0 ? Processes.freePort() : port;
       long started = System.nanoTime();

@@ -56,9 +56,9 @@ public final class S3ProxyLauncher extends LauncherSettings.Jvm<S3ProxyLauncher>
 
   /** Starts the server and waits until it answers HTTP requests. */
   public RunningS3Proxy start() {
-    Path dir = dataDir.toAbsolutePath().normalize();
+    Path dir = dataDirectory();
     try {
-      prepareDataDir(S3ProxyLauncher::stopOrphanOn);
+      prepareDataDir(dir, S3ProxyLauncher::stopOrphanOn);
       Path blobs = dir.resolve("blobs");
       Files.createDirectories(blobs);
       int httpPort = port == 0 ? Processes.freePort() : port;

@@ -647,7 +647,7 @@ class SyncClientTest {
   void editMadeWhileAnEarlierOneIsInFlightIsSentAfterItSettlesOnItsVersion() throws Exception {
     server.serverWrite("tasks", "t-1", obj("title", "a"));
     client.sync();
-    tasks().patch("t-1", obj("title", "b"));
+    tasks().put("t-1", obj("title", "b")); // an upsert: an applied patch is never adopted
     server.enqueue("/v1/sync/push", pendingWithoutApplying());
     assertTrue(client.sync().isSuccess());
     tasks().patch("t-1", obj("title", "c")); // the first patch was sent: a new mutation

@@ -605,11 +605,17 @@ public final class LocalStore implements AutoCloseable {
   /**
    * An own {@code applied} outcome counts as seen only when nothing can have come between: its
    * version is the stored server version + 1 (a record's version rises by one per change). Then the
-   * server state at that version is exactly the stored state with this mutation applied, so it is
-   * adopted as the device's server state, and later never-sent mutations based on the old version
-   * (made on top of this one) are based on the new one. Any other gap may hold another device's
-   * edit this device never applied: the base stays, and the writer's rule that a device never
-   * conflicts with itself keeps the device's own edits from counting against it.
+   * server state at that version is known: an upsert's data (an applied upsert leaves exactly its
+   * data), or a tombstone. It is adopted as the device's server state, and later never-sent
+   * mutations based on the old version (made on top of this one) are based on the new one. Any
+   * other gap may hold another device's edit this device never applied: the base stays, and the
+   * writer's rule that a device never conflicts with itself keeps the device's own edits from
+   * counting against it.
+   *
+   * <p>A patch is never adopted: one that changes nothing on the server's record is answered with
+   * the record's current version, which may be another device's change at stored + 1 (fields the
+   * patch does not name, which the device has not seen). The outcome cannot tell the two apart; the
+   * pull brings the version (found by RandomConvergenceIT, seed 11477955022382).
    */
   private void adoptIfNothingBetween(Mutation m, long version) throws SQLException {
     RecordTable.Row row = recordTable.loadRow(m.collection(), m.recordId());
@@ -625,12 +631,6 @@ public final class LocalStore implements AutoCloseable {
     switch (m.op()) {
       case UPSERT -> {
         serverData = m.data().deepCopy();
-        serverDeleted = false;
-      }
-      case PATCH -> {
-        serverData =
-            RecordRules.merge(
-                serverData == null ? mapper.createObjectNode() : serverData, m.data());
         serverDeleted = false;
       }
       case DELETE -> serverDeleted = true; // the last live fields stay, as for a pulled tombstone

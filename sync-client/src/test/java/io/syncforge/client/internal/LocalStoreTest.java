@@ -481,8 +481,9 @@ class LocalStoreTest {
         List.of(new Change("tasks", "t-1", 1, false, obj("title", "a", "done", false), T)),
         List.of(),
         "c1");
-    // Applied as v2 = v1 + 1: nothing came between, the device knows the state at v2.
-    store.write("tasks", "t-1", Op.PATCH, obj("done", true));
+    // Applied as v2 = v1 + 1: nothing came between, the device knows the state at v2 (an
+    // upsert's data; a patch is never adopted, see anAppliedPatchThatChangedNothing...).
+    store.write("tasks", "t-1", Op.UPSERT, obj("title", "a", "done", true));
     Mutation first = store.queue().get(0).mutation();
     assertEquals(1L, first.baseVersion());
     store.applyOutcomes(List.of(MutationOutcome.applied(first, 2)));
@@ -499,12 +500,35 @@ class LocalStoreTest {
     assertEquals(2L, store.queue().get(0).mutation().baseVersion(), "not raised to the unseen v4");
   }
 
+  /**
+   * Found by RandomConvergenceIT in CI (seed 11477955022382): the writer answers a patch that
+   * changes nothing on the server's record {@code applied} with the record's current version, which
+   * another device wrote. That version was the stored one + 1, so the device took its own patch
+   * over its stored state for the server's state at that version, ignored the pull that brought the
+   * real one, and lacked the other device's field for good.
+   */
+  @Test
+  void anAppliedPatchThatChangedNothingIsNotTakenForTheNextVersion() {
+    store.applyPullPage(
+        List.of(new Change("notes", "r2", 6, false, obj("a", 0), T)), List.of(), "c1");
+    store.write("notes", "r2", Op.PATCH, obj("a", 1));
+    Mutation patch = store.queue().get(0).mutation();
+    // Meanwhile another device patched {a: 1, b: 2} as v7: on that record this patch changes
+    // nothing, so the writer answers applied with v7.
+    store.applyOutcomes(List.of(MutationOutcome.applied(patch, 7)));
+    store.applyPullPage(
+        List.of(new Change("notes", "r2", 7, false, obj("a", 1, "b", 2), T)), List.of(), "c2");
+    SyncRecord r = store.get("notes", "r2").orElseThrow();
+    assertEquals(7L, r.version());
+    assertEquals(obj("a", 1, "b", 2), r.data(), "the server's v7, not the patch over v6");
+  }
+
   /** A later edit made while the earlier one was in flight follows it when it is adopted. */
   @Test
   void aNeverSentLaterEditIsRebasedOnlyOnAnAdoptedOutcome() {
     store.applyPullPage(
         List.of(new Change("tasks", "t-1", 5, false, obj("title", "a"), T)), List.of(), "c1");
-    store.write("tasks", "t-1", Op.PATCH, obj("title", "b"));
+    store.write("tasks", "t-1", Op.UPSERT, obj("title", "b")); // a patch is never adopted
     Mutation first =
         store.claimForSending(List.of(store.queue().get(0).mutation().mutationId())).get(0);
     store.write("tasks", "t-1", Op.PATCH, obj("title", "c")); // new mutation: first is claimed

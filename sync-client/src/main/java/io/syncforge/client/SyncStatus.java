@@ -32,29 +32,6 @@ public record SyncStatus(
     Long firstSyncTotal,
     MediaProgress media) {
 
-  /** The status without a known snapshot total. */
-  public SyncStatus(
-      State state,
-      Instant lastSuccess,
-      long pendingCount,
-      Duration oldestPendingAge,
-      String lastError,
-      ErrorClass lastErrorClass,
-      boolean firstSyncInProgress,
-      long firstSyncRecords) {
-    this(
-        state,
-        lastSuccess,
-        pendingCount,
-        oldestPendingAge,
-        lastError,
-        lastErrorClass,
-        firstSyncInProgress,
-        firstSyncRecords,
-        null,
-        MediaProgress.NONE);
-  }
-
   /** The coarse state of the client. */
   public enum State {
     /** Not syncing; the last run (if any) succeeded. */

@@ -477,6 +477,19 @@ final class FakeServer implements AutoCloseable {
     return Collections.unmodifiableList(new ArrayList<>(applications.values()));
   }
 
+  /**
+   * A client of this server: its local database at {@code db}, a fixed token, short timeouts and
+   * listener callbacks on the calling thread.
+   */
+  SyncClient.Builder client(java.nio.file.Path db) {
+    return SyncClient.builder()
+        .baseUrl(url())
+        .database(db)
+        .token("tok")
+        .transport(Transport.jdk(java.time.Duration.ofSeconds(5), java.time.Duration.ofSeconds(30)))
+        .callbackExecutor(Runnable::run);
+  }
+
   @Override
   public void close() {
     server.stop(0);

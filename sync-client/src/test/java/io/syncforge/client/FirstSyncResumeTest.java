@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.syncforge.protocol.ErrorCode;
 import io.syncforge.protocol.Problem;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -34,14 +33,20 @@ class FirstSyncResumeTest {
     server.close();
   }
 
+  /** Answers with {@code sim}, or 400 for a {@code limit} above 8 (a server's smaller maximum). */
+  private static FakeServer.Handler limitAtMost8(FakeServer.Sim sim) {
+    return (ex, body) -> {
+      int limit = Integer.parseInt(FakeServer.query(ex).get("limit"));
+      if (limit > 8) {
+        FakeServer.send(ex, 400, Problem.of(ErrorCode.INVALID_REQUEST, "limit must be 1..8", "t"));
+      } else {
+        FakeServer.send(ex, 200, sim.answer(ex, body));
+      }
+    };
+  }
+
   private SyncClient client(int pageSize) {
-    return SyncClient.builder()
-        .baseUrl(server.url())
-        .database(dir.resolve("client.db"))
-        .token("tok")
-        .transport(Transport.jdk(Duration.ofSeconds(5), Duration.ofSeconds(30)))
-        .snapshotPageSize(pageSize)
-        .build();
+    return server.client(dir.resolve("client.db")).snapshotPageSize(pageSize).build();
   }
 
   @Test
@@ -72,28 +77,8 @@ class FirstSyncResumeTest {
 
   @Test
   void aPageSizeAboveTheServersMaximumIsHalvedUntilAccepted() {
-    server.setDefault(
-        "/v1/sync/snapshot",
-        (ex, body) -> {
-          int limit = Integer.parseInt(FakeServer.query(ex).get("limit"));
-          if (limit > 8) {
-            FakeServer.send(
-                ex, 400, Problem.of(ErrorCode.INVALID_REQUEST, "limit must be 1..8", "t"));
-          } else {
-            FakeServer.send(ex, 200, server.snapshotAnswer(ex, body));
-          }
-        });
-    server.setDefault(
-        "/v1/sync/pull",
-        (ex, body) -> {
-          int limit = Integer.parseInt(FakeServer.query(ex).get("limit"));
-          if (limit > 8) {
-            FakeServer.send(
-                ex, 400, Problem.of(ErrorCode.INVALID_REQUEST, "limit must be 1..8", "t"));
-          } else {
-            FakeServer.send(ex, 200, server.pullAnswer(ex, body));
-          }
-        });
+    server.setDefault("/v1/sync/snapshot", limitAtMost8(server::snapshotAnswer));
+    server.setDefault("/v1/sync/pull", limitAtMost8(server::pullAnswer));
     try (SyncClient c = client(50)) {
       assertInstanceOf(SyncResult.Success.class, c.sync());
       assertEquals(50, c.collection("notes").list().size());

@@ -10,7 +10,6 @@ import io.syncforge.protocol.MutationOutcome;
 import io.syncforge.protocol.Problem;
 import io.syncforge.protocol.PushRequest;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -51,12 +50,8 @@ class PoisonIsolationTest {
           }
         });
     client =
-        SyncClient.builder()
-            .baseUrl(server.url())
-            .database(dir.resolve("client.db"))
-            .token("tok")
-            .transport(Transport.jdk(Duration.ofSeconds(5), Duration.ofSeconds(30)))
-            .callbackExecutor(Runnable::run)
+        server
+            .client(dir.resolve("client.db"))
             .conflictListener(ConflictListener.onRejected(rejected::add))
             .build();
   }

@@ -229,13 +229,18 @@ class SyncClientTest {
     assertEquals("c3", store.meta(LocalStore.META_CURSOR).orElseThrow());
   }
 
-  @Test
-  void firstSyncTakesTheSnapshotPathThenPullsFromItsCursor() {
+  /** A new client reading pages of 2 records; the server holds t-1..t-5. */
+  private void pagesOf2OverFiveServerRecords() {
     client.close();
     client = client(server.url(), Duration.ofSeconds(30), 2);
     for (int i = 1; i <= 5; i++) {
       server.serverWrite("tasks", "t-" + i, obj("n", i));
     }
+  }
+
+  @Test
+  void firstSyncTakesTheSnapshotPathThenPullsFromItsCursor() {
+    pagesOf2OverFiveServerRecords();
     server.serverWrite("tasks", "t-5", null); // a tombstone: not in the snapshot
 
     SyncResult.Success s = assertInstanceOf(SyncResult.Success.class, client.sync());
@@ -673,11 +678,7 @@ class SyncClientTest {
 
   @Test
   void snapshotWhosePageTokenExpiresStartsAgainWithinTheRun() {
-    client.close();
-    client = client(server.url(), Duration.ofSeconds(30), 2);
-    for (int i = 1; i <= 5; i++) {
-      server.serverWrite("tasks", "t-" + i, obj("n", i));
-    }
+    pagesOf2OverFiveServerRecords();
     server.enqueue("/v1/sync/snapshot", FakeServer.ok(server::snapshotAnswer));
     server.enqueue("/v1/sync/snapshot", FakeServer.problem(ErrorCode.LOG_EPOCH_CHANGED));
 

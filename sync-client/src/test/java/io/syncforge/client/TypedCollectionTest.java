@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -26,14 +25,7 @@ class TypedCollectionTest {
   @BeforeEach
   void setUp() throws Exception {
     server = new FakeServer();
-    client =
-        SyncClient.builder()
-            .baseUrl(server.url())
-            .database(dir.resolve("client.db"))
-            .token("tok")
-            .transport(Transport.jdk(Duration.ofSeconds(5), Duration.ofSeconds(30)))
-            .callbackExecutor(Runnable::run)
-            .build();
+    client = server.client(dir.resolve("client.db")).build();
   }
 
   @AfterEach

@@ -142,26 +142,9 @@ public final class ApiClient {
     if (fileName != null && isHeaderSafe(fileName)) {
       headers.put(Headers.FILE_NAME, fileName);
     }
-    long length;
-    try {
-      length = Files.size(file);
-    } catch (IOException e) {
-      throw ApiException.network("cannot read " + file + ": " + e.getMessage(), e);
-    }
-    Transport.BodySource body =
-        new Transport.BodySource() {
-          @Override
-          public InputStream open() throws IOException {
-            return counting(Files.newInputStream(file), sent);
-          }
-
-          @Override
-          public long length() {
-            return length;
-          }
-        };
     Transport.Request req =
-        new Transport.Request("POST", URI.create(mediaUrl + "/v1/media"), headers, body);
+        new Transport.Request(
+            "POST", URI.create(mediaUrl + "/v1/media"), headers, fileBody(file, 0, sent));
     // Any 2xx means stored (201 new, 200 already there); the metadata body is informational, so
     // an empty or unexpected body does not turn a stored upload into a retry.
     try (Transport.Response response = send(req)) {
@@ -254,28 +237,8 @@ public final class ApiClient {
     headers.put("Tus-Resumable", "1.0.0");
     headers.put("Upload-Offset", Long.toString(offset));
     headers.put("Content-Type", "application/offset+octet-stream");
-    long length;
-    try {
-      length = Files.size(file) - offset;
-    } catch (IOException e) {
-      throw ApiException.network("cannot read " + file + ": " + e.getMessage(), e);
-    }
-    Transport.BodySource body =
-        new Transport.BodySource() {
-          @Override
-          public InputStream open() throws IOException {
-            java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file);
-            ch.position(offset);
-            return counting(java.nio.channels.Channels.newInputStream(ch), sent);
-          }
-
-          @Override
-          public long length() {
-            return length;
-          }
-        };
     try (Transport.Response response =
-        send(new Transport.Request("PATCH", upload, headers, body))) {
+        send(new Transport.Request("PATCH", upload, headers, fileBody(file, offset, sent)))) {
       if (response.status() != 204 && response.status() != 200) {
         throw failure(response);
       }
@@ -283,6 +246,33 @@ public final class ApiClient {
     } catch (IOException e) {
       throw ApiException.network("PATCH " + upload.getPath() + " failed: " + describe(e), e);
     }
+  }
+
+  /**
+   * A request body of {@code file} from {@code offset} to its end (re-openable for a retry); {@code
+   * sent} (may be null) is told each run of bytes read.
+   */
+  private static Transport.BodySource fileBody(
+      Path file, long offset, java.util.function.LongConsumer sent) throws ApiException {
+    long length;
+    try {
+      length = Files.size(file) - offset;
+    } catch (IOException e) {
+      throw ApiException.network("cannot read " + file + ": " + e.getMessage(), e);
+    }
+    return new Transport.BodySource() {
+      @Override
+      public InputStream open() throws IOException {
+        java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file);
+        ch.position(offset);
+        return counting(java.nio.channels.Channels.newInputStream(ch), sent);
+      }
+
+      @Override
+      public long length() {
+        return length;
+      }
+    };
   }
 
   /** {@code in}, telling {@code sink} (when not null) how many bytes each read returned. */

@@ -1,7 +1,5 @@
 package io.syncforge.client.internal;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.syncforge.client.SyncRecord;
@@ -75,6 +73,7 @@ public final class LocalStore implements AutoCloseable {
 
   private final Object readLock = new Object();
   private final ObjectMapper mapper;
+  private final SqlTable db;
   private final Clock clock;
   private final MutationValidator validator = new MutationValidator();
   private volatile Runnable afterRecordWriteHook = () -> {};
@@ -106,6 +105,7 @@ public final class LocalStore implements AutoCloseable {
     mediaIndex = new MediaIndex(conn, clock);
     metaTable = new MetaTable(conn);
     queueTable = new QueueTable(conn, mapper);
+    db = new SqlTable(conn, mapper);
     recordTable = new RecordTable(conn, mapper, clock);
     reader = driver.open(file, true);
     reader.execute("PRAGMA busy_timeout=10000");
@@ -119,12 +119,12 @@ public final class LocalStore implements AutoCloseable {
 
   /** The SQLite journal mode ({@code wal}). */
   public synchronized String journalMode() {
-    return query("PRAGMA journal_mode", rs -> rs.getString(1), null);
+    return db.query("PRAGMA journal_mode", rs -> rs.getString(1), null);
   }
 
   /** The schema version of the open database. */
   public synchronized int schemaVersion() {
-    return query("SELECT MAX(version) FROM schema_migrations", rs -> rs.getInt(1), 0);
+    return db.query("SELECT MAX(version) FROM schema_migrations", rs -> rs.getInt(1), 0);
   }
 
   // ---------------------------------------------------------------- transactions
@@ -146,38 +146,6 @@ public final class LocalStore implements AutoCloseable {
     } catch (RuntimeException | Error e) {
       conn.rollback();
       throw e;
-    }
-  }
-
-  private <T> T query(String sql, Sql.RowMapper<T> mapperFn, T empty, Object... args) {
-    return Sql.one(conn, sql, mapperFn, empty, args);
-  }
-
-  private <T> List<T> queryList(String sql, Sql.RowMapper<T> mapperFn, Object... args) {
-    return Sql.list(conn, sql, mapperFn, args);
-  }
-
-  private int update(String sql, Object... args) {
-    return conn.update(sql, args);
-  }
-
-  private String json(JsonNode node) {
-    return StoreJson.write(mapper, node);
-  }
-
-  private String jsonValue(Object value) {
-    return StoreJson.value(mapper, value);
-  }
-
-  private ObjectNode obj(String json) {
-    return StoreJson.object(mapper, json);
-  }
-
-  private Mutation mutation(String json) {
-    try {
-      return mapper.readValue(json, Mutation.class);
-    } catch (JsonProcessingException e) {
-      throw new StoreException("corrupt mutation in local database: " + e.getMessage(), e);
     }
   }
 
@@ -217,7 +185,7 @@ public final class LocalStore implements AutoCloseable {
     return new SyncRecord(
         rs.getString(1),
         rs.getString(2),
-        obj(rs.getString(3)),
+        db.obj(rs.getString(3)),
         rs.getLongOrNull(5),
         rs.getInt(6) != 0);
   }
@@ -331,19 +299,19 @@ public final class LocalStore implements AutoCloseable {
             throw new IllegalArgumentException(sb.toString().trim());
           }
           if (row == null) {
-            update(
+            db.update(
                 "INSERT INTO records (collection, id, data, deleted, updated_at)"
                     + " VALUES (?, ?, ?, ?, ?)",
                 collection,
                 id,
-                json(next),
+                db.json(next),
                 next == null,
                 clock.millis());
           } else {
-            update(
+            db.update(
                 "UPDATE records SET data = ?, deleted = ?, updated_at = ?"
                     + " WHERE collection = ? AND id = ?",
-                json(next),
+                db.json(next),
                 next == null,
                 clock.millis(),
                 collection,
@@ -370,7 +338,7 @@ public final class LocalStore implements AutoCloseable {
   }
 
   private SyncRecord recordOf(String collection, String id) {
-    return query(
+    return db.query(
         "SELECT " + RECORD_COLS + " FROM records r WHERE collection = ? AND id = ?",
         this::toRecord,
         null,
@@ -451,7 +419,7 @@ public final class LocalStore implements AutoCloseable {
             + " ORDER BY seq",
         rs ->
             new QueuedDetail(
-                mutation(rs.getString(1)),
+                db.mutation(rs.getString(1)),
                 Instant.ofEpochMilli(rs.getLong(2)),
                 rs.getInt(3),
                 rs.getString(4),
@@ -577,7 +545,7 @@ public final class LocalStore implements AutoCloseable {
       return;
     }
     if (o.version() != null) {
-      update(
+      db.update(
           "UPDATE records SET expect_version = MAX(COALESCE(expect_version, 0), ?)"
               + " WHERE collection = ? AND id = ?",
           o.version(),
@@ -638,10 +606,10 @@ public final class LocalStore implements AutoCloseable {
         return;
       }
     }
-    update(
+    db.update(
         "UPDATE records SET server_data = ?, server_version = ?, server_deleted = ?"
             + " WHERE collection = ? AND id = ?",
-        json(serverData),
+        db.json(serverData),
         version,
         serverDeleted,
         m.collection(),
@@ -766,7 +734,7 @@ public final class LocalStore implements AutoCloseable {
           putMeta(META_SNAPSHOT_GEN, Long.toString(gen));
           putMeta(META_SNAPSHOT_RESUME, null);
           boolean live =
-              query(
+              db.query(
                   "SELECT 1 FROM records WHERE server_version IS NOT NULL AND server_deleted = 0"
                       + " LIMIT 1",
                   rs -> true,
@@ -914,12 +882,12 @@ public final class LocalStore implements AutoCloseable {
             args.add(gen);
             args.addAll(scope);
             List<String[]> gone =
-                queryList(
+                db.queryList(
                     "SELECT collection, id FROM records WHERE " + where,
                     rs -> new String[] {rs.getString(1), rs.getString(2)},
                     args.toArray());
             for (String[] k : gone) {
-              update(
+              db.update(
                   "UPDATE records SET server_deleted = 1, snap_gen = ?"
                       + " WHERE collection = ? AND id = ?",
                   RecordTable.INFERRED_TOMBSTONE,
@@ -939,7 +907,8 @@ public final class LocalStore implements AutoCloseable {
 
   /** Number of records stored with the given snapshot generation (first-sync progress). */
   public synchronized long countSnapGen(long gen) {
-    return query("SELECT COUNT(*) FROM records WHERE snap_gen = ?", rs -> rs.getLong(1), 0L, gen);
+    return db.query(
+        "SELECT COUNT(*) FROM records WHERE snap_gen = ?", rs -> rs.getLong(1), 0L, gen);
   }
 
   // ---------------------------------------------------------------- media index

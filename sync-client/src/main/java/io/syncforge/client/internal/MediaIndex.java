@@ -8,25 +8,12 @@ import java.util.Optional;
  * The media index ({@code media_files}): which files the device has, is downloading or still has to
  * upload. Each method is one statement (atomic on its own); {@link LocalStore} serializes callers.
  */
-public final class MediaIndex {
-  private final SqlDriver.Connection conn;
+public final class MediaIndex extends SqlTable {
   private final Clock clock;
 
   MediaIndex(SqlDriver.Connection conn, Clock clock) {
-    this.conn = conn;
+    super(conn, null);
     this.clock = clock;
-  }
-
-  private <T> T query(String sql, Sql.RowMapper<T> mapper, T empty, Object... args) {
-    return Sql.one(conn, sql, mapper, empty, args);
-  }
-
-  private <T> List<T> queryList(String sql, Sql.RowMapper<T> mapper, Object... args) {
-    return Sql.list(conn, sql, mapper, args);
-  }
-
-  private int update(String sql, Object... args) {
-    return conn.update(sql, args);
   }
 
   /** A row of the media index. */

@@ -1,6 +1,5 @@
 package io.syncforge.client.internal;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.syncforge.protocol.Mutation;
 import java.util.List;
@@ -12,29 +11,10 @@ import java.util.UUID;
  * answer its state is {@code pending}. Statements only: {@link LocalStore} holds the transaction
  * that ties a queue change to the record it belongs to.
  */
-final class QueueTable {
-  private final SqlDriver.Connection conn;
-  private final ObjectMapper mapper;
+final class QueueTable extends SqlTable {
 
   QueueTable(SqlDriver.Connection conn, ObjectMapper mapper) {
-    this.conn = conn;
-    this.mapper = mapper;
-  }
-
-  private Mutation mutation(String json) {
-    try {
-      return mapper.readValue(json, Mutation.class);
-    } catch (JsonProcessingException e) {
-      throw new StoreException("corrupt mutation in local database: " + e.getMessage(), e);
-    }
-  }
-
-  private String json(Mutation m) {
-    try {
-      return mapper.writeValueAsString(m);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException(e);
-    }
+    super(conn, mapper);
   }
 
   /** Appends {@code m} to the queue. */
@@ -132,37 +112,28 @@ final class QueueTable {
 
   /** Counts an attempt for each of {@code ids}, {@value #IN_BATCH} per statement. */
   void countAttempts(List<UUID> ids) {
-    for (int from = 0; from < ids.size(); from += IN_BATCH) {
-      List<UUID> part = ids.subList(from, Math.min(ids.size(), from + IN_BATCH));
-      conn.update(
-          "UPDATE pending_mutations SET attempts = attempts + 1 WHERE mutation_id IN ("
-              + marks(part)
-              + ")",
-          strings(part));
-    }
+    updateEach("UPDATE pending_mutations SET attempts = attempts + 1", ids);
   }
 
   /** Deletes the entries of {@code ids}, {@value #IN_BATCH} per statement. */
   void deleteAll(List<UUID> ids) {
-    for (int from = 0; from < ids.size(); from += IN_BATCH) {
-      List<UUID> part = ids.subList(from, Math.min(ids.size(), from + IN_BATCH));
-      conn.update(
-          "DELETE FROM pending_mutations WHERE mutation_id IN (" + marks(part) + ")",
-          strings(part));
-    }
+    updateEach("DELETE FROM pending_mutations", ids);
   }
 
   /**
    * Marks the entries of {@code ids} as pending on the server, {@value #IN_BATCH} per statement.
    */
   void markPendingAll(List<UUID> ids) {
+    updateEach("UPDATE pending_mutations SET state = 'pending'", ids);
+  }
+
+  /**
+   * Runs {@code statement WHERE mutation_id IN (...)} over {@code ids}, {@value #IN_BATCH} at once.
+   */
+  private void updateEach(String statement, List<UUID> ids) {
     for (int from = 0; from < ids.size(); from += IN_BATCH) {
       List<UUID> part = ids.subList(from, Math.min(ids.size(), from + IN_BATCH));
-      conn.update(
-          "UPDATE pending_mutations SET state = 'pending' WHERE mutation_id IN ("
-              + marks(part)
-              + ")",
-          strings(part));
+      conn.update(statement + " WHERE mutation_id IN (" + marks(part) + ")", strings(part));
     }
   }
 

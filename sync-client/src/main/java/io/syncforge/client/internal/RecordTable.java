@@ -1,6 +1,5 @@
 package io.syncforge.client.internal;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.syncforge.protocol.Change;
@@ -18,35 +17,12 @@ import java.util.Set;
  * app reads (server state with pending mutations replayed). Statements only: {@link LocalStore}
  * holds the transactions and decides what is visible.
  */
-final class RecordTable {
-  private final SqlDriver.Connection conn;
-  private final ObjectMapper mapper;
+final class RecordTable extends SqlTable {
   private final Clock clock;
 
   RecordTable(SqlDriver.Connection conn, ObjectMapper mapper, Clock clock) {
-    this.conn = conn;
-    this.mapper = mapper;
+    super(conn, mapper);
     this.clock = clock;
-  }
-
-  private <T> T query(String sql, Sql.RowMapper<T> mapperFn, T empty, Object... args) {
-    return Sql.one(conn, sql, mapperFn, empty, args);
-  }
-
-  private <T> List<T> queryList(String sql, Sql.RowMapper<T> mapperFn, Object... args) {
-    return Sql.list(conn, sql, mapperFn, args);
-  }
-
-  private int update(String sql, Object... args) {
-    return conn.update(sql, args);
-  }
-
-  private String json(JsonNode node) {
-    return StoreJson.write(mapper, node);
-  }
-
-  private ObjectNode obj(String json) {
-    return StoreJson.object(mapper, json);
   }
 
   record Row(

@@ -24,6 +24,15 @@ final class StoreJson {
     }
   }
 
+  /** A queued mutation's column text; unreadable is a corrupt store. */
+  static io.syncforge.protocol.Mutation mutation(ObjectMapper mapper, String json) {
+    try {
+      return mapper.readValue(json, io.syncforge.protocol.Mutation.class);
+    } catch (JsonProcessingException e) {
+      throw new StoreException("corrupt mutation in local database: " + e.getMessage(), e);
+    }
+  }
+
   /** Column text as an object; null stays null; anything else unreadable is a corrupt store. */
   static ObjectNode object(ObjectMapper mapper, String json) {
     if (json == null) {

@@ -44,6 +44,23 @@ class LocalStoreTest {
     store.close();
   }
 
+  /** One snapshot page holding {@code change} (a single-record page). */
+  private void snapshotPage(long gen, boolean last, String token, String cursor, Change change) {
+    store.applySnapshotPage(
+        new io.syncforge.protocol.SnapshotPage(List.of(change), token, cursor),
+        gen,
+        last,
+        List.of());
+  }
+
+  /** An own upsert sent and answered applied at {@code version} (the only queued mutation). */
+  private void pushedAndApplied(String id, ObjectNode data, long version) {
+    store.write("tasks", id, Op.UPSERT, data);
+    Mutation m = store.queue().get(0).mutation();
+    store.claimForSending(List.of(m.mutationId()));
+    store.applyOutcomes(List.of(MutationOutcome.applied(m, version)));
+  }
+
   static ObjectNode obj(Object... kv) {
     ObjectNode o = MAPPER.createObjectNode();
     for (int i = 0; i < kv.length; i += 2) {
@@ -318,24 +335,11 @@ class LocalStoreTest {
   void theTombstoneScanRunsOnlyWhenARecordCanBeMissingFromTheSnapshot() {
     long gen = store.beginSnapshot();
     assertEquals("0", store.meta(LocalStore.META_SNAPSHOT_STALE).orElseThrow(), "empty database");
-    store.applySnapshotPage(
-        new io.syncforge.protocol.SnapshotPage(
-            List.of(new Change("tasks", "r1", 1, false, obj("a", 1), T)), "tok", "c0"),
-        gen,
-        false,
-        List.of());
+    snapshotPage(gen, false, "tok", "c0", new Change("tasks", "r1", 1, false, obj("a", 1), T));
     // An own push outcome adopted meanwhile is a server row the snapshot may not hold.
-    store.write("tasks", "x", Op.UPSERT, obj("x", 1));
-    Mutation m = store.queue().get(0).mutation();
-    store.claimForSending(List.of(m.mutationId()));
-    store.applyOutcomes(List.of(MutationOutcome.applied(m, 1)));
+    pushedAndApplied("x", obj("x", 1), 1);
     assertEquals("1", store.meta(LocalStore.META_SNAPSHOT_STALE).orElseThrow(), "scan needed");
-    store.applySnapshotPage(
-        new io.syncforge.protocol.SnapshotPage(
-            List.of(new Change("tasks", "r2", 1, false, obj("a", 2), T)), null, "c1"),
-        gen,
-        true,
-        List.of());
+    snapshotPage(gen, true, null, "c1", new Change("tasks", "r2", 1, false, obj("a", 2), T));
     assertTrue(store.meta(LocalStore.META_SNAPSHOT_STALE).isEmpty(), "cleared with the cursor");
     assertEquals("c1", store.meta(LocalStore.META_CURSOR).orElseThrow());
     assertTrue(store.get("tasks", "r1").isPresent());
@@ -344,12 +348,7 @@ class LocalStoreTest {
     // A reset on a database with live server rows scans: r1, gone from the server, goes.
     long gen2 = store.beginSnapshot();
     assertEquals("1", store.meta(LocalStore.META_SNAPSHOT_STALE).orElseThrow());
-    store.applySnapshotPage(
-        new io.syncforge.protocol.SnapshotPage(
-            List.of(new Change("tasks", "r2", 1, false, obj("a", 2), T)), null, "c2"),
-        gen2,
-        true,
-        List.of());
+    snapshotPage(gen2, true, null, "c2", new Change("tasks", "r2", 1, false, obj("a", 2), T));
     assertTrue(store.get("tasks", "r1").isEmpty(), "not in the snapshot: a tombstone");
     assertTrue(store.get("tasks", "r2").isPresent());
   }
@@ -364,22 +363,9 @@ class LocalStoreTest {
   @Test
   void anOwnRecordMissingFromTheSnapshotComesBackWithThePullAfterIt() {
     long gen = store.beginSnapshot();
-    store.applySnapshotPage(
-        new io.syncforge.protocol.SnapshotPage(
-            List.of(new Change("tasks", "r1", 1, false, obj("a", 1), T)), "tok", "c0"),
-        gen,
-        false,
-        List.of());
-    store.write("tasks", "x", Op.UPSERT, obj("x", 1));
-    Mutation m = store.queue().get(0).mutation();
-    store.claimForSending(List.of(m.mutationId()));
-    store.applyOutcomes(List.of(MutationOutcome.applied(m, 1)));
-    store.applySnapshotPage(
-        new io.syncforge.protocol.SnapshotPage(
-            List.of(new Change("tasks", "r2", 1, false, obj("a", 2), T)), null, "c1"),
-        gen,
-        true,
-        List.of());
+    snapshotPage(gen, false, "tok", "c0", new Change("tasks", "r1", 1, false, obj("a", 1), T));
+    pushedAndApplied("x", obj("x", 1), 1);
+    snapshotPage(gen, true, null, "c1", new Change("tasks", "r2", 1, false, obj("a", 2), T));
     assertTrue(store.get("tasks", "x").isEmpty(), "not in the snapshot: a tombstone for now");
     store.applyPullPage(
         List.of(new Change("tasks", "x", 1, false, obj("x", 1), T)), List.of(), "c2");

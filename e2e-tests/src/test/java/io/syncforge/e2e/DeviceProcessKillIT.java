@@ -116,12 +116,7 @@ class DeviceProcessKillIT {
             expected,
             killedMidPush + killedMidPull,
             (System.currentTimeMillis() - t0) / 1000.0);
-    System.out.println("FAULT CAMPAIGN " + line);
-    Files.writeString(
-        Path.of("target", "faults-report.md"),
-        line + "\n",
-        java.nio.file.StandardOpenOption.CREATE,
-        java.nio.file.StandardOpenOption.APPEND);
+    FaultCampaignIT.writeReportLine(line);
   }
 
   /**

@@ -230,6 +230,11 @@ class FaultCampaignIT {
             fleet.failures,
             recovery,
             (System.currentTimeMillis() - t0) / 1000.0);
+    writeReportLine(line);
+  }
+
+  /** Prints one row of the campaign's table and appends it to {@code target/faults-report.md}. */
+  static synchronized void writeReportLine(String line) {
     System.out.println("FAULT CAMPAIGN " + line);
     try {
       Path out = Path.of("target", "faults-report.md");

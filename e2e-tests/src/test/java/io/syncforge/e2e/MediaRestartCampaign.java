@@ -81,12 +81,7 @@ class MediaRestartCampaign {
               atKill,
               restartMs,
               (System.currentTimeMillis() - t0) / 1000.0);
-      System.out.println("FAULT CAMPAIGN " + line);
-      Files.writeString(
-          Path.of("target", "faults-report.md"),
-          line + "\n",
-          java.nio.file.StandardOpenOption.CREATE,
-          java.nio.file.StandardOpenOption.APPEND);
+      FaultCampaignIT.writeReportLine(line);
     }
   }
 

@@ -157,37 +157,17 @@ public final class KafkaLauncher extends LauncherSettings.Jvm<KafkaLauncher> {
   }
 
   /** A running broker. Closing it stops the broker JVM (and wipes its data if it was fresh). */
-  public static final class RunningKafka implements AutoCloseable {
-    private final Process process;
+  public static final class RunningKafka extends RunningChildJvm {
     private final String bootstrapServers;
-    private final Path dataDir;
-    private final Path logFile;
 
     RunningKafka(Process process, String bootstrapServers, Path dataDir, Path logFile) {
-      this.process = process;
+      super("Kafka broker", process, dataDir, logFile, "broker.pid", Duration.ofSeconds(20));
       this.bootstrapServers = bootstrapServers;
-      this.dataDir = dataDir;
-      this.logFile = logFile;
     }
 
     /** {@code host:port} for {@code bootstrap.servers}. */
     public String bootstrapServers() {
       return bootstrapServers;
-    }
-
-    /** The broker JVM's pid. */
-    public long pid() {
-      return process.pid();
-    }
-
-    /** Where the broker writes its log. */
-    public Path logFile() {
-      return logFile;
-    }
-
-    /** The broker's data directory. */
-    public Path dataDir() {
-      return dataDir;
     }
 
     /** An admin client for this broker; the caller closes it. */
@@ -205,25 +185,14 @@ public final class KafkaLauncher extends LauncherSettings.Jvm<KafkaLauncher> {
     }
 
     void awaitReady(Duration timeout) {
-      long deadline = System.nanoTime() + timeout.toNanos();
-      Exception last = null;
       try (Admin admin = admin()) {
-        while (System.nanoTime() < deadline) {
-          if (!process.isAlive()) {
-            throw new IllegalStateException(
-                "Kafka broker exited with " + process.exitValue() + "; see " + logFile);
-          }
-          try {
-            admin.describeCluster().nodes().get(5, TimeUnit.SECONDS);
-            return;
-          } catch (Exception e) {
-            last = e;
-            sleep(200);
-          }
-        }
+        awaitReady(
+            timeout,
+            () -> {
+              admin.describeCluster().nodes().get(5, TimeUnit.SECONDS);
+              return true;
+            });
       }
-      throw new IllegalStateException(
-          "Kafka not ready after " + timeout + "; see " + logFile, last);
     }
 
     /**
@@ -271,35 +240,6 @@ public final class KafkaLauncher extends LauncherSettings.Jvm<KafkaLauncher> {
     /** {@link #createTopics(Map)} on any broker. */
     public static void createTopics(String bootstrapServers, Map<String, Integer> topics) {
       topics.forEach((name, partitions) -> createTopic(bootstrapServers, name, partitions));
-    }
-
-    /** Stops the broker: closes its stdin (it shuts down), then kills it if it lingers. */
-    @Override
-    public void close() {
-      try {
-        process.getOutputStream().close();
-      } catch (IOException ignored) {
-        // Already closed.
-      }
-      try {
-        if (!process.waitFor(20, TimeUnit.SECONDS)) {
-          process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        }
-        Files.deleteIfExists(dataDir.resolve("broker.pid"));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
-
-    private static void sleep(long millis) {
-      try {
-        Thread.sleep(millis);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted", e);
-      }
     }
   }
 }

@@ -11,7 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -136,13 +135,10 @@ public final class S3ProxyLauncher extends LauncherSettings.Jvm<S3ProxyLauncher>
   }
 
   /** A running server. Closing it stops the server JVM; the data directory stays. */
-  public static final class RunningS3Proxy implements AutoCloseable {
-    private final Process process;
+  public static final class RunningS3Proxy extends RunningChildJvm {
     private final URI endpoint;
     private final String accessKeyId;
     private final String secretAccessKey;
-    private final Path dataDir;
-    private final Path logFile;
 
     RunningS3Proxy(
         Process process,
@@ -151,12 +147,10 @@ public final class S3ProxyLauncher extends LauncherSettings.Jvm<S3ProxyLauncher>
         String secretAccessKey,
         Path dataDir,
         Path logFile) {
-      this.process = process;
+      super("S3Proxy", process, dataDir, logFile, PID_FILE, Duration.ofSeconds(10));
       this.endpoint = endpoint;
       this.accessKeyId = accessKeyId;
       this.secretAccessKey = secretAccessKey;
-      this.dataDir = dataDir;
-      this.logFile = logFile;
     }
 
     /** {@code http://127.0.0.1:<port>}, for an S3 client's endpoint override (path style). */
@@ -172,26 +166,6 @@ public final class S3ProxyLauncher extends LauncherSettings.Jvm<S3ProxyLauncher>
     /** The secret access key the server accepts. */
     public String secretAccessKey() {
       return secretAccessKey;
-    }
-
-    /** The server JVM's pid. */
-    public long pid() {
-      return process.pid();
-    }
-
-    /** Whether the server JVM is still running. */
-    public boolean isAlive() {
-      return process.isAlive();
-    }
-
-    /** Where the server writes its log. */
-    public Path logFile() {
-      return logFile;
-    }
-
-    /** The server's data directory (buckets are directories under {@code blobs/}). */
-    public Path dataDir() {
-      return dataDir;
     }
 
     /**
@@ -214,43 +188,7 @@ public final class S3ProxyLauncher extends LauncherSettings.Jvm<S3ProxyLauncher>
     }
 
     void awaitReady(Duration timeout) {
-      long deadline = System.nanoTime() + timeout.toNanos();
-      while (System.nanoTime() < deadline) {
-        if (!process.isAlive()) {
-          throw new IllegalStateException(
-              "S3Proxy exited with " + process.exitValue() + "; see " + logFile);
-        }
-        if (probe() > 0) {
-          return;
-        }
-        try {
-          Thread.sleep(100);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new IllegalStateException("interrupted while starting S3Proxy", e);
-        }
-      }
-      throw new IllegalStateException("S3Proxy not ready after " + timeout + "; see " + logFile);
-    }
-
-    /** Stops the server: closes its stdin (it halts), then kills it if it lingers. */
-    @Override
-    public void close() {
-      try {
-        process.getOutputStream().close();
-      } catch (IOException ignored) {
-        // Already closed.
-      }
-      try {
-        if (!process.waitFor(10, TimeUnit.SECONDS)) {
-          process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        }
-        Files.deleteIfExists(dataDir.resolve(PID_FILE));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
+      awaitReady(timeout, () -> probe() > 0);
     }
   }
 }

@@ -172,36 +172,57 @@ public final class LogReader {
   /** The compaction horizon of partitions {@code 0..partitions-1}. */
   public static Horizon horizon(Connection c, int partitions) throws SQLException {
     long[] min = new long[partitions];
-    Instant newest = null;
-    try (PreparedStatement s =
-            c.prepareStatement("SELECT log_partition, min_offset, horizon_time FROM log_horizon");
-        ResultSet rs = s.executeQuery()) {
-      while (rs.next()) {
-        int p = rs.getInt(1);
-        if (p >= 0 && p < partitions) {
-          min[p] = rs.getLong(2);
-        }
-        Instant t = rs.getTimestamp(3).toInstant();
-        newest = newest == null || t.isAfter(newest) ? t : newest;
-      }
-    }
-    return new Horizon(min, newest);
+    Instant[] newest = {null};
+    eachPartitionRow(
+        c,
+        "SELECT log_partition, min_offset, horizon_time FROM log_horizon",
+        partitions,
+        (p, rs) -> min[p] = rs.getLong(2),
+        rs -> {
+          Instant t = rs.getTimestamp(3).toInstant();
+          newest[0] = newest[0] == null || t.isAfter(newest[0]) ? t : newest[0];
+        });
+    return new Horizon(min, newest[0]);
   }
 
   /** Per partition, the next offset change-log-service will apply (0 if none yet). */
   public static long[] positions(Connection c, int partitions) throws SQLException {
     long[] next = new long[partitions];
-    try (PreparedStatement s =
-            c.prepareStatement("SELECT log_partition, next_offset FROM partition_positions");
+    eachPartitionRow(
+        c,
+        "SELECT log_partition, next_offset FROM partition_positions",
+        partitions,
+        (p, rs) -> next[p] = rs.getLong(2),
+        rs -> {});
+    return next;
+  }
+
+  private interface PartitionRow {
+    void read(int partition, ResultSet rs) throws SQLException;
+  }
+
+  private interface AnyRow {
+    void read(ResultSet rs) throws SQLException;
+  }
+
+  /**
+   * Runs {@code sql}, whose first column is a partition: {@code inRange} reads the rows of
+   * partitions {@code 0..partitions-1} (a table may hold more after the topic shrank), {@code
+   * every} every row.
+   */
+  private static void eachPartitionRow(
+      Connection c, String sql, int partitions, PartitionRow inRange, AnyRow every)
+      throws SQLException {
+    try (PreparedStatement s = c.prepareStatement(sql);
         ResultSet rs = s.executeQuery()) {
       while (rs.next()) {
         int p = rs.getInt(1);
         if (p >= 0 && p < partitions) {
-          next[p] = rs.getLong(2);
+          inRange.read(p, rs);
         }
+        every.read(rs);
       }
     }
-    return next;
   }
 
   /**

@@ -72,19 +72,10 @@ public final class KafkaLauncher extends LauncherSettings.Jvm<KafkaLauncher> {
       }
 
       Process broker =
-          javaProcess(classpath, List.of(props.toString()))
-              .redirectErrorStream(true)
-              .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-              .redirectInput(ProcessBuilder.Redirect.PIPE)
-              .start();
-      Files.writeString(dir.resolve("broker.pid"), Long.toString(broker.pid()));
+          RunningChildJvm.start(
+              javaProcess(classpath, List.of(props.toString())), log, dir.resolve("broker.pid"));
       RunningKafka running = new RunningKafka(broker, "127.0.0.1:" + clientPort, dir, log);
-      try {
-        running.awaitReady(startupTimeout);
-      } catch (RuntimeException e) {
-        running.close();
-        throw e;
-      }
+      running.awaitReadyOrStop(startupTimeout);
       LOG.info(
           "Kafka on {} ({} ms), data {}, log {}",
           running.bootstrapServers(),
@@ -184,9 +175,10 @@ public final class KafkaLauncher extends LauncherSettings.Jvm<KafkaLauncher> {
       return Admin.create(props);
     }
 
+    @Override
     void awaitReady(Duration timeout) {
       try (Admin admin = admin()) {
-        awaitReady(
+        waitUntil(
             timeout,
             () -> {
               admin.describeCluster().nodes().get(5, TimeUnit.SECONDS);

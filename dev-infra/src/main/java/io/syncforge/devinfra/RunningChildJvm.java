@@ -61,7 +61,7 @@ public abstract class RunningChildJvm implements AutoCloseable {
    * Waits until {@code ready} answers true; a false answer or an exception (kept as the cause of
    * the timeout) means "not yet". Fails at once when the JVM exits.
    */
-  void awaitReady(Duration timeout, Callable<Boolean> ready) {
+  final void waitUntil(Duration timeout, Callable<Boolean> ready) {
     long deadline = System.nanoTime() + timeout.toNanos();
     Exception last = null;
     while (System.nanoTime() < deadline) {
@@ -85,6 +85,33 @@ public abstract class RunningChildJvm implements AutoCloseable {
     }
     throw new IllegalStateException(
         name + " not ready after " + timeout + "; see " + logFile, last);
+  }
+
+  /** Waits until the server answers (with {@link #waitUntil}). */
+  abstract void awaitReady(Duration timeout);
+
+  /** Waits until the server answers; one that does not is stopped, and the failure rethrown. */
+  final void awaitReadyOrStop(Duration timeout) {
+    try {
+      awaitReady(timeout);
+    } catch (RuntimeException e) {
+      close();
+      throw e;
+    }
+  }
+
+  /**
+   * Starts a server JVM: output appended to {@code log}, stdin a pipe (closing it stops the
+   * server), its pid written to {@code pidFile} so that a later run can stop an orphan.
+   */
+  static Process start(ProcessBuilder jvm, Path log, Path pidFile) throws IOException {
+    Process p =
+        jvm.redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+            .redirectInput(ProcessBuilder.Redirect.PIPE)
+            .start();
+    Files.writeString(pidFile, Long.toString(p.pid()));
+    return p;
   }
 
   /** Stops the server: closes its stdin (it shuts down), then kills it if it lingers. */

@@ -67,20 +67,10 @@ public final class S3ProxyLauncher extends LauncherSettings.Jvm<S3ProxyLauncher>
       long t0 = System.nanoTime();
 
       Process server =
-          javaProcess(serverClasspath(), props)
-              .redirectErrorStream(true)
-              .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-              .redirectInput(ProcessBuilder.Redirect.PIPE)
-              .start();
-      Files.writeString(dir.resolve(PID_FILE), Long.toString(server.pid()));
+          RunningChildJvm.start(javaProcess(serverClasspath(), props), log, dir.resolve(PID_FILE));
       RunningS3Proxy running =
           new RunningS3Proxy(server, endpoint, accessKeyId, secretAccessKey, dir, log);
-      try {
-        running.awaitReady(startupTimeout);
-      } catch (RuntimeException e) {
-        running.close();
-        throw e;
-      }
+      running.awaitReadyOrStop(startupTimeout);
       LOG.info(
           "S3Proxy on {} ({} ms), data {}, log {}",
           endpoint,
@@ -187,8 +177,9 @@ public final class S3ProxyLauncher extends LauncherSettings.Jvm<S3ProxyLauncher>
       }
     }
 
+    @Override
     void awaitReady(Duration timeout) {
-      awaitReady(timeout, () -> probe() > 0);
+      waitUntil(timeout, () -> probe() > 0);
     }
   }
 }

@@ -177,7 +177,9 @@ public final class LocalStore implements AutoCloseable {
   // ---------------------------------------------------------------- reads
 
   private static final String RECORD_COLS =
-      "r.collection, r.id, r.data, r.deleted, r.server_version,"
+      "r.collection, r.id, "
+          + RecordTable.VISIBLE_DATA_OF_R
+          + ", r.deleted, r.server_version,"
           + " EXISTS (SELECT 1 FROM pending_mutations p WHERE p.collection = r.collection"
           + " AND p.record_id = r.id) AS pending";
 

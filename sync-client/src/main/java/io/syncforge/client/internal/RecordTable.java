@@ -33,9 +33,22 @@ final class RecordTable extends SqlTable {
       boolean serverDeleted,
       Long expectVersion) {}
 
+  /**
+   * The visible data of a row: a live row whose {@code data} is NULL shows its server state (a
+   * record stored from the server and never edited here keeps its JSON once, in {@code
+   * server_data}: half the bytes a first sync writes); a deleted row shows nothing.
+   */
+  static final String VISIBLE_DATA = "CASE WHEN deleted = 0 THEN COALESCE(data, server_data) END";
+
+  /** {@link #VISIBLE_DATA} of the row aliased {@code r}. */
+  static final String VISIBLE_DATA_OF_R =
+      "CASE WHEN r.deleted = 0 THEN COALESCE(r.data, r.server_data) END";
+
   Row loadRow(String collection, String id) {
     return query(
-        "SELECT data, deleted, server_data, server_version, server_deleted, expect_version"
+        "SELECT "
+            + VISIBLE_DATA
+            + ", deleted, server_data, server_version, server_deleted, expect_version"
             + " FROM records WHERE collection = ? AND id = ?",
         rs ->
             new Row(
@@ -133,12 +146,13 @@ final class RecordTable extends SqlTable {
     return UPDATED;
   }
 
+  /** A new row shows its server state: {@code data} NULL (see {@link #VISIBLE_DATA}). */
   private Object[] serverRowArgs(SnapshotPageReader.RawRecord c, long snapGen) {
     String data = c.deleted() ? null : c.dataJson();
     return new Object[] {
       c.collection(),
       c.recordId(),
-      data,
+      null,
       c.deleted() || c.dataJson() == null,
       data,
       c.version(),

@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.concurrent.TimeUnit;
@@ -484,6 +485,47 @@ class LocalStoreTest {
     assertEquals(obj("title", "x", "done", true), store.get("tasks", "t-1").orElseThrow().data());
     store.write("tasks", "t-1", Op.PATCH, obj("title", "y"));
     assertEquals(2L, store.queue().get(0).mutation().baseVersion(), "not raised to the unseen v4");
+  }
+
+  /**
+   * A record stored from the server and never edited here keeps its JSON once ({@code data} NULL
+   * shows {@code server_data}): a first sync writes half the bytes. It still reads, pulls over and
+   * edits like any other.
+   */
+  @Test
+  void aServerRecordNeverEditedHereIsStoredOnce() throws Exception {
+    long gen = store.beginSnapshot();
+    snapshotPage(gen, true, null, "c1", new Change("tasks", "s", 1, false, obj("a", 1), T));
+    assertEquals(List.of("null|{\"a\":1}"), rawRows("s"), "one copy of the JSON");
+    assertEquals(obj("a", 1), store.get("tasks", "s").orElseThrow().data());
+    assertEquals(1, store.list("tasks").size());
+
+    store.applyPullPage(
+        List.of(new Change("tasks", "s", 2, false, obj("a", 2), T)), List.of(), "c2");
+    assertEquals(obj("a", 2), store.get("tasks", "s").orElseThrow().data());
+    assertEquals(List.of("null|{\"a\":2}"), rawRows("s"));
+
+    store.write("tasks", "s", Op.PATCH, obj("b", 3));
+    assertEquals(obj("a", 2, "b", 3), store.get("tasks", "s").orElseThrow().data());
+    store.applyPullPage(List.of(new Change("tasks", "s", 3, true, null, T)), List.of(), "c3");
+    assertEquals(
+        obj("a", 2, "b", 3), store.get("tasks", "s").orElseThrow().data(), "edit over a tombstone");
+    store.discard(store.queue().get(0).mutation().mutationId());
+    assertTrue(store.get("tasks", "s").isEmpty(), "the tombstone once the edit is gone");
+  }
+
+  private List<String> rawRows(String id) throws Exception {
+    List<String> out = new ArrayList<>();
+    try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("s.db"));
+        var s = c.prepareStatement("SELECT data, server_data FROM records WHERE id = ?")) {
+      s.setString(1, id);
+      try (var rs = s.executeQuery()) {
+        while (rs.next()) {
+          out.add(rs.getString(1) + "|" + rs.getString(2));
+        }
+      }
+    }
+    return out;
   }
 
   /**

@@ -1,7 +1,10 @@
 package io.syncforge.changelog;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.syncforge.devinfra.QuarkusAppProcess;
 import io.syncforge.devinfra.quarkus.KafkaTestResource;
 import io.syncforge.devinfra.quarkus.PostgresTestResource;
 import io.syncforge.protocol.Json;
@@ -9,6 +12,7 @@ import io.syncforge.protocol.Mutation;
 import io.syncforge.protocol.Op;
 import io.syncforge.protocol.messaging.MutationEnvelope;
 import io.syncforge.protocol.messaging.Topics;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -51,6 +55,15 @@ public final class LogFixture implements AutoCloseable {
     c.put("mp.jwt.verify.audiences", io.syncforge.devinfra.DevJwt.AUDIENCE);
     c.putAll(extra);
     return c;
+  }
+
+  /**
+   * The packaged writer ({@code target/quarkus-app}) as a process named {@code name} with {@code
+   * config} ({@link #writerConfig}), its log in {@code target/it-logs}.
+   */
+  public static QuarkusAppProcess startWriter(String name, Map<String, String> config) {
+    return QuarkusAppProcess.start(
+        name, Path.of("target", "quarkus-app"), 0, config, Path.of("target", "it-logs"));
   }
 
   public static final ObjectMapper JSON = Json.newMapper();
@@ -153,6 +166,11 @@ public final class LogFixture implements AutoCloseable {
     }
   }
 
+  /** The number a one-row, one-column query answers (never null). */
+  public long number(String sql, Object... args) {
+    return ((Number) scalar(sql, args)).longValue();
+  }
+
   public long count(String sql, Object... args) {
     Object v = scalar(sql, args);
     return v == null ? 0 : ((Number) v).longValue();
@@ -175,6 +193,23 @@ public final class LogFixture implements AutoCloseable {
         1, timeout, "SELECT count(*) FROM mutation_outcomes WHERE mutation_id = ?", mutationId);
     return (String)
         scalar("SELECT status FROM mutation_outcomes WHERE mutation_id = ?", mutationId);
+  }
+
+  /**
+   * Upserts {@code {"a":1}} into notes/{@code recordId} of {@code tenant} and asserts that it is
+   * applied within {@code timeout}; returns its mutation id.
+   */
+  public UUID upsertApplied(String tenant, String recordId, Duration timeout, String message) {
+    UUID id = UUID.randomUUID();
+    send(envelope(tenant, "c", mutation(id, "notes", recordId, Op.UPSERT, null, "{\"a\":1}")));
+    assertEquals("applied", awaitOutcome(id, timeout), message);
+    return id;
+  }
+
+  /** The wedge canary: a fresh tenant's ordinary write is applied within {@code timeout}. */
+  public void assertNotWedged(Duration timeout) {
+    String tenant = "t-canary-" + UUID.randomUUID().toString().substring(0, 8);
+    upsertApplied(tenant, "n", timeout, "the writer is wedged");
   }
 
   /**

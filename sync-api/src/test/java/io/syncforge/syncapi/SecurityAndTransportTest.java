@@ -1,17 +1,18 @@
 package io.syncforge.syncapi;
 
 import static io.restassured.RestAssured.given;
+import static io.syncforge.syncapi.TestSupport.PULL;
+import static io.syncforge.syncapi.TestSupport.PUSH;
+import static io.syncforge.syncapi.TestSupport.SNAPSHOT;
 import static io.syncforge.syncapi.TestSupport.as;
+import static io.syncforge.syncapi.TestSupport.problem;
 import static org.hamcrest.Matchers.allOf;
 import static org.hamcrest.Matchers.containsString;
-import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.not;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.quarkus.test.junit.QuarkusTest;
-import io.restassured.config.DecoderConfig;
-import io.restassured.config.RestAssuredConfig;
 import io.restassured.response.Response;
 import io.syncforge.devinfra.quarkus.JwtTestResource;
 import io.syncforge.devinfra.quarkus.WithDevInfra;
@@ -24,75 +25,45 @@ import org.junit.jupiter.api.Test;
 @WithDevInfra
 class SecurityAndTransportTest {
 
-  private static final List<String> ENDPOINTS = List.of("/v1/sync/pull", "/v1/sync/snapshot");
+  private static final List<String> ENDPOINTS = List.of(PULL, SNAPSHOT);
 
   @Test
   void noBadOrExpiredTokenIs401ProblemJson() {
     String expired = JwtTestResource.jwt().token("acme", "u", List.of(), Duration.ofMinutes(-5));
     for (String path : ENDPOINTS) {
-      given()
-          .get(path)
-          .then()
-          .statusCode(401)
-          .contentType("application/problem+json")
-          .body("code", equalTo("unauthorized"));
-      given()
-          .auth()
-          .oauth2("not.a.jwt")
-          .get(path)
-          .then()
-          .statusCode(401)
-          .body("code", equalTo("unauthorized"));
-      given()
-          .auth()
-          .oauth2(expired)
-          .get(path)
-          .then()
-          .statusCode(401)
-          .body("code", equalTo("unauthorized"));
+      unauthorized(given().get(path));
+      unauthorized(given().auth().oauth2("not.a.jwt").get(path));
+      unauthorized(given().auth().oauth2(expired).get(path));
     }
-    given()
-        .contentType("application/json")
-        .body("{}")
-        .post("/v1/sync/push")
-        .then()
-        .statusCode(401)
-        .body("code", equalTo("unauthorized"));
+    unauthorized(given().contentType("application/json").body("{}").post(PUSH));
+  }
+
+  private static void unauthorized(Response r) {
+    problem(r, 401, "unauthorized");
   }
 
   @Test
   void aTokenWithoutTenantIs401() {
     String noTenant = JwtTestResource.jwt().token(null, "u", List.of(), Duration.ofMinutes(5));
     for (String path : ENDPOINTS) {
-      given()
-          .auth()
-          .oauth2(noTenant)
-          .get(path)
-          .then()
-          .statusCode(401)
-          .contentType("application/problem+json")
-          .body("code", equalTo("unauthorized"));
+      unauthorized(given().auth().oauth2(noTenant).get(path));
     }
-    given()
-        .auth()
-        .oauth2(noTenant)
-        .contentType("application/json")
-        .body("{\"clientId\":\"d\",\"mutations\":[]}")
-        .post("/v1/sync/push")
-        .then()
-        .statusCode(401)
-        .body("code", equalTo("unauthorized"));
+    unauthorized(
+        given()
+            .auth()
+            .oauth2(noTenant)
+            .contentType("application/json")
+            .body("{\"clientId\":\"d\",\"mutations\":[]}")
+            .post(PUSH));
   }
 
   @Test
   void responsesAreGzippedWhenAccepted() {
     Response r =
         as(TestSupport.tenant("gzip"))
-            .config(
-                RestAssuredConfig.config()
-                    .decoderConfig(DecoderConfig.decoderConfig().noContentDecoders()))
+            .config(TestSupport.rawBodies())
             .header("Accept-Encoding", "gzip")
-            .get("/v1/sync/pull");
+            .get(PULL);
     r.then().statusCode(200).header("Content-Encoding", "gzip");
     byte[] raw = r.asByteArray();
     assertTrue(raw.length > 2 && (raw[0] & 0xff) == 0x1f && (raw[1] & 0xff) == 0x8b, "gzip magic");

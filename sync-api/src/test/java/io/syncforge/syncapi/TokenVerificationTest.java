@@ -6,9 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.quarkus.test.common.ResourceArg;
-import io.quarkus.test.common.TestResourceScope;
-import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
 import io.smallrye.config.PropertiesConfigSource;
@@ -16,8 +13,6 @@ import io.smallrye.config.SmallRyeConfig;
 import io.smallrye.config.SmallRyeConfigBuilder;
 import io.syncforge.devinfra.DevJwt;
 import io.syncforge.devinfra.quarkus.JwtTestResource;
-import io.syncforge.devinfra.quarkus.KafkaTestResource;
-import io.syncforge.devinfra.quarkus.PostgresTestResource;
 import io.syncforge.service.JwtSettingsCheck;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -36,12 +31,7 @@ import org.junit.jupiter.api.Test;
  * restart.
  */
 @QuarkusTest
-@WithTestResource(value = PostgresTestResource.class, scope = TestResourceScope.GLOBAL)
-@WithTestResource(
-    value = KafkaTestResource.class,
-    scope = TestResourceScope.GLOBAL,
-    initArgs = @ResourceArg(name = "topics", value = "sync.mutations:12,sync.changes:3"))
-@WithTestResource(value = JwtTestResource.class, scope = TestResourceScope.GLOBAL)
+@WithApiTopics
 class TokenVerificationTest {
 
   private static final String PATH = "/v1/sync/pull";
@@ -95,14 +85,18 @@ class TokenVerificationTest {
     }
   }
 
+  /** A valid token signed with the published dev key. */
+  private static String valid() {
+    return JwtTestResource.jwt().sign(json(claims()));
+  }
+
+  private static void accepted(String token) {
+    given().auth().oauth2(token).get(PATH).then().statusCode(200);
+  }
+
   @Test
   void aValidTokenIsAccepted() {
-    given()
-        .auth()
-        .oauth2(JwtTestResource.jwt().sign(json(claims())))
-        .get(PATH)
-        .then()
-        .statusCode(200);
+    accepted(valid());
   }
 
   @Test
@@ -159,7 +153,7 @@ class TokenVerificationTest {
   }
 
   @Test
-  void aKeyAddedToTheJwksIsAcceptedWithoutRestart() {
+  void aKeyAddedToTheJwksIsAcceptedWithoutRestart() throws InterruptedException {
     DevJwt rotated = DevJwt.inMemory();
     String token = rotated.sign(json(claims()));
     refused(token, "a key the identity provider has not published yet");
@@ -174,17 +168,12 @@ class TokenVerificationTest {
         if (status == 200) {
           break;
         }
-        sleepQuietly(200);
+        Thread.sleep(200);
       }
       assertEquals(200, status, "a key published to the JWKS is accepted without a restart");
       assertTrue(JwtTestResource.fetches() > fetches, "the unknown kid refreshed the JWKS");
       // The old key still works while it is published (tokens issued before the rotation).
-      given()
-          .auth()
-          .oauth2(JwtTestResource.jwt().sign(json(claims())))
-          .get(PATH)
-          .then()
-          .statusCode(200);
+      accepted(valid());
     } finally {
       JwtTestResource.retire(rotated);
     }
@@ -206,14 +195,5 @@ class TokenVerificationTest {
     return new SmallRyeConfigBuilder()
         .withSources(new PropertiesConfigSource(Map.copyOf(settings), "prod", 500))
         .build();
-  }
-
-  private static void sleepQuietly(long ms) {
-    try {
-      Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
   }
 }

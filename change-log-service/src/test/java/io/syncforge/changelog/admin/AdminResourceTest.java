@@ -63,8 +63,7 @@ class AdminResourceTest {
       byte[] key = MutationKey.of("t-admin", "products", "p1").getBytes(StandardCharsets.UTF_8);
       assertEquals(
           Utils.toPositive(Utils.murmur2(key)) % Topics.DEFAULT_PARTITIONS,
-          ((Number) log.scalar("SELECT log_partition FROM change_log WHERE mutation_id = ?", id))
-              .intValue());
+          (int) log.number("SELECT log_partition FROM change_log WHERE mutation_id = ?", id));
     }
   }
 

@@ -186,11 +186,8 @@ class ApplyLoopTest {
     log.send(envelope("t-notify", "c1", mutation(id, "notes", "x", Op.UPSERT, null, "{\"a\":1}")));
     assertEquals("applied", log.awaitOutcome(id, WAIT));
     int partition =
-        ((Number) log.scalar("SELECT log_partition FROM change_log WHERE mutation_id = ?", id))
-            .intValue();
-    long offset =
-        ((Number) log.scalar("SELECT log_offset FROM change_log WHERE mutation_id = ?", id))
-            .longValue();
+        (int) log.number("SELECT log_partition FROM change_log WHERE mutation_id = ?", id);
+    long offset = log.number("SELECT log_offset FROM change_log WHERE mutation_id = ?", id);
     List<ConsumerRecord<String, byte[]>> notes = readAll(Topics.CHANGES, 1);
     boolean found = false;
     for (ConsumerRecord<String, byte[]> r : notes) {
@@ -236,14 +233,10 @@ class ApplyLoopTest {
                 "{\"i\":2}")));
     assertEquals("rejected", log.awaitOutcome(ahead, WAIT));
     int aheadPartition =
-        ((Number)
-                log.scalar(
-                    "SELECT log_partition FROM mutation_outcomes WHERE mutation_id = ?", ahead))
-            .intValue();
+        (int)
+            log.number("SELECT log_partition FROM mutation_outcomes WHERE mutation_id = ?", ahead);
     long aheadOffset =
-        ((Number)
-                log.scalar("SELECT log_offset FROM mutation_outcomes WHERE mutation_id = ?", ahead))
-            .longValue();
+        log.number("SELECT log_offset FROM mutation_outcomes WHERE mutation_id = ?", ahead);
 
     // What the change log holds: per partition, the collections changed for the tenant.
     java.util.Map<Integer, java.util.Set<String>> changed = new java.util.TreeMap<>();

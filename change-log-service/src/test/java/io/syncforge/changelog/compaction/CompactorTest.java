@@ -46,11 +46,8 @@ class CompactorTest {
       assertEquals(0, none.superseded() + none.tombstones(), none.toString());
 
       int partition =
-          ((Number) log.scalar("SELECT log_partition FROM change_log WHERE mutation_id = ?", last))
-              .intValue();
-      long v2Offset =
-          ((Number) log.scalar("SELECT log_offset FROM change_log WHERE mutation_id = ?", v2))
-              .longValue();
+          (int) log.number("SELECT log_partition FROM change_log WHERE mutation_id = ?", last);
+      long v2Offset = log.number("SELECT log_offset FROM change_log WHERE mutation_id = ?", v2);
       // As if a month had passed.
       Compactor.Result r =
           compactor.compact(
@@ -66,10 +63,7 @@ class CompactorTest {
       assertEquals(
           0, log.count("SELECT count(*) FROM records WHERE tenant = ? AND record_id = 'gone'", t));
       long horizon =
-          ((Number)
-                  log.scalar(
-                      "SELECT min_offset FROM log_horizon WHERE log_partition = ?", partition))
-              .longValue();
+          log.number("SELECT min_offset FROM log_horizon WHERE log_partition = ?", partition);
       // Past every removed entry of that partition, so at least past kept@v2.
       assertTrue(horizon > v2Offset, "horizon " + horizon + " must pass v2 at " + v2Offset);
       // Versions never go backwards: "gone" was purged at v2; re-created, it continues above.

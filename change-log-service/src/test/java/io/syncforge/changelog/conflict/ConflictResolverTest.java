@@ -79,6 +79,11 @@ class ConflictResolverTest {
     return assertInstanceOf(Decision.Accept.class, resolver.resolve(s, m, p, NOW));
   }
 
+  /** {@link #accept} of a mutation sent by {@code clientId}, versions above {@code floor}. */
+  Decision.Accept accept(RecordState s, Mutation m, ConflictPolicy p, String clientId, long floor) {
+    return assertInstanceOf(Decision.Accept.class, resolver.resolve(s, m, p, NOW, clientId, floor));
+  }
+
   // ---- creates --------------------------------------------------------------------------------
 
   @Test
@@ -296,15 +301,17 @@ class ConflictResolverTest {
 
   // --- Issue 11: a device never conflicts with itself (contract 1). ---
 
+  /** v2 of the history above, every field and the record state written by {@code client}. */
   static RecordState writtenBy(String client) {
+    RecordState l = live();
     return new RecordState(
-        2,
-        obj("{\"a\":1,\"b\":2}"),
-        false,
-        Map.of("a", 1L, "b", 2L),
-        Map.of("a", 1000L, "b", 2000L),
-        1,
-        1000,
+        l.version(),
+        l.data(),
+        l.deleted(),
+        l.fieldVersions(),
+        l.fieldTimes(),
+        l.stateVersion(),
+        l.stateTime(),
         Map.of("a", client, "b", client),
         client);
   }
@@ -312,28 +319,13 @@ class ConflictResolverTest {
   @Test
   void ownLaterChangesAreNotConcurrent() {
     Decision.Accept own =
-        assertInstanceOf(
-            Decision.Accept.class,
-            resolver.resolve(
-                writtenBy("dev"),
-                mutation(Op.PATCH, 1L, "{\"b\":3}", null),
-                SERVER_WINS,
-                NOW,
-                "dev",
-                0));
+        accept(writtenBy("dev"), mutation(Op.PATCH, 1L, "{\"b\":3}", null), SERVER_WINS, "dev", 0);
     assertEquals(OutcomeStatus.APPLIED, own.status());
     assertEquals(3, own.state().data().get("b").asInt());
     assertEquals("dev", own.state().fieldWriters().get("b"));
     Decision.Accept other =
-        assertInstanceOf(
-            Decision.Accept.class,
-            resolver.resolve(
-                writtenBy("dev"),
-                mutation(Op.PATCH, 1L, "{\"b\":3}", null),
-                SERVER_WINS,
-                NOW,
-                "other",
-                0));
+        accept(
+            writtenBy("dev"), mutation(Op.PATCH, 1L, "{\"b\":3}", null), SERVER_WINS, "other", 0);
     assertEquals(OutcomeStatus.MERGED, other.status());
     assertEquals(2, other.state().data().get("b").asInt());
   }
@@ -341,15 +333,7 @@ class ConflictResolverTest {
   @Test
   void ownDeleteAfterOwnEditsIsApplied() {
     Decision.Accept own =
-        assertInstanceOf(
-            Decision.Accept.class,
-            resolver.resolve(
-                writtenBy("dev"),
-                mutation(Op.DELETE, null, null, null),
-                SERVER_WINS,
-                NOW,
-                "dev",
-                0));
+        accept(writtenBy("dev"), mutation(Op.DELETE, null, null, null), SERVER_WINS, "dev", 0);
     assertEquals(OutcomeStatus.APPLIED, own.status());
     assertTrue(own.state().deleted());
     assertEquals(3, own.version());
@@ -358,10 +342,7 @@ class ConflictResolverTest {
   @Test
   void aRecordCreatedAfterAPurgedTombstoneStartsAboveTheFloor() {
     Decision.Accept created =
-        assertInstanceOf(
-            Decision.Accept.class,
-            resolver.resolve(
-                null, mutation(Op.UPSERT, null, "{\"a\":1}", null), SERVER_WINS, NOW, "dev", 41));
+        accept(null, mutation(Op.UPSERT, null, "{\"a\":1}", null), SERVER_WINS, "dev", 41);
     assertEquals(42, created.version());
     assertEquals(42, created.state().fieldVersions().get("a"));
   }

@@ -58,7 +58,7 @@ class ApplyBenchmark {
       Map<String, String> config =
           LogFixture.writerConfig(jdbc, kafka.bootstrapServers(), jwt, Map.of());
       try (LogFixture log = new LogFixture(kafka.bootstrapServers(), jdbc);
-          QuarkusAppProcess service = app("bench", config)) {
+          QuarkusAppProcess service = LogFixture.startWriter("bench", config)) {
         List<MutationEnvelope> stream = stream("t-bench");
         long t0 = System.nanoTime();
         for (int i = 0; i < stream.size(); i += 5000) {
@@ -131,7 +131,7 @@ class ApplyBenchmark {
       long base = log.count(sql);
       try (Connection probe = log.connect();
           PreparedStatement positions = probe.prepareStatement(sql);
-          QuarkusAppProcess service = app("bench-drain", config)) {
+          QuarkusAppProcess service = LogFixture.startWriter("bench-drain", config)) {
         long first = 0;
         long firstAt = 0;
         long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
@@ -253,10 +253,5 @@ class ApplyBenchmark {
       }
     }
     return "n/a";
-  }
-
-  private static QuarkusAppProcess app(String name, Map<String, String> config) {
-    return QuarkusAppProcess.start(
-        name, Path.of("target", "quarkus-app"), 0, config, Path.of("target", "it-logs"));
   }
 }

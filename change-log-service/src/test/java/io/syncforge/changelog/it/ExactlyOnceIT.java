@@ -145,13 +145,13 @@ class ExactlyOnceIT {
     String tenant = "t-crash";
     log.send(stream(tenant));
     long atKill;
-    try (QuarkusAppProcess a = app("crash-a", config)) {
+    try (QuarkusAppProcess a = LogFixture.startWriter("crash-a", config)) {
       atKill = awaitOutcomesAtLeast(tenant, TOTAL / 4, Duration.ofSeconds(60));
       a.kill();
     }
     assertTrue(atKill > 0 && atKill < TOTAL, "killed mid-stream, after " + atKill + " of " + TOTAL);
     long committedAtKill = outcomes(tenant);
-    try (QuarkusAppProcess again = app("crash-a-restarted", config)) {
+    try (QuarkusAppProcess again = LogFixture.startWriter("crash-a-restarted", config)) {
       assertEquals(TOTAL, awaitOutcomesAtLeast(tenant, TOTAL, Duration.ofSeconds(120)));
       LogFixture.sleep(1000); // the resent duplicates at the end must change nothing
     }
@@ -193,11 +193,11 @@ class ExactlyOnceIT {
             },
             "steady-producer");
     producer.setDaemon(true); // a failed assertion must not leave it waiting on a latch
-    try (QuarkusAppProcess a = app("group-a", config)) {
+    try (QuarkusAppProcess a = LogFixture.startWriter("group-a", config)) {
       producer.start();
       awaitOutcomesAtLeast(tenant, TOTAL / 10, Duration.ofSeconds(60));
       long atJoin = outcomes(tenant);
-      try (QuarkusAppProcess b = app("group-b", config)) {
+      try (QuarkusAppProcess b = LogFixture.startWriter("group-b", config)) {
         long bReady = outcomes(tenant);
         joined.countDown();
         awaitOutcomesAtLeast(tenant, Math.max(bReady + 500, TOTAL / 2), Duration.ofSeconds(60));
@@ -227,14 +227,14 @@ class ExactlyOnceIT {
     sticky.put("sync.changelog.consumer-group", "static-membership");
     sticky.put("sync.changelog.session-timeout", "120S");
     sticky.put("sync.changelog.instance-id", "writer-0");
-    try (QuarkusAppProcess a = app("static-a", sticky)) {
+    try (QuarkusAppProcess a = LogFixture.startWriter("static-a", sticky)) {
       UUID first = UUID.randomUUID();
       log.send(envelope("t-static-0", "c1", mutation(first, "notes", "n", Op.UPSERT, null, "{}")));
       assertEquals("applied", log.awaitOutcome(first, Duration.ofSeconds(60)));
       a.kill();
     }
     long t0 = System.nanoTime();
-    try (QuarkusAppProcess again = app("static-a-restarted", sticky)) {
+    try (QuarkusAppProcess again = LogFixture.startWriter("static-a-restarted", sticky)) {
       // One mutation per partition's worth of tenants: every partition must be back, not some.
       List<UUID> ids = new ArrayList<>();
       for (int t = 0; t < 48; t++) {
@@ -253,10 +253,5 @@ class ExactlyOnceIT {
           ms);
       assertTrue(ms < 100_000, "the restart waited out the dead member's session: " + ms + " ms");
     }
-  }
-
-  private static QuarkusAppProcess app(String name, Map<String, String> config) {
-    return QuarkusAppProcess.start(
-        name, Path.of("target", "quarkus-app"), 0, config, Path.of("target", "it-logs"));
   }
 }

@@ -70,12 +70,7 @@ class WriterFaultsIT {
                 "sync.changelog.max-poll-records", "200",
                 "sync.changelog.retry-max", "3s",
                 "sync.changelog.topology-recheck", "2s"));
-    app = startApp("faults");
-  }
-
-  private static QuarkusAppProcess startApp(String name) {
-    return QuarkusAppProcess.start(
-        name, Path.of("target", "quarkus-app"), 0, config, Path.of("target", "it-logs"));
+    app = LogFixture.startWriter("faults", config);
   }
 
   private static RunningKafka startKafka(int port, boolean fresh) {
@@ -95,13 +90,7 @@ class WriterFaultsIT {
   @AfterEach
   void aliveAndApplyingForEverybody() throws Exception {
     assertTrue(app.isAlive(), "the service process is alive");
-    UUID id = UUID.randomUUID();
-    log.send(
-        envelope(
-            "t-canary-" + id.toString().substring(0, 8),
-            "c",
-            mutation(id, "notes", "n", Op.UPSERT, null, "{\"a\":1}")));
-    assertEquals("applied", log.awaitOutcome(id, Duration.ofSeconds(20)), "the writer is wedged");
+    log.assertNotWedged(Duration.ofSeconds(20));
     assertEquals(200, liveness(), "liveness UP");
   }
 
@@ -229,19 +218,12 @@ class WriterFaultsIT {
   @Test
   void aPositionBeyondTheTopicIsRefusedUntilTheOperatorSetsIt() throws Exception {
     String tenant = "t-topology";
-    UUID first = UUID.randomUUID();
-    log.send(envelope(tenant, "c", mutation(first, "notes", "x", Op.UPSERT, null, "{\"a\":1}")));
-    assertEquals("applied", log.awaitOutcome(first, Duration.ofSeconds(20)));
+    UUID first = log.upsertApplied(tenant, "x", Duration.ofSeconds(20), "the first write");
     int p =
-        ((Number)
-                log.scalar(
-                    "SELECT log_partition FROM mutation_outcomes WHERE mutation_id = ?", first))
-            .intValue();
+        (int)
+            log.number("SELECT log_partition FROM mutation_outcomes WHERE mutation_id = ?", first);
     long stored =
-        ((Number)
-                log.scalar(
-                    "SELECT next_offset FROM partition_positions WHERE log_partition = ?", p))
-            .longValue();
+        log.number("SELECT next_offset FROM partition_positions WHERE log_partition = ?", p);
     // As if the topic had been recreated: the database remembers offsets Kafka never had.
     sql(
         "sync",

@@ -99,12 +99,7 @@ class WriterTopologyIT {
     config.put("sync.changelog.retry-max", "2s");
     config.put("sync.changelog.topology-recheck", "2s");
     config.put("sync.changelog.stall-timeout", "3s");
-    app = start("topology", config);
-  }
-
-  private static QuarkusAppProcess start(String name, Map<String, String> props) {
-    return QuarkusAppProcess.start(
-        name, Path.of("target", "quarkus-app"), 0, props, Path.of("target", "it-logs"));
+    app = LogFixture.startWriter("topology", config);
   }
 
   @AfterAll
@@ -116,13 +111,7 @@ class WriterTopologyIT {
   @AfterEach
   void canary() throws Exception {
     assertTrue(app.isAlive());
-    UUID id = UUID.randomUUID();
-    log.send(
-        envelope(
-            "t-canary-" + id.toString().substring(0, 8),
-            "c",
-            mutation(id, "notes", "n", Op.UPSERT, null, "{\"a\":1}")));
-    assertEquals("applied", log.awaitOutcome(id, Duration.ofSeconds(20)), "the writer is wedged");
+    log.assertNotWedged(Duration.ofSeconds(20));
     assertEquals(200, get(app, "/q/health/live").statusCode());
   }
 
@@ -162,16 +151,12 @@ class WriterTopologyIT {
   }
 
   private static int partitionOf(UUID mutation) {
-    return ((Number)
-            log.scalar(
-                "SELECT log_partition FROM mutation_outcomes WHERE mutation_id = ?", mutation))
-        .intValue();
+    return (int)
+        log.number("SELECT log_partition FROM mutation_outcomes WHERE mutation_id = ?", mutation);
   }
 
   private static long stored(int p) {
-    return ((Number)
-            log.scalar("SELECT next_offset FROM partition_positions WHERE log_partition = ?", p))
-        .longValue();
+    return log.number("SELECT next_offset FROM partition_positions WHERE log_partition = ?", p);
   }
 
   /** A tenant whose record "n" of "notes" goes to a partition other than {@code avoid}. */
@@ -213,9 +198,7 @@ class WriterTopologyIT {
     assertEquals(200, get(app, "/q/health/live").statusCode(), "idle is not stalled");
 
     String t = "t-stall";
-    UUID first = UUID.randomUUID();
-    log.send(envelope(t, "c", mutation(first, "notes", "r", Op.UPSERT, null, "{\"a\":1}")));
-    assertEquals("applied", log.awaitOutcome(first, WAIT));
+    UUID first = log.upsertApplied(t, "r", WAIT, "the first write");
     int p = partitionOf(first);
     UUID second = UUID.randomUUID();
     // A stuck transaction (e.g. a previous owner's) holds the partition's position row: the
@@ -260,7 +243,7 @@ class WriterTopologyIT {
     Properties pp = new Properties();
     pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
     pp.put(ProducerConfig.METADATA_MAX_AGE_CONFIG, "500");
-    try (QuarkusAppProcess grown = start("topology-grown", props);
+    try (QuarkusAppProcess grown = LogFixture.startWriter("topology-grown", props);
         KafkaProducer<String, byte[]> producer =
             new KafkaProducer<>(pp, new StringSerializer(), new ByteArraySerializer());
         LogFixture db = new LogFixture(kafka.bootstrapServers(), jdbc)) {
@@ -305,9 +288,7 @@ class WriterTopologyIT {
   @Order(3)
   void mutationsDeletedBeforeTheyWereAppliedRefuseThatPartitionOnly() throws Exception {
     String t = "t-gap";
-    UUID first = UUID.randomUUID();
-    log.send(envelope(t, "c", mutation(first, "notes", "r", Op.UPSERT, null, "{\"a\":1}")));
-    assertEquals("applied", log.awaitOutcome(first, WAIT));
+    UUID first = log.upsertApplied(t, "r", WAIT, "the first write");
     int p = partitionOf(first);
     long position = stored(p);
     // Hold the partition (refused as beyond the end) so that what follows stays unapplied.
@@ -371,9 +352,7 @@ class WriterTopologyIT {
   @Order(4)
   void aTopicDeletedAndRecreatedRefusesThePartitionsItForgot() throws Exception {
     String t = "t-recreate";
-    UUID first = UUID.randomUUID();
-    log.send(envelope(t, "c", mutation(first, "notes", "r", Op.UPSERT, null, "{\"a\":1}")));
-    assertEquals("applied", log.awaitOutcome(first, WAIT));
+    UUID first = log.upsertApplied(t, "r", WAIT, "the first write");
     int p = partitionOf(first);
     assertNotEquals(0, stored(p));
     admin.deleteTopics(List.of("sync.mutations")).all().get();

@@ -2,6 +2,7 @@ package io.syncforge.syncapi.config;
 
 import io.syncforge.protocol.ErrorCode;
 import io.syncforge.protocol.FieldError;
+import io.syncforge.protocol.Limits;
 import io.syncforge.protocol.validation.Ids;
 import io.syncforge.protocol.validation.ValidationException;
 import io.syncforge.service.ProblemException;
@@ -25,6 +26,15 @@ public final class Params {
       // answered below
     }
     throw invalid(name, "must be an integer in " + min + ".." + max);
+  }
+
+  /**
+   * The {@code limit} of a pull or snapshot page: 1 to the configured maximum (never above the
+   * protocol's), the configured default (capped the same way) when absent.
+   */
+  public static int pageLimit(String value, SyncApiConfig config) {
+    int max = Math.min(config.pull().maxLimit(), Limits.MAX_PULL_LIMIT);
+    return intIn("limit", value, 1, max, Math.min(config.pull().defaultLimit(), max));
   }
 
   /**

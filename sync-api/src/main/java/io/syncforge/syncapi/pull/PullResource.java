@@ -107,13 +107,12 @@ public class PullResource {
           @QueryParam("clientId")
           String clientIdQuery) {
     Caller caller = Caller.of(jwt);
-    int max = Math.min(config.pull().maxLimit(), Limits.MAX_PULL_LIMIT);
     PullReader.Request request =
         new PullReader.Request(
             caller.tenant(),
             Params.emptyToNull(cursor),
             collections.filter(collectionsParam),
-            Params.intIn("limit", limit, 1, max, Math.min(config.pull().defaultLimit(), max)),
+            Params.pageLimit(limit, config),
             Params.clientId(clientIdHeader, clientIdQuery));
     limits.request(caller, request.clientId());
     int maxWait = Math.min(config.pull().maxWaitSeconds(), Limits.MAX_WAIT_SECONDS);

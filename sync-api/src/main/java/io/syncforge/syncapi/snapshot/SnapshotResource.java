@@ -2,7 +2,6 @@ package io.syncforge.syncapi.snapshot;
 
 import io.quarkus.security.Authenticated;
 import io.smallrye.common.annotation.Blocking;
-import io.syncforge.protocol.Limits;
 import io.syncforge.protocol.SnapshotPage;
 import io.syncforge.protocol.cursor.CursorCodec;
 import io.syncforge.service.Caller;
@@ -99,9 +98,7 @@ public class SnapshotResource {
     Caller caller = Caller.of(jwt);
     limits.request(caller, null);
     List<String> filter = collections.filter(collectionsParam);
-    int max = Math.min(config.pull().maxLimit(), Limits.MAX_PULL_LIMIT);
-    int pageSize =
-        Params.intIn("limit", limit, 1, max, Math.min(config.pull().defaultLimit(), max));
+    int pageSize = Params.pageLimit(limit, config);
     String token = Params.emptyToNull(pageToken);
     SnapshotReader.Encoded page =
         tx.read(

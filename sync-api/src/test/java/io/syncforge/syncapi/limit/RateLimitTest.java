@@ -1,22 +1,19 @@
 package io.syncforge.syncapi.limit;
 
+import static io.syncforge.syncapi.TestSupport.PULL;
 import static io.syncforge.syncapi.TestSupport.as;
-import static io.syncforge.syncapi.TestSupport.mutation;
+import static io.syncforge.syncapi.TestSupport.postPush;
+import static io.syncforge.syncapi.TestSupport.problem;
 import static io.syncforge.syncapi.TestSupport.push;
-import static org.hamcrest.Matchers.equalTo;
+import static io.syncforge.syncapi.TestSupport.upserts;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.response.Response;
 import io.syncforge.devinfra.quarkus.WithDevInfra;
 import io.syncforge.syncapi.TestSupport;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 /** Issue 13 item 7: per-device and per-tenant request rates and the tenant's mutation quota. */
@@ -29,10 +26,9 @@ class RateLimitTest {
    * A device may send 3, a tenant 6, per hour (so the test never depends on how fast this machine
    * is: nothing refills during it); 10 mutations a minute.
    */
-  public static class SmallLimits implements QuarkusTestProfile {
-    @Override
-    public Map<String, String> getConfigOverrides() {
-      return Map.of(
+  public static class SmallLimits extends TestSupport.ConfigOverrides {
+    public SmallLimits() {
+      super(
           "sync.api.rate.period", "1h",
           "sync.api.rate.device-rate", "3",
           "sync.api.rate.device-burst", "3",
@@ -43,14 +39,11 @@ class RateLimitTest {
   }
 
   private static Response pull(String tenant, String clientId) {
-    return as(tenant).header("X-Client-Id", clientId).get("/v1/sync/pull");
+    return as(tenant).header("X-Client-Id", clientId).get(PULL);
   }
 
   private static void assert429(Response r) {
-    r.then()
-        .statusCode(429)
-        .contentType("application/problem+json")
-        .body("code", equalTo("too_many_requests"));
+    problem(r, 429, "too_many_requests");
     int retryAfter = Integer.parseInt(r.header("Retry-After"));
     assertTrue(retryAfter >= 1, "Retry-After " + retryAfter);
   }
@@ -76,31 +69,11 @@ class RateLimitTest {
   @Test
   void aTenantsPushedMutationsAreBoundedPerMinuteAndNothingOverIsEnqueued() {
     String tenant = TestSupport.tenant("quota");
-    List<String> eight = new ArrayList<>();
-    for (int i = 0; i < 8; i++) {
-      eight.add(mutation(UUID.randomUUID(), "tasks", "t-" + i, "upsert", "{}"));
-    }
-    as(tenant)
-        .body(push("dev-q", eight.toArray(String[]::new)))
-        .post("/v1/sync/push")
-        .then()
-        .statusCode(200);
-    List<String> three = new ArrayList<>();
-    for (int i = 0; i < 3; i++) {
-      three.add(mutation(UUID.randomUUID(), "tasks", "u-" + i, "upsert", "{}"));
-    }
-    Response over =
-        as(tenant).body(push("dev-q", three.toArray(String[]::new))).post("/v1/sync/push");
+    postPush(tenant, push("dev-q", upserts("t-", 8))).then().statusCode(200);
+    Response over = postPush(tenant, push("dev-q", upserts("u-", 3)));
     assert429(over);
     // Larger than the whole quota: never possible, so 413 rather than "retry later".
-    List<String> eleven = new ArrayList<>();
-    for (int i = 0; i < 11; i++) {
-      eleven.add(mutation(UUID.randomUUID(), "tasks", "v-" + i, "upsert", "{}"));
-    }
-    Response huge =
-        as(TestSupport.tenant("quota2"))
-            .body(push("dev-q", eleven.toArray(String[]::new)))
-            .post("/v1/sync/push");
+    Response huge = postPush(TestSupport.tenant("quota2"), push("dev-q", upserts("v-", 11)));
     assertEquals(413, huge.statusCode(), huge.asString());
   }
 }

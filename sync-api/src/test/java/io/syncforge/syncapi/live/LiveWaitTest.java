@@ -1,9 +1,12 @@
 package io.syncforge.syncapi.live;
 
+import static io.syncforge.syncapi.TestSupport.PULL;
 import static io.syncforge.syncapi.TestSupport.as;
+import static io.syncforge.syncapi.TestSupport.awaitAtLeast;
 import static io.syncforge.syncapi.TestSupport.mutation;
+import static io.syncforge.syncapi.TestSupport.postPush;
 import static io.syncforge.syncapi.TestSupport.push;
-import static org.hamcrest.Matchers.hasSize;
+import static io.syncforge.syncapi.TestSupport.startCursor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -62,29 +65,13 @@ class LiveWaitTest {
   @Test
   void aWaitingPullAnswersSoonAfterAChange() throws Exception {
     String tenant = TestSupport.tenant("live");
-    String cursor = as(tenant).get("/v1/sync/pull").then().statusCode(200).extract().path("cursor");
+    String cursor = startCursor(tenant);
     CompletableFuture<JsonPath> waiting =
-        CompletableFuture.supplyAsync(
-            () ->
-                as(tenant)
-                    .queryParam("cursor", cursor)
-                    .queryParam("wait", 20)
-                    .get("/v1/sync/pull")
-                    .then()
-                    .statusCode(200)
-                    .extract()
-                    .jsonPath());
-    long parkedBy = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (notifications.waiting() == 0 && System.nanoTime() < parkedBy) {
-      Thread.sleep(20);
-    }
+        CompletableFuture.supplyAsync(() -> pull(tenant, cursor, null, null, 20));
+    awaitAtLeast(1, notifications::waiting, Duration.ofSeconds(10));
     assertTrue(notifications.waiting() > 0, "the pull never parked");
     long pushed = System.nanoTime();
-    as(tenant)
-        .body(push("dev-1", mutation(UUID.randomUUID(), "tasks", "t-1", "upsert", "{}")))
-        .post("/v1/sync/push")
-        .then()
-        .statusCode(200);
+    pushOne(tenant, "dev-1", UUID.randomUUID(), "tasks", "t-1");
     JsonPath answer = waiting.get();
     long ms = (System.nanoTime() - pushed) / 1_000_000;
     System.out.printf("live wait answered %d ms after the push began%n", ms);
@@ -95,15 +82,9 @@ class LiveWaitTest {
   @Test
   void aWaitingPullWithNothingNewAnswersAtTheTimeout() {
     String tenant = TestSupport.tenant("idle");
-    String cursor = as(tenant).get("/v1/sync/pull").then().statusCode(200).extract().path("cursor");
+    String cursor = startCursor(tenant);
     long start = System.nanoTime();
-    as(tenant)
-        .queryParam("cursor", cursor)
-        .queryParam("wait", 1)
-        .get("/v1/sync/pull")
-        .then()
-        .statusCode(200)
-        .body("changes", hasSize(0));
+    assertEquals(0, pull(tenant, cursor, null, null, 1).getList("changes").size());
     long ms = (System.nanoTime() - start) / 1_000_000;
     System.out.printf("idle wait=1 answered after %d ms%n", ms);
     assertTrue(ms >= 950 && ms < 5000, "answered after " + ms + " ms");
@@ -114,42 +95,15 @@ class LiveWaitTest {
   void changesOutsideTheFilterOrOfAnotherTenantDoNotEndTheWait() throws Exception {
     String tenant = TestSupport.tenant("filtered");
     String other = TestSupport.tenant("other");
-    String cursor =
-        as(tenant)
-            .queryParam("collections", "notes")
-            .get("/v1/sync/pull")
-            .then()
-            .statusCode(200)
-            .extract()
-            .path("cursor");
+    String cursor = startCursor(tenant, "notes");
     long start = System.nanoTime();
     CompletableFuture<JsonPath> waiting =
-        CompletableFuture.supplyAsync(
-            () ->
-                as(tenant)
-                    .queryParam("cursor", cursor)
-                    .queryParam("collections", "notes")
-                    .queryParam("wait", 3)
-                    .get("/v1/sync/pull")
-                    .then()
-                    .statusCode(200)
-                    .extract()
-                    .jsonPath());
-    while (notifications.waiting() == 0 && System.nanoTime() - start < 2_000_000_000L) {
-      Thread.sleep(10);
-    }
+        CompletableFuture.supplyAsync(() -> pull(tenant, cursor, null, "notes", 3));
+    awaitAtLeast(1, notifications::waiting, Duration.ofSeconds(2));
     // A change of the tenant in another collection wakes the pull, which reads, finds nothing it
     // wants and parks again; another tenant's change does not wake it at all.
-    as(tenant)
-        .body(push("dev-1", mutation(UUID.randomUUID(), "tasks", "t-1", "upsert", "{}")))
-        .post("/v1/sync/push")
-        .then()
-        .statusCode(200);
-    as(other)
-        .body(push("dev-1", mutation(UUID.randomUUID(), "notes", "n-1", "upsert", "{}")))
-        .post("/v1/sync/push")
-        .then()
-        .statusCode(200);
+    pushOne(tenant, "dev-1", UUID.randomUUID(), "tasks", "t-1");
+    pushOne(other, "dev-1", UUID.randomUUID(), "notes", "n-1");
     JsonPath answer = waiting.get();
     long ms = (System.nanoTime() - start) / 1_000_000;
     System.out.printf("filtered wait=3 answered after %d ms%n", ms);
@@ -165,15 +119,8 @@ class LiveWaitTest {
   @Test
   void devicesWokenTogetherGetWhatAFreshPullGets() throws Exception {
     String tenant = TestSupport.tenant("together");
-    String cursor = as(tenant).get("/v1/sync/pull").then().statusCode(200).extract().path("cursor");
-    String tasksCursor =
-        as(tenant)
-            .queryParam("collections", "tasks")
-            .get("/v1/sync/pull")
-            .then()
-            .statusCode(200)
-            .extract()
-            .path("cursor");
+    String cursor = startCursor(tenant);
+    String tasksCursor = startCursor(tenant, "tasks");
     // client id (or null), collections filter (or null)
     String[][] devices = {
       {"dev-a", null}, {"dev-b", null}, {"dev-c", "tasks"}, {null, null}, {"dev-a", null}
@@ -187,18 +134,10 @@ class LiveWaitTest {
           CompletableFuture.supplyAsync(
               () -> pull(tenant, d[1] == null ? cursor : tasksCursor, d[0], d[1], 20)));
     }
-    long parkedBy = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    while (notifications.waiting() < parkedBefore + devices.length
-        && System.nanoTime() < parkedBy) {
-      Thread.sleep(20);
-    }
+    awaitAtLeast(parkedBefore + devices.length, notifications::waiting, Duration.ofSeconds(20));
     assertEquals(parkedBefore + devices.length, notifications.waiting(), "not all parked");
     UUID applied = UUID.randomUUID(); // one mutation: one partition, one commit, one wake
-    as(tenant)
-        .body(push("dev-a", mutation(applied, "tasks", "t-1", "upsert", "{}")))
-        .post("/v1/sync/push")
-        .then()
-        .statusCode(200);
+    pushOne(tenant, "dev-a", applied, "tasks", "t-1");
     for (int i = 0; i < devices.length; i++) {
       String[] d = devices[i];
       JsonPath woken = waiting.get(i).get();
@@ -225,6 +164,14 @@ class LiveWaitTest {
     if (collections != null) {
       request.queryParam("collections", collections);
     }
-    return request.get("/v1/sync/pull").then().statusCode(200).extract().jsonPath();
+    return request.get(PULL).then().statusCode(200).extract().jsonPath();
+  }
+
+  /** One push of an upsert of {@code {}}, accepted (its outcome may still be pending). */
+  private static void pushOne(
+      String tenant, String clientId, UUID id, String collection, String recordId) {
+    postPush(tenant, push(clientId, mutation(id, collection, recordId, "upsert", "{}")))
+        .then()
+        .statusCode(200);
   }
 }

@@ -1,9 +1,14 @@
 package io.syncforge.syncapi.pull;
 
+import static io.syncforge.syncapi.TestSupport.PULL;
+import static io.syncforge.syncapi.TestSupport.SNAPSHOT;
 import static io.syncforge.syncapi.TestSupport.as;
 import static io.syncforge.syncapi.TestSupport.mutation;
+import static io.syncforge.syncapi.TestSupport.problem;
 import static io.syncforge.syncapi.TestSupport.push;
 import static io.syncforge.syncapi.TestSupport.pushUntilFinal;
+import static io.syncforge.syncapi.TestSupport.startCursor;
+import static io.syncforge.syncapi.TestSupport.upserts;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.notNullValue;
@@ -13,6 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
+import io.restassured.response.Response;
 import io.syncforge.devinfra.quarkus.WithDevInfra;
 import io.syncforge.protocol.cursor.Cursor;
 import io.syncforge.protocol.cursor.CursorCodec;
@@ -21,7 +27,6 @@ import jakarta.inject.Inject;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -45,7 +50,7 @@ class PullTest {
             mutation(UUID.randomUUID(), "tasks", "t-1", "patch", "{\"done\":true}"),
             mutation(UUID.randomUUID(), "notes", "n-1", "upsert", "{\"x\":1}"),
             mutation(UUID.randomUUID(), "notes", "n-1", "delete", null)));
-    JsonPath first = as(tenant).get("/v1/sync/pull").then().statusCode(200).extract().jsonPath();
+    JsonPath first = as(tenant).get(PULL).then().statusCode(200).extract().jsonPath();
     assertEquals(2, first.getList("changes").size(), first.prettify());
     assertEquals(false, first.getBoolean("hasMore"));
     assertTrue(first.getString("serverTime") != null);
@@ -58,18 +63,14 @@ class PullTest {
     assertEquals(true, first.getBoolean("changes[" + n + "].deleted"));
     assertEquals(null, (Object) first.get("changes[" + n + "].data"));
     String cursor = first.getString("cursor");
-    as(tenant)
-        .queryParam("cursor", cursor)
-        .get("/v1/sync/pull")
+    pullAt(tenant, "cursor", cursor)
         .then()
         .statusCode(200)
         .body("changes", hasSize(0))
         .body("hasMore", equalTo(false));
     pushUntilFinal(
         tenant, push("dev-1", mutation(UUID.randomUUID(), "tasks", "t-2", "upsert", "{}")));
-    as(tenant)
-        .queryParam("cursor", cursor)
-        .get("/v1/sync/pull")
+    pullAt(tenant, "cursor", cursor)
         .then()
         .statusCode(200)
         .body("changes", hasSize(1))
@@ -79,11 +80,7 @@ class PullTest {
   @Test
   void smallPagesCoverEverythingOnceWithHasMore() {
     String tenant = TestSupport.tenant("pages");
-    List<String> ms = new ArrayList<>();
-    for (int i = 0; i < 9; i++) {
-      ms.add(mutation(UUID.randomUUID(), "tasks", "t-" + i, "upsert", "{}"));
-    }
-    pushUntilFinal(tenant, push("dev-1", ms.toArray(String[]::new)));
+    pushUntilFinal(tenant, push("dev-1", upserts("t-", 9)));
     Set<String> seen = new HashSet<>();
     String cursor = null;
     int pages = 0;
@@ -93,7 +90,7 @@ class PullTest {
       if (cursor != null) {
         req.queryParam("cursor", cursor);
       }
-      JsonPath page = req.get("/v1/sync/pull").then().statusCode(200).extract().jsonPath();
+      JsonPath page = req.get(PULL).then().statusCode(200).extract().jsonPath();
       assertTrue(page.getList("changes").size() <= 2);
       for (String id : page.<String>getList("changes.recordId")) {
         assertTrue(seen.add(id), "delivered twice: " + id);
@@ -116,9 +113,7 @@ class PullTest {
             mutation(UUID.randomUUID(), "tasks", "t-1", "upsert", "{}"),
             mutation(UUID.randomUUID(), "notes", "n-1", "upsert", "{}")));
     String cursor =
-        as(tenant)
-            .queryParam("collections", "notes")
-            .get("/v1/sync/pull")
+        pullAt(tenant, "collections", "notes")
             .then()
             .statusCode(200)
             .body("changes", hasSize(1))
@@ -129,64 +124,40 @@ class PullTest {
     as(tenant)
         .queryParam("collections", "notes,notes")
         .queryParam("cursor", cursor)
-        .get("/v1/sync/pull")
+        .get(PULL)
         .then()
         .statusCode(200);
-    as(tenant)
-        .queryParam("collections", "tasks,notes")
-        .queryParam("cursor", cursor)
-        .get("/v1/sync/pull")
-        .then()
-        .statusCode(410)
-        .contentType("application/problem+json")
-        .body("code", equalTo("scope_changed"))
+    problem(
+            as(tenant)
+                .queryParam("collections", "tasks,notes")
+                .queryParam("cursor", cursor)
+                .get(PULL),
+            410,
+            "scope_changed")
         .body("resetReason", equalTo("scope_changed"));
-    as(tenant)
-        .queryParam("collections", "widgets")
-        .get("/v1/sync/pull")
-        .then()
-        .statusCode(422)
-        .body("code", equalTo("unknown_collection"));
-    as(tenant)
-        .queryParam("collections", "Bad Name")
-        .get("/v1/sync/pull")
-        .then()
-        .statusCode(400)
-        .body("code", equalTo("invalid_request"));
+    problem(pullAt(tenant, "collections", "widgets"), 422, "unknown_collection");
+    problem(pullAt(tenant, "collections", "Bad Name"), 400, "invalid_request");
   }
 
   @Test
   void badParametersAreInvalidRequests() {
     String tenant = TestSupport.tenant("params");
     for (String limit : List.of("0", "5001", "abc")) {
-      as(tenant)
-          .queryParam("limit", limit)
-          .get("/v1/sync/pull")
-          .then()
-          .statusCode(400)
-          .body("code", equalTo("invalid_request"))
+      problem(pullAt(tenant, "limit", limit), 400, "invalid_request")
           .body("errors[0].path", equalTo("limit"));
     }
     for (String wait : List.of("-1", "31", "x")) {
-      as(tenant)
-          .queryParam("wait", wait)
-          .get("/v1/sync/pull")
-          .then()
-          .statusCode(400)
+      problem(pullAt(tenant, "wait", wait), 400, "invalid_request")
           .body("errors[0].path", equalTo("wait"));
     }
-    as(tenant)
-        .header("X-Client-Id", "no spaces")
-        .get("/v1/sync/pull")
-        .then()
-        .statusCode(400)
+    problem(as(tenant).header("X-Client-Id", "no spaces").get(PULL), 400, "invalid_request")
         .body("errors[0].path", equalTo("X-Client-Id"));
   }
 
   @Test
   void everyCursorFailureHasItsOwnAnswer() {
     String tenant = TestSupport.tenant("cursor");
-    String good = as(tenant).get("/v1/sync/pull").then().statusCode(200).extract().path("cursor");
+    String good = startCursor(tenant);
     // Garbage, truncation, tampering: 400 cursor_invalid.
     char last = good.charAt(good.length() - 2);
     String tampered =
@@ -195,86 +166,49 @@ class PullTest {
             + good.charAt(good.length() - 1);
     for (String bad :
         List.of("not a cursor!", "AAAA", good.substring(0, good.length() - 6), tampered)) {
-      as(tenant)
-          .queryParam("cursor", bad)
-          .get("/v1/sync/pull")
-          .then()
-          .statusCode(400)
-          .contentType("application/problem+json")
-          .body("code", equalTo("cursor_invalid"))
+      problem(pullAt(tenant, "cursor", bad), 400, "cursor_invalid")
           .body("resetReason", nullValue());
     }
     // Authentic but from another log epoch (6 partitions): 410 log_epoch_changed.
     String otherEpoch = codec.encode(Cursor.start(1, Cursor.scopeHash(null), 6));
-    as(tenant)
-        .queryParam("cursor", otherEpoch)
-        .get("/v1/sync/pull")
-        .then()
-        .statusCode(410)
-        .body("code", equalTo("log_epoch_changed"))
+    problem(pullAt(tenant, "cursor", otherEpoch), 410, "log_epoch_changed")
         .body("resetReason", equalTo("log_epoch_changed"));
     // Signed with another key: tampered.
     String foreign =
         new CursorCodec("another-key-0123456789".getBytes())
             .encode(Cursor.start(1, Cursor.scopeHash(null), 12));
-    as(tenant)
-        .queryParam("cursor", foreign)
-        .get("/v1/sync/pull")
-        .then()
-        .statusCode(400)
-        .body("code", equalTo("cursor_invalid"));
+    problem(pullAt(tenant, "cursor", foreign), 400, "cursor_invalid");
   }
 
   @Test
   void aCursorBehindTheHorizonExpiresAndSoDoesNoCursorOnceCompacted() throws Exception {
     String tenant = TestSupport.tenant("horizon");
-    String start = as(tenant).get("/v1/sync/pull").then().statusCode(200).extract().path("cursor");
-    try (Connection c = TestSupport.superuser();
-        Statement s = c.createStatement()) {
-      s.executeUpdate(
-          "INSERT INTO log_horizon VALUES (3, 1000000000, '2026-10-26T00:00:00Z', now())");
-    }
+    String start = startCursor(tenant);
+    TestSupport.execute(
+        "INSERT INTO log_horizon VALUES (3, 1000000000, '2026-10-26T00:00:00Z', now())");
     try {
-      as(tenant)
-          .queryParam("cursor", start)
-          .get("/v1/sync/pull")
-          .then()
-          .statusCode(410)
-          .body("code", equalTo("cursor_expired"))
+      problem(pullAt(tenant, "cursor", start), 410, "cursor_expired")
           .body("resetReason", equalTo("cursor_expired"));
-      as(tenant)
-          .get("/v1/sync/pull")
-          .then()
-          .statusCode(410)
-          .body("code", equalTo("cursor_expired"));
+      problem(as(tenant).get(PULL), 410, "cursor_expired");
       // The way back: a snapshot.
-      as(tenant).get("/v1/sync/snapshot").then().statusCode(200).body("cursor", notNullValue());
+      as(tenant).get(SNAPSHOT).then().statusCode(200).body("cursor", notNullValue());
     } finally {
-      try (Connection c = TestSupport.superuser();
-          Statement s = c.createStatement()) {
-        s.executeUpdate("DELETE FROM log_horizon");
-      }
+      TestSupport.execute("DELETE FROM log_horizon");
     }
   }
 
   @Test
   void retentionHorizonIsAdvertised() throws Exception {
     String tenant = TestSupport.tenant("advertised");
-    try (Connection c = TestSupport.superuser();
-        Statement s = c.createStatement()) {
-      s.executeUpdate("INSERT INTO log_horizon VALUES (5, 0, '2026-10-26T00:00:00Z', now())");
-    }
+    TestSupport.execute("INSERT INTO log_horizon VALUES (5, 0, '2026-10-26T00:00:00Z', now())");
     try {
       as(tenant)
-          .get("/v1/sync/pull")
+          .get(PULL)
           .then()
           .statusCode(200)
           .body("retentionHorizon", equalTo("2026-10-26T00:00:00Z"));
     } finally {
-      try (Connection c = TestSupport.superuser();
-          Statement s = c.createStatement()) {
-        s.executeUpdate("DELETE FROM log_horizon");
-      }
+      TestSupport.execute("DELETE FROM log_horizon");
     }
   }
 
@@ -313,7 +247,7 @@ class PullTest {
         as(a)
             .header("X-Client-Id", "dev-a")
             .queryParam("clientId", "dev-other")
-            .get("/v1/sync/pull")
+            .get(PULL)
             .then()
             .statusCode(200)
             .extract()
@@ -327,30 +261,30 @@ class PullTest {
     assertEquals("title", viaHeader.getString("receipts[" + m + "].conflicts[0].field"));
     assertEquals("server-wins", viaHeader.getString("receipts[" + m + "].conflicts[0].policy"));
     // The query parameter works when there is no header.
-    as(a)
-        .queryParam("clientId", "dev-other")
-        .get("/v1/sync/pull")
-        .then()
-        .statusCode(200)
-        .body("receipts", hasSize(1));
+    pullAt(a, "clientId", "dev-other").then().statusCode(200).body("receipts", hasSize(1));
     // The same client id in another tenant sees nothing of tenant a.
     as(b)
         .header("X-Client-Id", "dev-a")
-        .get("/v1/sync/pull")
+        .get(PULL)
         .then()
         .statusCode(200)
         .body("receipts", hasSize(0))
         .body("changes", hasSize(0));
     // Without a client id: no receipts.
-    as(a).get("/v1/sync/pull").then().statusCode(200).body("receipts", hasSize(0));
+    as(a).get(PULL).then().statusCode(200).body("receipts", hasSize(0));
     // A cursor past them: no receipts again.
     String cursor = viaHeader.getString("cursor");
     as(a)
         .header("X-Client-Id", "dev-a")
         .queryParam("cursor", cursor)
-        .get("/v1/sync/pull")
+        .get(PULL)
         .then()
         .statusCode(200)
         .body("receipts", hasSize(0));
+  }
+
+  /** A pull of {@code tenant} with one query parameter. */
+  private static Response pullAt(String tenant, String param, Object value) {
+    return as(tenant).queryParam(param, value).get(PULL);
   }
 }

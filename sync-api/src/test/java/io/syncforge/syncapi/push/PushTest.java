@@ -1,7 +1,12 @@
 package io.syncforge.syncapi.push;
 
+import static io.syncforge.syncapi.TestSupport.PULL;
+import static io.syncforge.syncapi.TestSupport.PUSH;
 import static io.syncforge.syncapi.TestSupport.as;
+import static io.syncforge.syncapi.TestSupport.assertNotProduced;
 import static io.syncforge.syncapi.TestSupport.mutation;
+import static io.syncforge.syncapi.TestSupport.postPush;
+import static io.syncforge.syncapi.TestSupport.problem;
 import static io.syncforge.syncapi.TestSupport.push;
 import static io.syncforge.syncapi.TestSupport.pushUntilFinal;
 import static org.hamcrest.Matchers.equalTo;
@@ -10,7 +15,6 @@ import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.notNullValue;
 import static org.hamcrest.Matchers.nullValue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
@@ -20,8 +24,6 @@ import io.syncforge.service.kafka.SyncMutationsProducer;
 import io.syncforge.syncapi.ChangeLogWriter;
 import io.syncforge.syncapi.TestSupport;
 import jakarta.inject.Inject;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -61,9 +63,7 @@ class PushTest {
         .body("outcomes[1].version", nullValue())
         .body("serverTime", notNullValue());
     // The retry is answered from the recorded outcomes: same status, same version.
-    as(tenant)
-        .body(body)
-        .post("/v1/sync/push")
+    postPush(tenant, body)
         .then()
         .statusCode(200)
         .body("outcomes[0].status", equalTo("applied"))
@@ -79,9 +79,7 @@ class PushTest {
     String body = push("dev-p", mutation(id, "tasks", "t-1", "upsert", "{\"a\":1}"));
     writer.pause();
     try {
-      as(tenant)
-          .body(body)
-          .post("/v1/sync/push")
+      postPush(tenant, body)
           .then()
           .statusCode(200)
           .body("outcomes[0].status", equalTo("pending"))
@@ -104,18 +102,16 @@ class PushTest {
   void oneInvalidMutationRefusesTheWholeRequestAndNothingIsProduced() throws Exception {
     String tenant = TestSupport.tenant("invalid");
     UUID valid = UUID.randomUUID();
-    as(tenant)
-        .body(
-            push(
-                "dev-1",
-                mutation(valid, "tasks", "t-1", "upsert", "{\"a\":1}"),
-                mutation(UUID.randomUUID(), "tasks", "bad/id", "upsert", "{\"a\":1}"),
-                mutation(UUID.randomUUID(), "tasks", "t-3", "upsert", null)))
-        .post("/v1/sync/push")
-        .then()
-        .statusCode(400)
-        .contentType("application/problem+json")
-        .body("code", equalTo("invalid_request"))
+    problem(
+            postPush(
+                tenant,
+                push(
+                    "dev-1",
+                    mutation(valid, "tasks", "t-1", "upsert", "{\"a\":1}"),
+                    mutation(UUID.randomUUID(), "tasks", "bad/id", "upsert", "{\"a\":1}"),
+                    mutation(UUID.randomUUID(), "tasks", "t-3", "upsert", null))),
+            400,
+            "invalid_request")
         .body("type", equalTo("https://syncforge.io/problems/invalid_request"))
         .body("errors.path", hasItem("mutations[1].recordId"))
         .body("errors.path", hasItem("mutations[2].data"));
@@ -123,50 +119,30 @@ class PushTest {
     // produced before it: if the refused request had produced, its outcome would exist now.
     pushUntilFinal(
         tenant, push("dev-1", mutation(UUID.randomUUID(), "tasks", "t-1", "upsert", "{}")));
-    try (Connection c = TestSupport.superuser();
-        PreparedStatement s =
-            c.prepareStatement("SELECT 1 FROM mutation_outcomes WHERE mutation_id = ?")) {
-      s.setObject(1, valid);
-      assertFalse(s.executeQuery().next(), "the valid mutation of a refused request was produced");
-    }
+    assertNotProduced("the valid mutation of a refused request was produced", valid);
   }
 
   @Test
   void malformedBodiesAreInvalidRequests() {
     String tenant = TestSupport.tenant("malformed");
-    as(tenant)
-        .body("{\"clientId\":\"dev-1\",\"mutations\":[")
-        .post("/v1/sync/push")
-        .then()
-        .statusCode(400)
-        .contentType("application/problem+json")
-        .body("code", equalTo("invalid_request"));
-    as(tenant)
-        .body(push("dev-1", mutation(UUID.randomUUID(), "tasks", "t-1", "merge", "{}")))
-        .post("/v1/sync/push")
-        .then()
-        .statusCode(400)
-        .body("code", equalTo("invalid_request"));
-    as(tenant)
-        .body(push("dev-1", "{\"mutationId\":\"not-a-uuid\",\"collection\":\"tasks\"}"))
-        .post("/v1/sync/push")
-        .then()
-        .statusCode(400)
-        .body("code", equalTo("invalid_request"));
-    as(tenant)
-        .body(push("bad client id", mutation(UUID.randomUUID(), "tasks", "t-1", "delete", null)))
-        .post("/v1/sync/push")
+    for (String body :
+        List.of(
+            "{\"clientId\":\"dev-1\",\"mutations\":[",
+            push("dev-1", mutation(UUID.randomUUID(), "tasks", "t-1", "merge", "{}")),
+            push("dev-1", "{\"mutationId\":\"not-a-uuid\",\"collection\":\"tasks\"}"))) {
+      problem(postPush(tenant, body), 400, "invalid_request");
+    }
+    postPush(
+            tenant,
+            push("bad client id", mutation(UUID.randomUUID(), "tasks", "t-1", "delete", null)))
         .then()
         .statusCode(400)
         .body("errors.path", hasItem("clientId"));
-    as(tenant).body("").post("/v1/sync/push").then().statusCode(400);
-    as(tenant)
-        .contentType(ContentType.TEXT)
-        .body("hello")
-        .post("/v1/sync/push")
-        .then()
-        .statusCode(415)
-        .body("code", equalTo("unsupported_media_type"));
+    postPush(tenant, "").then().statusCode(400);
+    problem(
+        as(tenant).contentType(ContentType.TEXT).body("hello").post(PUSH),
+        415,
+        "unsupported_media_type");
   }
 
   @Test
@@ -185,27 +161,22 @@ class PushTest {
   @Test
   void unknownCollectionsRefuseTheWholeRequestWith422() {
     String tenant = TestSupport.tenant("unknown-coll");
-    as(tenant)
-        .body(
+    problem(
+        postPush(
+            tenant,
             push(
                 "dev-1",
                 mutation(UUID.randomUUID(), "tasks", "t-1", "upsert", "{}"),
-                mutation(UUID.randomUUID(), "widgets", "w-1", "upsert", "{}")))
-        .post("/v1/sync/push")
-        .then()
-        .statusCode(422)
-        .contentType("application/problem+json")
-        .body("code", equalTo("unknown_collection"));
-    as(tenant)
-        .body(push("dev-1", mutation(UUID.randomUUID(), "_secret", "x", "upsert", "{}")))
-        .post("/v1/sync/push")
-        .then()
-        .statusCode(422)
-        .body("code", equalTo("unknown_collection"));
+                mutation(UUID.randomUUID(), "widgets", "w-1", "upsert", "{}"))),
+        422,
+        "unknown_collection");
+    problem(
+        postPush(
+            tenant, push("dev-1", mutation(UUID.randomUUID(), "_secret", "x", "upsert", "{}"))),
+        422,
+        "unknown_collection");
     // A system collection exists but is written only by services.
-    as(tenant)
-        .body(push("dev-1", mutation(UUID.randomUUID(), "_media", "x", "upsert", "{}")))
-        .post("/v1/sync/push")
+    postPush(tenant, push("dev-1", mutation(UUID.randomUUID(), "_media", "x", "upsert", "{}")))
         .then()
         .statusCode(400)
         .body("errors.path", hasItem("mutations[0].collection"));
@@ -218,16 +189,9 @@ class PushTest {
     for (int i = 0; i < 501; i++) {
       many.add(mutation(UUID.randomUUID(), "tasks", "t-" + i, "delete", null));
     }
-    as(tenant)
-        .body(push("dev-1", many.toArray(String[]::new)))
-        .post("/v1/sync/push")
-        .then()
-        .statusCode(413)
-        .body("code", equalTo("payload_too_large"));
+    problem(postPush(tenant, push("dev-1", many.toArray(String[]::new))), 413, "payload_too_large");
     String big = "{\"blob\":\"" + "x".repeat(300 * 1024) + "\"}";
-    as(tenant)
-        .body(push("dev-1", mutation(UUID.randomUUID(), "tasks", "t-1", "upsert", big)))
-        .post("/v1/sync/push")
+    postPush(tenant, push("dev-1", mutation(UUID.randomUUID(), "tasks", "t-1", "upsert", big)))
         .then()
         .statusCode(400)
         .body("errors.path", hasItem("mutations[0].data"));
@@ -236,13 +200,8 @@ class PushTest {
     for (int i = 0; i < 11; i++) {
       heavy.add(mutation(UUID.randomUUID(), "tasks", "t-" + i, "upsert", record));
     }
-    as(tenant)
-        .body(push("dev-1", heavy.toArray(String[]::new)))
-        .post("/v1/sync/push")
-        .then()
-        .statusCode(413)
-        .contentType("application/problem+json")
-        .body("code", equalTo("payload_too_large"));
+    problem(
+        postPush(tenant, push("dev-1", heavy.toArray(String[]::new))), 413, "payload_too_large");
   }
 
   @Test
@@ -256,23 +215,18 @@ class PushTest {
         .then()
         .body("outcomes[0].status", equalTo("applied"))
         .body("outcomes[0].version", equalTo(1));
-    List<String> seenByB =
-        as(b)
-            .get("/v1/sync/pull")
-            .then()
-            .statusCode(200)
-            .extract()
-            .jsonPath()
-            .getList("changes.data.v");
-    assertEquals(List.of("b"), seenByB);
-    List<String> seenByA =
-        as(a)
-            .get("/v1/sync/pull")
-            .then()
-            .statusCode(200)
-            .extract()
-            .jsonPath()
-            .getList("changes.data.v");
-    assertEquals(List.of("a"), seenByA);
+    assertEquals(List.of("b"), pulledValues(b));
+    assertEquals(List.of("a"), pulledValues(a));
+  }
+
+  /** The {@code v} field of every change a first pull of {@code tenant} answers. */
+  private static List<String> pulledValues(String tenant) {
+    return as(tenant)
+        .get(PULL)
+        .then()
+        .statusCode(200)
+        .extract()
+        .jsonPath()
+        .getList("changes.data.v");
   }
 }

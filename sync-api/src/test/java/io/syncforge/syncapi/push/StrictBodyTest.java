@@ -1,7 +1,9 @@
 package io.syncforge.syncapi.push;
 
-import static io.syncforge.syncapi.TestSupport.as;
+import static io.syncforge.syncapi.TestSupport.assertNotProduced;
 import static io.syncforge.syncapi.TestSupport.mutation;
+import static io.syncforge.syncapi.TestSupport.postPush;
+import static io.syncforge.syncapi.TestSupport.problem;
 import static io.syncforge.syncapi.TestSupport.push;
 import static io.syncforge.syncapi.TestSupport.pushUntilFinal;
 import static org.hamcrest.Matchers.containsInAnyOrder;
@@ -15,6 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
+import io.restassured.response.ValidatableResponse;
 import io.syncforge.devinfra.quarkus.WithDevInfra;
 import io.syncforge.syncapi.TestSupport;
 import java.io.InputStream;
@@ -26,8 +29,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
@@ -45,20 +46,18 @@ class StrictBodyTest {
     return mutation(id, "tasks", "t-" + id.toString().substring(0, 6), "upsert", data);
   }
 
+  /** A 400 invalid_request problem for {@code body}; more can be chained. */
+  private static ValidatableResponse invalid(String tenant, String body) {
+    return problem(postPush(tenant, body), 400, "invalid_request");
+  }
+
   /** The refused request produced nothing, and the system still works for a fresh tenant. */
   private static void nothingProducedAndStillWorking(UUID... refused) throws Exception {
     String fresh = TestSupport.tenant("fresh");
     pushUntilFinal(fresh, push("dev-f", upsert(UUID.randomUUID(), "{\"ok\":true}")))
         .then()
         .body("outcomes[0].status", equalTo("applied"));
-    try (Connection c = TestSupport.superuser();
-        PreparedStatement s =
-            c.prepareStatement("SELECT 1 FROM mutation_outcomes WHERE mutation_id = ?")) {
-      for (UUID id : refused) {
-        s.setObject(1, id);
-        assertFalse(s.executeQuery().next(), "a mutation of a refused request was produced");
-      }
-    }
+    assertNotProduced("a mutation of a refused request was produced", refused);
   }
 
   @Test
@@ -66,17 +65,12 @@ class StrictBodyTest {
     String tenant = TestSupport.tenant("nul");
     UUID ok = UUID.randomUUID();
     UUID bad = UUID.randomUUID();
-    as(tenant)
-        .body(
+    invalid(
+            tenant,
             push(
                 "dev-1",
                 upsert(ok, "{\"a\":1}"),
                 upsert(bad, "{\"title\":\"mi\\u0000lk\",\"k\\u0000\":1}")))
-        .post("/v1/sync/push")
-        .then()
-        .statusCode(400)
-        .contentType("application/problem+json")
-        .body("code", equalTo("invalid_request"))
         .body(
             "errors.path",
             containsInAnyOrder("mutations[1].data.title", "mutations[1].data[\"k\\u0000\"]"));
@@ -95,12 +89,7 @@ class StrictBodyTest {
             + ","
             + upsert(b, "{\"deep\":" + deep + "}")
             + "]}";
-    as(tenant)
-        .body(body)
-        .post("/v1/sync/push")
-        .then()
-        .statusCode(400)
-        .body("code", equalTo("invalid_request"))
+    invalid(tenant, body)
         .body("errors", hasSize(4))
         .body("errors.path", hasItem("mutations[0].data.n"))
         .body("errors.path", hasItem("mutations[0].data.big"))
@@ -116,12 +105,7 @@ class StrictBodyTest {
     String tenant = TestSupport.tenant("trail");
     UUID a = UUID.randomUUID();
     for (String tail : List.of(" }garbage", "{}", "\u0000", " [")) {
-      as(tenant)
-          .body(push("dev-1", upsert(a, "{\"a\":1}")) + tail)
-          .post("/v1/sync/push")
-          .then()
-          .statusCode(400)
-          .body("code", equalTo("invalid_request"));
+      invalid(tenant, push("dev-1", upsert(a, "{\"a\":1}")) + tail);
     }
     nothingProducedAndStillWorking(a);
   }
@@ -130,16 +114,13 @@ class StrictBodyTest {
   void duplicateMutationIdsInOnePushAreRefused() throws Exception {
     String tenant = TestSupport.tenant("dupid");
     UUID a = UUID.randomUUID();
-    as(tenant)
-        .body(
+    invalid(
+            tenant,
             push(
                 "dev-1",
                 upsert(a, "{\"a\":1}"),
                 upsert(UUID.randomUUID(), "{}"),
                 upsert(a, "{\"a\":2}")))
-        .post("/v1/sync/push")
-        .then()
-        .statusCode(400)
         .body("errors", hasSize(1))
         .body("errors[0].path", equalTo("mutations[2].mutationId"))
         .body("errors[0].message", equalTo("duplicate mutationId (also at mutations[0])"));
@@ -164,8 +145,8 @@ class StrictBodyTest {
             "[]",
             "\"push\"",
             "null")) {
-      Response r = as(tenant).body(body).post("/v1/sync/push");
-      r.then().statusCode(400).body("code", equalTo("invalid_request"));
+      Response r = postPush(tenant, body);
+      problem(r, 400, "invalid_request");
       String text = r.asString();
       for (String leak : List.of("java.", "io.syncforge", "`", "Exception", "Cannot deserialize")) {
         assertFalse(text.contains(leak), body + " -> " + text);
@@ -193,13 +174,7 @@ class StrictBodyTest {
     assertEquals("application/problem+json", r.headers().firstValue("Content-Type").orElse(""));
     assertTrue(r.body().contains("\"code\":\"payload_too_large\""), r.body());
     // The same with a client that writes the whole body before it reads (RestAssured/Apache).
-    as(tenant)
-        .body(body)
-        .post("/v1/sync/push")
-        .then()
-        .statusCode(413)
-        .contentType("application/problem+json")
-        .body("code", equalTo("payload_too_large"));
+    problem(postPush(tenant, body), 413, "payload_too_large");
   }
 
   /**

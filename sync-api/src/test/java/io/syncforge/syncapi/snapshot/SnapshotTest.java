@@ -1,10 +1,15 @@
 package io.syncforge.syncapi.snapshot;
 
+import static io.syncforge.syncapi.TestSupport.PULL;
+import static io.syncforge.syncapi.TestSupport.SNAPSHOT;
 import static io.syncforge.syncapi.TestSupport.as;
+import static io.syncforge.syncapi.TestSupport.gunzip;
 import static io.syncforge.syncapi.TestSupport.mutation;
+import static io.syncforge.syncapi.TestSupport.problem;
 import static io.syncforge.syncapi.TestSupport.push;
 import static io.syncforge.syncapi.TestSupport.pushUntilFinal;
-import static org.hamcrest.Matchers.equalTo;
+import static io.syncforge.syncapi.TestSupport.rawBodies;
+import static io.syncforge.syncapi.TestSupport.startCursor;
 import static org.hamcrest.Matchers.hasSize;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -13,6 +18,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
+import io.restassured.response.Response;
+import io.restassured.specification.RequestSpecification;
 import io.syncforge.devinfra.quarkus.WithDevInfra;
 import io.syncforge.syncapi.TestSupport;
 import java.util.ArrayList;
@@ -37,14 +44,7 @@ class SnapshotTest {
     ms.add(mutation(UUID.randomUUID(), "notes", "n-1", "delete", null));
     pushUntilFinal(tenant, push("dev-1", ms.toArray(String[]::new)));
 
-    JsonPath first =
-        as(tenant)
-            .queryParam("limit", 3)
-            .get("/v1/sync/snapshot")
-            .then()
-            .statusCode(200)
-            .extract()
-            .jsonPath();
+    JsonPath first = page(as(tenant).queryParam("limit", 3));
     String cursor = first.getString("cursor");
     assertEquals(List.of("t-0", "t-1", "t-2"), first.getList("records.recordId"));
     // Written during the snapshot: a new record before the keyset position, a change after it.
@@ -55,24 +55,13 @@ class SnapshotTest {
             mutation(UUID.randomUUID(), "tasks", "a-0", "upsert", "{}"),
             mutation(UUID.randomUUID(), "tasks", "t-6", "patch", "{\"late\":true}")));
     Map<String, Integer> records = new HashMap<>();
-    first
-        .<Map<String, Object>>getList("records")
-        .forEach(r -> records.put((String) r.get("recordId"), (Integer) r.get("version")));
+    versions(first, "records").forEach(records::put);
     String token = first.getString("nextPageToken");
     int pages = 1;
     while (token != null) {
-      JsonPath page =
-          as(tenant)
-              .queryParam("limit", 3)
-              .queryParam("pageToken", token)
-              .get("/v1/sync/snapshot")
-              .then()
-              .statusCode(200)
-              .extract()
-              .jsonPath();
+      JsonPath page = page(as(tenant).queryParam("limit", 3).queryParam("pageToken", token));
       assertEquals(cursor, page.getString("cursor"), "every page carries the starting cursor");
-      page.<Map<String, Object>>getList("records")
-          .forEach(r -> records.put((String) r.get("recordId"), (Integer) r.get("version")));
+      versions(page, "records").forEach(records::put);
       token = page.getString("nextPageToken");
       pages++;
     }
@@ -82,15 +71,12 @@ class SnapshotTest {
     JsonPath pulled =
         as(tenant)
             .queryParam("cursor", cursor)
-            .get("/v1/sync/pull")
+            .get(PULL)
             .then()
             .statusCode(200)
             .extract()
             .jsonPath();
-    pulled
-        .<Map<String, Object>>getList("changes")
-        .forEach(
-            r -> records.merge((String) r.get("recordId"), (Integer) r.get("version"), Math::max));
+    versions(pulled, "changes").forEach((id, v) -> records.merge(id, v, Math::max));
     assertEquals(8, records.size(), records.toString());
     assertEquals(2, records.get("t-6"));
     assertEquals(1, records.get("a-0"));
@@ -106,50 +92,20 @@ class SnapshotTest {
             "dev-1",
             mutation(UUID.randomUUID(), "tasks", "t-1", "upsert", "{}"),
             mutation(UUID.randomUUID(), "tasks", "t-2", "upsert", "{}")));
-    as(b).get("/v1/sync/snapshot").then().statusCode(200).body("records", hasSize(0));
-    String token =
-        as(a)
-            .queryParam("limit", 1)
-            .get("/v1/sync/snapshot")
-            .then()
-            .statusCode(200)
-            .extract()
-            .path("nextPageToken");
+    as(b).get(SNAPSHOT).then().statusCode(200).body("records", hasSize(0));
+    String token = page(as(a).queryParam("limit", 1)).getString("nextPageToken");
     // Another tenant replaying a's page token still reads only its own records.
-    as(b)
-        .queryParam("pageToken", token)
-        .get("/v1/sync/snapshot")
-        .then()
-        .statusCode(200)
-        .body("records", hasSize(0));
-    as(a)
-        .queryParam("pageToken", "garbage")
-        .get("/v1/sync/snapshot")
-        .then()
-        .statusCode(400)
-        .body("code", equalTo("cursor_invalid"));
+    snapshotAt(b, "pageToken", token).then().statusCode(200).body("records", hasSize(0));
+    problem(snapshotAt(a, "pageToken", "garbage"), 400, "cursor_invalid");
     // A cursor is not a page token.
-    String cursor = as(a).get("/v1/sync/pull").then().extract().path("cursor");
-    as(a)
-        .queryParam("pageToken", cursor)
-        .get("/v1/sync/snapshot")
-        .then()
-        .statusCode(400)
-        .body("code", equalTo("cursor_invalid"));
-    as(a)
-        .queryParam("pageToken", token)
-        .queryParam("collections", "notes")
-        .get("/v1/sync/snapshot")
-        .then()
-        .statusCode(410)
-        .body("code", equalTo("scope_changed"));
-    as(a).queryParam("limit", "0").get("/v1/sync/snapshot").then().statusCode(400);
-    as(a)
-        .queryParam("collections", "notes")
-        .get("/v1/sync/snapshot")
-        .then()
-        .statusCode(200)
-        .body("records", hasSize(0));
+    String cursor = startCursor(a);
+    problem(snapshotAt(a, "pageToken", cursor), 400, "cursor_invalid");
+    problem(
+        as(a).queryParam("pageToken", token).queryParam("collections", "notes").get(SNAPSHOT),
+        410,
+        "scope_changed");
+    snapshotAt(a, "limit", "0").then().statusCode(400);
+    snapshotAt(a, "collections", "notes").then().statusCode(200).body("records", hasSize(0));
   }
 
   @Test
@@ -171,22 +127,15 @@ class SnapshotTest {
     pushUntilFinal(tenant, push("dev-1", ms.toArray(String[]::new)));
 
     // Asked for gzip: compressed once (the HTTP layer must not compress again).
-    io.restassured.response.Response zipped =
+    Response zipped =
         as(tenant)
-            .config(
-                io.restassured.RestAssured.config()
-                    .decoderConfig(
-                        io.restassured.config.DecoderConfig.decoderConfig().noContentDecoders()))
+            .config(rawBodies())
             .header("Accept-Encoding", "gzip")
             .queryParam("limit", 3)
-            .get("/v1/sync/snapshot");
+            .get(SNAPSHOT);
     zipped.then().statusCode(200);
     assertEquals(List.of("gzip"), zipped.headers().getValues("Content-Encoding"));
-    byte[] json;
-    try (java.io.InputStream in =
-        new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(zipped.asByteArray()))) {
-      json = in.readAllBytes();
-    }
+    byte[] json = gunzip(zipped.asByteArray());
     String text = new String(json, java.nio.charset.StandardCharsets.UTF_8);
     com.fasterxml.jackson.databind.JsonNode first =
         io.syncforge.protocol.Json.newMapper().readTree(json);
@@ -215,10 +164,7 @@ class SnapshotTest {
     assertEquals(200, h2.statusCode());
     byte[] body = h2.body();
     if (h2.headers().firstValue("Content-Encoding").orElse("").equals("gzip")) {
-      try (java.io.InputStream in =
-          new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(body))) {
-        body = in.readAllBytes();
-      }
+      body = gunzip(body);
     }
     assertEquals(
         first.get("records"),
@@ -226,16 +172,13 @@ class SnapshotTest {
         "HTTP/" + h2.version());
 
     // Not asked: plain JSON, later pages without a total.
-    io.restassured.response.Response plain =
+    Response plain =
         as(tenant)
-            .config(
-                io.restassured.RestAssured.config()
-                    .decoderConfig(
-                        io.restassured.config.DecoderConfig.decoderConfig().noContentDecoders()))
+            .config(rawBodies())
             .header("Accept-Encoding", "identity")
             .queryParam("limit", 3)
             .queryParam("pageToken", first.get("nextPageToken").asText())
-            .get("/v1/sync/snapshot");
+            .get(SNAPSHOT);
     plain.then().statusCode(200);
     assertNull(plain.getHeader("Content-Encoding"));
     com.fasterxml.jackson.databind.JsonNode second =
@@ -246,6 +189,24 @@ class SnapshotTest {
             second.at("/records/0/recordId").asText(), second.at("/records/1/recordId").asText()));
     assertFalse(second.has("total"));
     assertFalse(second.has("nextPageToken"));
+  }
+
+  /** A snapshot page answered 200 to {@code request}. */
+  private static JsonPath page(RequestSpecification request) {
+    return request.get(SNAPSHOT).then().statusCode(200).extract().jsonPath();
+  }
+
+  /** A snapshot of {@code tenant} with one query parameter. */
+  private static Response snapshotAt(String tenant, String param, Object value) {
+    return as(tenant).queryParam(param, value).get(SNAPSHOT);
+  }
+
+  /** Record id to version of every entry of a page's {@code records} or {@code changes}. */
+  private static Map<String, Integer> versions(JsonPath page, String list) {
+    Map<String, Integer> versions = new HashMap<>();
+    page.<Map<String, Object>>getList(list)
+        .forEach(r -> versions.put((String) r.get("recordId"), (Integer) r.get("version")));
+    return versions;
   }
 
   @Test

@@ -1,10 +1,12 @@
 package io.syncforge.media;
 
 import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.restassured.RestAssured;
 import io.restassured.response.Response;
+import io.restassured.response.ValidatableResponse;
 import io.restassured.specification.RequestSpecification;
 import io.syncforge.devinfra.quarkus.JwtTestResource;
 import io.syncforge.devinfra.quarkus.PostgresTestResource;
@@ -139,6 +141,11 @@ public final class MediaTestSupport {
   /** DELETE /v1/media/{sha256}. */
   public static Response delete(String token, String sha256) {
     return withToken(token).delete("/v1/media/" + sha256);
+  }
+
+  /** Asserts a refusal: {@code status} with the problem {@code code}; further checks may follow. */
+  public static ValidatableResponse assertRefused(Response r, int status, String code) {
+    return r.then().statusCode(status).body("code", equalTo(code));
   }
 
   /** Uploads new content (asserting 201), then deletes it (asserting 204); its hash. */

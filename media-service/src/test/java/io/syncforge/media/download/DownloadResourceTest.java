@@ -1,5 +1,6 @@
 package io.syncforge.media.download;
 
+import static io.syncforge.media.MediaTestSupport.assertRefused;
 import static io.syncforge.media.MediaTestSupport.blobPath;
 import static io.syncforge.media.MediaTestSupport.content;
 import static io.syncforge.media.MediaTestSupport.delete;
@@ -119,14 +120,10 @@ class DownloadResourceTest {
   @ParameterizedTest
   @ValueSource(strings = {"bytes=1000-1100", "bytes=5000-", "bytes=-0"})
   void rangeBeyondTheEndIs416(String range) {
-    asOwner()
-        .header("Range", range)
-        .get("/v1/media/" + SHA)
-        .then()
-        .statusCode(416)
+    assertRefused(
+            asOwner().header("Range", range).get("/v1/media/" + SHA), 416, "range_not_satisfiable")
         .header("Content-Range", "bytes */1000")
-        .contentType("application/problem+json")
-        .body("code", equalTo("range_not_satisfiable"));
+        .contentType("application/problem+json");
   }
 
   @Test
@@ -160,10 +157,7 @@ class DownloadResourceTest {
     owner();
     String other = token(newTenant(), "mallory");
     for (Response r : new Response[] {fetch(other, SHA), fetchMeta(other, SHA)}) {
-      r.then()
-          .statusCode(404)
-          .contentType("application/problem+json")
-          .body("code", equalTo("not_found"));
+      assertRefused(r, 404, "not_found").contentType("application/problem+json");
     }
     withToken(other).head("/v1/media/" + SHA).then().statusCode(404);
     delete(other, SHA).then().statusCode(404);
@@ -190,11 +184,7 @@ class DownloadResourceTest {
 
   @Test
   void nonHexIdIs400() {
-    asOwner()
-        .get("/v1/media/not-a-hash/meta")
-        .then()
-        .statusCode(400)
-        .body("code", equalTo("invalid_request"));
+    assertRefused(asOwner().get("/v1/media/not-a-hash/meta"), 400, "invalid_request");
   }
 
   @Test
@@ -205,7 +195,7 @@ class DownloadResourceTest {
     upload(token, bytes).then().statusCode(201);
     Files.delete(blobPath(sha));
 
-    fetch(token, sha).then().statusCode(503).body("code", equalTo("unavailable"));
+    assertRefused(fetch(token, sha), 503, "unavailable");
 
     upload(token, bytes).then().statusCode(200);
     assertArrayEquals(bytes, download(token, sha));

@@ -1,6 +1,7 @@
 package io.syncforge.media.tus;
 
 import static io.restassured.RestAssured.given;
+import static io.syncforge.media.MediaTestSupport.assertRefused;
 import static io.syncforge.media.MediaTestSupport.content;
 import static io.syncforge.media.MediaTestSupport.download;
 import static io.syncforge.media.MediaTestSupport.newTenant;
@@ -62,10 +63,8 @@ class TusResourceTest {
     long offset = awaitOffset(token, location, 1_200_000);
     assertEquals(1_200_000, offset);
     // Resuming at a wrong offset is refused; nothing changes.
-    patch(token, location, 5, Arrays.copyOfRange(bytes, 5, 10))
-        .then()
-        .statusCode(409)
-        .body("code", equalTo("upload_offset_mismatch"));
+    assertRefused(
+        patch(token, location, 5, Arrays.copyOfRange(bytes, 5, 10)), 409, "upload_offset_mismatch");
 
     patch(token, location, offset, Arrays.copyOfRange(bytes, (int) offset, bytes.length))
         .then()
@@ -92,7 +91,7 @@ class TusResourceTest {
     byte[] bytes = content(5000);
     String declared = sha256(content(5000));
     String location = create(token, bytes.length, declared, "image/png", null);
-    patch(token, location, 0, bytes).then().statusCode(422).body("code", equalTo("hash_mismatch"));
+    assertRefused(patch(token, location, 0, bytes), 422, "hash_mismatch");
     tusHead(token, location).then().statusCode(404);
     given().auth().oauth2(token).get("/v1/media/" + declared).then().statusCode(404);
   }

@@ -1,5 +1,6 @@
 package io.syncforge.media.upload;
 
+import static io.syncforge.media.MediaTestSupport.assertRefused;
 import static io.syncforge.media.MediaTestSupport.atOnce;
 import static io.syncforge.media.MediaTestSupport.await;
 import static io.syncforge.media.MediaTestSupport.content;
@@ -14,7 +15,6 @@ import static io.syncforge.media.MediaTestSupport.token;
 import static io.syncforge.media.MediaTestSupport.upload;
 import static io.syncforge.media.MediaTestSupport.uploadAs;
 import static io.syncforge.media.MediaTestSupport.uploadFrom;
-import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -54,11 +54,8 @@ class UploadBoundsTest {
     upload(token(tenant, "bob"), a).then().statusCode(200); // same content: no extra quota
     upload(token(tenant, "alice"), b).then().statusCode(201);
     byte[] c = content(MAX);
-    upload(token(tenant, "carol"), c)
-        .then()
-        .statusCode(507)
-        .contentType("application/problem+json")
-        .body("code", equalTo("quota_exceeded"));
+    assertRefused(upload(token(tenant, "carol"), c), 507, "quota_exceeded")
+        .contentType("application/problem+json");
     fetch(token(tenant, "carol"), sha256(c)).then().statusCode(404);
     // Another tenant is not affected; freeing space lets it in.
     upload(token(newTenant(), "dave"), c).then().statusCode(201);
@@ -116,10 +113,11 @@ class UploadBoundsTest {
     upload(token(tenant, "alice"), content(MAX)).then().statusCode(201);
     upload(token(tenant, "alice"), content(MAX)).then().statusCode(201);
     byte[] c = content(MAX);
-    uploadAs(token(tenant, "alice"), "image/png", sha256(c), new java.io.ByteArrayInputStream(c))
-        .then()
-        .statusCode(507)
-        .body("code", equalTo("quota_exceeded"));
+    assertRefused(
+        uploadAs(
+            token(tenant, "alice"), "image/png", sha256(c), new java.io.ByteArrayInputStream(c)),
+        507,
+        "quota_exceeded");
   }
 
   @Test
@@ -176,11 +174,8 @@ class UploadBoundsTest {
       }
       await(Duration.ofSeconds(10), 10, () -> guard.limits().running() >= 4);
       byte[] bytes = content(1000);
-      uploadFrom(token, "dev-busy", bytes)
-          .then()
-          .statusCode(429)
-          .header("Retry-After", "1")
-          .body("code", equalTo("too_many_requests"));
+      assertRefused(uploadFrom(token, "dev-busy", bytes), 429, "too_many_requests")
+          .header("Retry-After", "1");
       // Another device of the same user is not limited by this one.
       uploadFrom(token, "dev-other", bytes).then().statusCode(201);
     } finally {

@@ -1,6 +1,7 @@
 package io.syncforge.media.upload;
 
 import static io.restassured.RestAssured.given;
+import static io.syncforge.media.MediaTestSupport.assertRefused;
 import static io.syncforge.media.MediaTestSupport.atOnce;
 import static io.syncforge.media.MediaTestSupport.awaitNoTempFiles;
 import static io.syncforge.media.MediaTestSupport.blobPath;
@@ -73,11 +74,11 @@ class UploadResourceTest {
   void hashMismatchIs422AndKeepsNothing() throws Exception {
     byte[] bytes = content(5_000);
     String declared = sha256(content(10));
-    uploadAs(token(newTenant(), "alice"), "image/png", declared, bytes)
-        .then()
-        .statusCode(422)
-        .contentType("application/problem+json")
-        .body("code", equalTo("hash_mismatch"));
+    assertRefused(
+            uploadAs(token(newTenant(), "alice"), "image/png", declared, bytes),
+            422,
+            "hash_mismatch")
+        .contentType("application/problem+json");
     assertFalse(Files.exists(blobPath(declared)));
     assertFalse(Files.exists(blobPath(sha256(bytes))));
     assertEquals(0, metadataRows(declared));
@@ -86,13 +87,13 @@ class UploadResourceTest {
 
   @Test
   void missingHashHeaderIs400() {
-    withToken(token(newTenant(), "alice"))
-        .contentType("image/png")
-        .body(content(10))
-        .post("/v1/media")
-        .then()
-        .statusCode(400)
-        .body("code", equalTo("invalid_request"));
+    assertRefused(
+        withToken(token(newTenant(), "alice"))
+            .contentType("image/png")
+            .body(content(10))
+            .post("/v1/media"),
+        400,
+        "invalid_request");
   }
 
   @ParameterizedTest
@@ -109,27 +110,27 @@ class UploadResourceTest {
         "../../../../etc/passwd"
       })
   void malformedHashHeaderIs400(String hash) {
-    uploadAs(token(newTenant(), "alice"), "image/png", hash, content(10))
-        .then()
-        .statusCode(400)
-        .body("code", equalTo("invalid_request"));
+    assertRefused(
+        uploadAs(token(newTenant(), "alice"), "image/png", hash, content(10)),
+        400,
+        "invalid_request");
   }
 
   @Test
   void emptyBodyIs400() {
-    uploadAs(token(newTenant(), "alice"), "image/png", sha256(new byte[0]), new byte[0])
-        .then()
-        .statusCode(400)
-        .body("code", equalTo("invalid_request"));
+    assertRefused(
+        uploadAs(token(newTenant(), "alice"), "image/png", sha256(new byte[0]), new byte[0]),
+        400,
+        "invalid_request");
   }
 
   @Test
   void disallowedContentTypeIs415() {
     byte[] bytes = content(10);
-    uploadAs(token(newTenant(), "alice"), "application/x-msdownload", sha256(bytes), bytes)
-        .then()
-        .statusCode(415)
-        .body("code", equalTo("unsupported_media_type"));
+    assertRefused(
+        uploadAs(token(newTenant(), "alice"), "application/x-msdownload", sha256(bytes), bytes),
+        415,
+        "unsupported_media_type");
   }
 
   @Test

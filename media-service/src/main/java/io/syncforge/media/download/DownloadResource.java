@@ -79,7 +79,9 @@ public class DownloadResource {
     // A remote store is asked once, by the GET that streams the body (no HEAD before it).
     boolean checkedLater = withBody && local.isEmpty();
     if (!checkedLater
-        && !(local.isPresent() ? java.nio.file.Files.isRegularFile(local.get()) : exists(sha256))) {
+        && !(local.isPresent()
+            ? java.nio.file.Files.isRegularFile(local.get())
+            : store.existsUnchecked(sha256))) {
       throw missingBytes(sha256, caller);
     }
     String etag = EntityTags.of(sha256);
@@ -142,14 +144,6 @@ public class DownloadResource {
       return store.open(sha256, offset, length);
     } catch (java.nio.file.NoSuchFileException e) {
       throw missingBytes(sha256, caller);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot reach the blob store", e);
-    }
-  }
-
-  private boolean exists(String sha256) {
-    try {
-      return store.exists(sha256);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot reach the blob store", e);
     }

@@ -148,6 +148,11 @@ public final class MediaTestSupport {
     return r.then().statusCode(status).body("code", equalTo(code));
   }
 
+  /** Asserts that {@code token}'s user may not delete the content: {@code 403}, problem+json. */
+  public static void assertMayNotDelete(String token, String sha256) {
+    delete(token, sha256).then().statusCode(403).contentType("application/problem+json");
+  }
+
   /** Uploads new content (asserting 201), then deletes it (asserting 204); its hash. */
   public static String uploadThenDelete(String token, byte[] content) {
     upload(token, content).then().statusCode(201);

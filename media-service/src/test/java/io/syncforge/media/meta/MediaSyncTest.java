@@ -1,6 +1,7 @@
 package io.syncforge.media.meta;
 
 import static io.syncforge.media.MediaTestSupport.adminToken;
+import static io.syncforge.media.MediaTestSupport.assertMayNotDelete;
 import static io.syncforge.media.MediaTestSupport.await;
 import static io.syncforge.media.MediaTestSupport.content;
 import static io.syncforge.media.MediaTestSupport.delete;
@@ -76,10 +77,7 @@ class MediaSyncTest {
       assertTrue(data.hasNonNull("uploadedAt"));
 
       // Same tenant, another user: not the owner, not admin.
-      delete(token(tenant, "bob"), sha)
-          .then()
-          .statusCode(403)
-          .contentType("application/problem+json");
+      assertMayNotDelete(token(tenant, "bob"), sha);
       delete(token(tenant, "alice"), sha).then().statusCode(204);
       fetch(token(tenant, "alice"), sha).then().statusCode(404);
 

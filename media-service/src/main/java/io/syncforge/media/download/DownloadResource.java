@@ -10,6 +10,7 @@ import io.syncforge.protocol.ErrorCode;
 import io.syncforge.service.Caller;
 import io.syncforge.service.ProblemException;
 import io.syncforge.service.ProblemMapper;
+import jakarta.ws.rs.BeanParam;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HEAD;
 import jakarta.ws.rs.HeaderParam;
@@ -50,24 +51,31 @@ public class DownloadResource {
     this.jwt = jwt;
   }
 
+  /** What GET and HEAD read from the request: the content's hash and the conditional headers. */
+  public static class Read {
+    @PathParam("sha256")
+    String sha256;
+
+    @HeaderParam(HttpHeaders.IF_NONE_MATCH)
+    String ifNoneMatch;
+
+    @HeaderParam("Range")
+    String range;
+
+    @HeaderParam("If-Range")
+    String ifRange;
+  }
+
   @GET
   @Blocking
-  public Response get(
-      @PathParam("sha256") String sha256,
-      @HeaderParam(HttpHeaders.IF_NONE_MATCH) String ifNoneMatch,
-      @HeaderParam("Range") String range,
-      @HeaderParam("If-Range") String ifRange) {
-    return serve(sha256, ifNoneMatch, range, ifRange, true);
+  public Response get(@BeanParam Read read) {
+    return serve(read.sha256, read.ifNoneMatch, read.range, read.ifRange, true);
   }
 
   @HEAD
   @Blocking
-  public Response head(
-      @PathParam("sha256") String sha256,
-      @HeaderParam(HttpHeaders.IF_NONE_MATCH) String ifNoneMatch,
-      @HeaderParam("Range") String range,
-      @HeaderParam("If-Range") String ifRange) {
-    return serve(sha256, ifNoneMatch, range, ifRange, false);
+  public Response head(@BeanParam Read read) {
+    return serve(read.sha256, read.ifNoneMatch, read.range, read.ifRange, false);
   }
 
   private Response serve(
@@ -79,7 +87,9 @@ public class DownloadResource {
     // A remote store is asked once, by the GET that streams the body (no HEAD before it).
     boolean checkedLater = withBody && local.isEmpty();
     if (!checkedLater
-        && !(local.isPresent() ? java.nio.file.Files.isRegularFile(local.get()) : exists(sha256))) {
+        && !(local.isPresent()
+            ? java.nio.file.Files.isRegularFile(local.get())
+            : store.existsUnchecked(sha256))) {
       throw missingBytes(sha256, caller);
     }
     String etag = EntityTags.of(sha256);
@@ -142,14 +152,6 @@ public class DownloadResource {
       return store.open(sha256, offset, length);
     } catch (java.nio.file.NoSuchFileException e) {
       throw missingBytes(sha256, caller);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot reach the blob store", e);
-    }
-  }
-
-  private boolean exists(String sha256) {
-    try {
-      return store.exists(sha256);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot reach the blob store", e);
     }

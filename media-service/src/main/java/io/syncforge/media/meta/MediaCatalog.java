@@ -14,8 +14,6 @@ import io.syncforge.service.Caller;
 import io.syncforge.service.ProblemException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.transaction.Transactional;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import org.jboss.logging.Logger;
@@ -180,7 +178,7 @@ public class MediaCatalog {
                 .setParameter(9, MediaRefRepository.userHolder(caller.user()))
                 .getSingleResult();
     placed.run();
-    if (!stored(sha256) && !placeAgain.getAsBoolean()) {
+    if (!store.existsUnchecked(sha256) && !placeAgain.getAsBoolean()) {
       LOG.warnf("content %s was collected while it was being uploaded; the client retries", sha256);
       throw ProblemException.unavailable("the content was collected meanwhile; send it again", 1);
     }
@@ -282,14 +280,6 @@ public class MediaCatalog {
     outbox.enqueue(MediaMutations.delete(o, caller.user(), Instant.now()));
     if (!media.isReferenced(sha256)) {
       blobs.update("unreferencedSince = ?1 where sha256 = ?2", Instant.now(), sha256);
-    }
-  }
-
-  private boolean stored(String sha256) {
-    try {
-      return store.exists(sha256);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot reach the blob store", e);
     }
   }
 

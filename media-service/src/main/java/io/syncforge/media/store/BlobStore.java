@@ -2,6 +2,7 @@ package io.syncforge.media.store;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -69,6 +70,18 @@ public interface BlobStore {
 
   /** Whether content with this hash is stored. */
   boolean exists(String sha256) throws IOException;
+
+  /**
+   * {@link #exists} for callers that cannot answer without it: a store that cannot be reached is an
+   * {@link UncheckedIOException}.
+   */
+  default boolean existsUnchecked(String sha256) {
+    try {
+      return exists(sha256);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot reach the blob store", e);
+    }
+  }
 
   /** The stored length in bytes; {@link java.nio.file.NoSuchFileException} if absent. */
   long size(String sha256) throws IOException;

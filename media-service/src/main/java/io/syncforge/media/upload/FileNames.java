@@ -58,16 +58,7 @@ public final class FileNames {
     if (!nonAscii) {
       return s;
     }
-    try {
-      return StandardCharsets.UTF_8
-          .newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(s.getBytes(StandardCharsets.ISO_8859_1)))
-          .toString();
-    } catch (CharacterCodingException e) {
-      return s;
-    }
+    return strictUtf8(s.getBytes(StandardCharsets.ISO_8859_1), s);
   }
 
   /** Strict %XX decoding as UTF-8; the input unchanged if it is not valid percent-encoding. */
@@ -95,15 +86,20 @@ public final class FileNames {
         return s;
       }
     }
+    return strictUtf8(bytes.toByteArray(), s);
+  }
+
+  /** {@code bytes} decoded as UTF-8; {@code otherwise} if they are not valid UTF-8. */
+  private static String strictUtf8(byte[] bytes, String otherwise) {
     try {
       return StandardCharsets.UTF_8
           .newDecoder()
           .onMalformedInput(CodingErrorAction.REPORT)
           .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(bytes.toByteArray()))
+          .decode(ByteBuffer.wrap(bytes))
           .toString();
     } catch (CharacterCodingException e) {
-      return s;
+      return otherwise;
     }
   }
 }

@@ -1,14 +1,18 @@
 package io.syncforge.media.download;
 
-import static io.restassured.RestAssured.given;
+import static io.syncforge.media.MediaTestSupport.assertRefused;
 import static io.syncforge.media.MediaTestSupport.blobPath;
 import static io.syncforge.media.MediaTestSupport.content;
+import static io.syncforge.media.MediaTestSupport.delete;
 import static io.syncforge.media.MediaTestSupport.download;
+import static io.syncforge.media.MediaTestSupport.fetch;
+import static io.syncforge.media.MediaTestSupport.fetchMeta;
 import static io.syncforge.media.MediaTestSupport.newTenant;
 import static io.syncforge.media.MediaTestSupport.sha256;
 import static io.syncforge.media.MediaTestSupport.token;
 import static io.syncforge.media.MediaTestSupport.upload;
 import static io.syncforge.media.MediaTestSupport.uploadAs;
+import static io.syncforge.media.MediaTestSupport.withToken;
 import static org.hamcrest.Matchers.anyOf;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.nullValue;
@@ -18,6 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
+import io.restassured.specification.RequestSpecification;
 import io.syncforge.devinfra.quarkus.WithDevInfra;
 import java.nio.file.Files;
 import java.util.Arrays;
@@ -35,6 +40,11 @@ class DownloadResourceTest {
   private static final String SHA = sha256(BYTES);
   private static final String ETAG = "\"" + SHA + "\"";
 
+  /** A request of the content's owner. */
+  private static RequestSpecification asOwner() {
+    return withToken(owner());
+  }
+
   private static String owner() {
     String token = token(TENANT, "alice");
     // Idempotent (201, then 200), so every test can rely on it.
@@ -44,7 +54,7 @@ class DownloadResourceTest {
 
   @Test
   void getStreamsTheWholeContentWithCachingHeaders() {
-    Response r = given().auth().oauth2(owner()).get("/v1/media/" + SHA);
+    Response r = asOwner().get("/v1/media/" + SHA);
     r.then()
         .statusCode(200)
         .contentType("image/png")
@@ -59,7 +69,7 @@ class DownloadResourceTest {
 
   @Test
   void headAnswersHeadersWithoutBody() {
-    Response r = given().auth().oauth2(owner()).head("/v1/media/" + SHA);
+    Response r = asOwner().head("/v1/media/" + SHA);
     r.then()
         .statusCode(200)
         .header("ETag", ETAG)
@@ -71,9 +81,7 @@ class DownloadResourceTest {
   @ParameterizedTest
   @ValueSource(strings = {"\"%s\"", "W/\"%s\"", "\"other\", \"%s\"", "*"})
   void ifNoneMatchWithTheHashIs304(String header) {
-    given()
-        .auth()
-        .oauth2(owner())
+    asOwner()
         .header("If-None-Match", header.replace("%s", SHA))
         .get("/v1/media/" + SHA)
         .then()
@@ -83,9 +91,7 @@ class DownloadResourceTest {
 
   @Test
   void ifNoneMatchWithAnotherTagIs200() {
-    given()
-        .auth()
-        .oauth2(owner())
+    asOwner()
         .header("If-None-Match", "\"" + sha256(new byte[3]) + "\"")
         .get("/v1/media/" + SHA)
         .then()
@@ -102,7 +108,7 @@ class DownloadResourceTest {
     "bytes=990-5000, 990, 999", // end beyond the content is cut
   })
   void singleRangeIs206WithContentRange(String range, int first, int last) {
-    Response r = given().auth().oauth2(owner()).header("Range", range).get("/v1/media/" + SHA);
+    Response r = asOwner().header("Range", range).get("/v1/media/" + SHA);
     r.then()
         .statusCode(206)
         .header("Content-Range", "bytes " + first + "-" + last + "/1000")
@@ -114,23 +120,15 @@ class DownloadResourceTest {
   @ParameterizedTest
   @ValueSource(strings = {"bytes=1000-1100", "bytes=5000-", "bytes=-0"})
   void rangeBeyondTheEndIs416(String range) {
-    given()
-        .auth()
-        .oauth2(owner())
-        .header("Range", range)
-        .get("/v1/media/" + SHA)
-        .then()
-        .statusCode(416)
+    assertRefused(
+            asOwner().header("Range", range).get("/v1/media/" + SHA), 416, "range_not_satisfiable")
         .header("Content-Range", "bytes */1000")
-        .contentType("application/problem+json")
-        .body("code", equalTo("range_not_satisfiable"));
+        .contentType("application/problem+json");
   }
 
   @Test
   void ifRangeWithAnotherTagSendsTheWholeContent() {
-    given()
-        .auth()
-        .oauth2(owner())
+    asOwner()
         .header("Range", "bytes=0-9")
         .header("If-Range", "\"something-else\"")
         .get("/v1/media/" + SHA)
@@ -141,9 +139,7 @@ class DownloadResourceTest {
 
   @Test
   void metaReturnsTheMetadata() {
-    given()
-        .auth()
-        .oauth2(owner())
+    asOwner()
         .get("/v1/media/" + SHA + "/meta")
         .then()
         .statusCode(200)
@@ -160,21 +156,14 @@ class DownloadResourceTest {
   void anotherTenantGets404EverywhereEvenKnowingTheHash() {
     owner();
     String other = token(newTenant(), "mallory");
-    for (String path : new String[] {"/v1/media/" + SHA, "/v1/media/" + SHA + "/meta"}) {
-      given()
-          .auth()
-          .oauth2(other)
-          .get(path)
-          .then()
-          .statusCode(404)
-          .contentType("application/problem+json")
-          .body("code", equalTo("not_found"));
+    for (Response r : new Response[] {fetch(other, SHA), fetchMeta(other, SHA)}) {
+      assertRefused(r, 404, "not_found").contentType("application/problem+json");
     }
-    given().auth().oauth2(other).head("/v1/media/" + SHA).then().statusCode(404);
-    given().auth().oauth2(other).delete("/v1/media/" + SHA).then().statusCode(404);
+    withToken(other).head("/v1/media/" + SHA).then().statusCode(404);
+    delete(other, SHA).then().statusCode(404);
     // Claiming the hash with other bytes does not grant access either.
     uploadAs(other, "image/png", SHA, content(1000)).then().statusCode(422);
-    given().auth().oauth2(other).get("/v1/media/" + SHA).then().statusCode(404);
+    fetch(other, SHA).then().statusCode(404);
   }
 
   @ParameterizedTest
@@ -188,27 +177,14 @@ class DownloadResourceTest {
       })
   void malformedOrTraversingIdsAreRefused(String id) {
     int status =
-        given()
-            .urlEncodingEnabled(false)
-            .auth()
-            .oauth2(owner())
-            .get("/v1/media/" + id)
-            .then()
-            .extract()
-            .statusCode();
+        asOwner().urlEncodingEnabled(false).get("/v1/media/" + id).then().extract().statusCode();
     // 400 from our id check, or 404 when the router already refuses the path; never content.
     assertTrue(status == 400 || status == 404, "status " + status);
   }
 
   @Test
   void nonHexIdIs400() {
-    given()
-        .auth()
-        .oauth2(owner())
-        .get("/v1/media/not-a-hash/meta")
-        .then()
-        .statusCode(400)
-        .body("code", equalTo("invalid_request"));
+    assertRefused(asOwner().get("/v1/media/not-a-hash/meta"), 400, "invalid_request");
   }
 
   @Test
@@ -219,13 +195,7 @@ class DownloadResourceTest {
     upload(token, bytes).then().statusCode(201);
     Files.delete(blobPath(sha));
 
-    given()
-        .auth()
-        .oauth2(token)
-        .get("/v1/media/" + sha)
-        .then()
-        .statusCode(503)
-        .body("code", equalTo("unavailable"));
+    assertRefused(fetch(token, sha), 503, "unavailable");
 
     upload(token, bytes).then().statusCode(200);
     assertArrayEquals(bytes, download(token, sha));

@@ -1,15 +1,20 @@
 package io.syncforge.media.gc;
 
-import static io.restassured.RestAssured.given;
+import static io.syncforge.media.MediaTestSupport.await;
 import static io.syncforge.media.MediaTestSupport.blobPath;
+import static io.syncforge.media.MediaTestSupport.blobRows;
 import static io.syncforge.media.MediaTestSupport.content;
 import static io.syncforge.media.MediaTestSupport.db;
+import static io.syncforge.media.MediaTestSupport.delete;
 import static io.syncforge.media.MediaTestSupport.download;
+import static io.syncforge.media.MediaTestSupport.execute;
 import static io.syncforge.media.MediaTestSupport.newTenant;
 import static io.syncforge.media.MediaTestSupport.queryLong;
 import static io.syncforge.media.MediaTestSupport.sha256;
 import static io.syncforge.media.MediaTestSupport.token;
+import static io.syncforge.media.MediaTestSupport.unreferencedBlobRows;
 import static io.syncforge.media.MediaTestSupport.upload;
+import static io.syncforge.media.MediaTestSupport.uploadThenDelete;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -20,7 +25,6 @@ import io.syncforge.devinfra.quarkus.WithDevInfra;
 import jakarta.inject.Inject;
 import java.nio.file.Files;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.ExecutorService;
@@ -44,18 +48,14 @@ class BlobCollectorTest {
 
   @Test
   void deletedContentIsRemovedOnlyAfterTheGracePeriod() throws Exception {
-    String token = token(newTenant(), "alice");
-    byte[] bytes = content(500);
-    String sha = sha256(bytes);
-    upload(token, bytes).then().statusCode(201);
-    given().auth().oauth2(token).delete("/v1/media/" + sha).then().statusCode(204);
+    String sha = uploadThenDelete(token(newTenant(), "alice"), content(500));
 
     collector.collect(Instant.now().minus(Duration.ofHours(1)));
     assertTrue(Files.exists(blobPath(sha)), "removed within the grace period");
 
     collector.collect(Instant.now().plusSeconds(1));
     assertFalse(Files.exists(blobPath(sha)));
-    assertEquals(0, queryLong("SELECT count(*) FROM media.blob WHERE sha256 = ?", sha));
+    assertEquals(0, blobRows(sha));
   }
 
   @Test
@@ -66,7 +66,7 @@ class BlobCollectorTest {
     String b = token(newTenant(), "bob");
     upload(a, bytes).then().statusCode(201);
     upload(b, bytes).then().statusCode(201);
-    given().auth().oauth2(a).delete("/v1/media/" + sha).then().statusCode(204);
+    delete(a, sha).then().statusCode(204);
 
     collector.collect(Instant.now().plusSeconds(1));
 
@@ -79,19 +79,17 @@ class BlobCollectorTest {
   void uploadRacingACollectorThatWonKeepsItsFile() throws Exception {
     String token = token(newTenant(), "alice");
     byte[] bytes = content(50_000);
-    String sha = sha256(bytes);
-    upload(token, bytes).then().statusCode(201);
-    given().auth().oauth2(token).delete("/v1/media/" + sha).then().statusCode(204);
+    String sha = uploadThenDelete(token, bytes);
 
     Future<Integer> reupload;
     try (Connection gc = db()) {
       gc.setAutoCommit(false);
       // Play the collector: lock, then (while the upload waits) delete file and row.
-      exec(gc, "SELECT sha256 FROM media.blob WHERE sha256 = ? FOR UPDATE", sha);
+      execute(gc, "SELECT sha256 FROM media.blob WHERE sha256 = ? FOR UPDATE", sha);
       reupload = POOL.submit(() -> upload(token, bytes).statusCode());
       awaitLockWaiter();
       Files.delete(blobPath(sha));
-      exec(gc, "DELETE FROM media.blob WHERE sha256 = ?", sha);
+      execute(gc, "DELETE FROM media.blob WHERE sha256 = ?", sha);
       gc.commit();
     }
     assertEquals(201, reupload.get());
@@ -102,49 +100,35 @@ class BlobCollectorTest {
   /** An upload holds the blob lock first; the collector waits, re-checks and keeps the file. */
   @Test
   void collectorRacingAnUploadThatWonKeepsTheFile() throws Exception {
-    String token = token(newTenant(), "alice");
-    byte[] bytes = content(500);
-    String sha = sha256(bytes);
-    upload(token, bytes).then().statusCode(201);
-    given().auth().oauth2(token).delete("/v1/media/" + sha).then().statusCode(204);
+    String sha = uploadThenDelete(token(newTenant(), "alice"), content(500));
 
     Future<Integer> run;
     try (Connection upload = db()) {
       upload.setAutoCommit(false);
       // Play an upload between its lock and its commit: referenced again.
-      exec(upload, "UPDATE media.blob SET unreferenced_since = NULL WHERE sha256 = ?", sha);
+      execute(upload, "UPDATE media.blob SET unreferenced_since = NULL WHERE sha256 = ?", sha);
       run = POOL.submit(() -> collector.collect(Instant.now().plusSeconds(60)));
       awaitLockWaiter();
       upload.commit();
     }
     run.get();
     assertTrue(Files.exists(blobPath(sha)));
-    assertEquals(
-        0,
-        queryLong(
-            "SELECT count(*) FROM media.blob WHERE sha256 = ? AND unreferenced_since IS NOT NULL",
-            sha));
-  }
-
-  private static void exec(Connection c, String sql, String param) throws Exception {
-    try (PreparedStatement ps = c.prepareStatement(sql)) {
-      ps.setString(1, param);
-      ps.execute();
-    }
+    assertEquals(0, unreferencedBlobRows(sha));
   }
 
   /** Waits until some session of the database waits for a row lock. */
   private static void awaitLockWaiter() throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (System.nanoTime() < deadline) {
-      if (queryLong(
-              "SELECT count(*) FROM pg_stat_activity"
-                  + " WHERE wait_event_type = 'Lock' AND datname = current_database()")
-          > 0) {
-        return;
-      }
-      Thread.sleep(20);
+    boolean waiting =
+        await(
+            Duration.ofSeconds(60),
+            20,
+            () ->
+                queryLong(
+                        "SELECT count(*) FROM pg_stat_activity"
+                            + " WHERE wait_event_type = 'Lock' AND datname = current_database()")
+                    > 0);
+    if (!waiting) {
+      throw new AssertionError("nobody waited for the lock");
     }
-    throw new AssertionError("nobody waited for the lock");
   }
 }

@@ -1,15 +1,19 @@
 package io.syncforge.media.gc;
 
-import static io.restassured.RestAssured.given;
 import static io.syncforge.media.MediaTestSupport.blobPath;
+import static io.syncforge.media.MediaTestSupport.blobRows;
 import static io.syncforge.media.MediaTestSupport.content;
-import static io.syncforge.media.MediaTestSupport.db;
 import static io.syncforge.media.MediaTestSupport.download;
+import static io.syncforge.media.MediaTestSupport.execute;
+import static io.syncforge.media.MediaTestSupport.fetch;
+import static io.syncforge.media.MediaTestSupport.metadataRows;
 import static io.syncforge.media.MediaTestSupport.newTenant;
 import static io.syncforge.media.MediaTestSupport.queryLong;
 import static io.syncforge.media.MediaTestSupport.sha256;
 import static io.syncforge.media.MediaTestSupport.token;
+import static io.syncforge.media.MediaTestSupport.unreferencedBlobRows;
 import static io.syncforge.media.MediaTestSupport.upload;
+import static io.syncforge.media.MediaTestSupport.uploadThenDelete;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -23,8 +27,6 @@ import jakarta.inject.Inject;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.time.Duration;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
@@ -45,20 +47,11 @@ class UploadCrashAndOrphanTest {
   /** The upload's steps 1 and 2 ran (reserve, place), then the process died before step 3. */
   @Test
   void crashBetweenStoreAndCommitIsSweptAfterTheGrace() throws Exception {
-    byte[] bytes = content(40_000);
-    String sha = sha256(bytes);
-    Path temp = store.createTempFile();
-    Files.write(temp, bytes);
-    catalog.reserve(sha, bytes.length);
-    store.put(sha, temp);
+    String sha = placeWithoutRegistering(content(40_000), true);
     // -- crash: register never ran --
     assertTrue(Files.exists(blobPath(sha)));
-    assertEquals(
-        1,
-        queryLong(
-            "SELECT count(*) FROM media.blob WHERE sha256 = ? AND unreferenced_since IS NOT NULL",
-            sha));
-    assertEquals(0, queryLong("SELECT count(*) FROM media.media_object WHERE sha256 = ?", sha));
+    assertEquals(1, unreferencedBlobRows(sha));
+    assertEquals(0, metadataRows(sha));
 
     collector.collect(Instant.now().minus(Duration.ofHours(1)));
     assertTrue(
@@ -66,7 +59,7 @@ class UploadCrashAndOrphanTest {
 
     collector.collect(Instant.now().plusSeconds(1));
     assertFalse(Files.exists(blobPath(sha)));
-    assertEquals(0, queryLong("SELECT count(*) FROM media.blob WHERE sha256 = ?", sha));
+    assertEquals(0, blobRows(sha));
     // Everybody else still works.
     upload(token(newTenant(), "fresh"), content(1000)).then().statusCode(201);
   }
@@ -79,13 +72,10 @@ class UploadCrashAndOrphanTest {
   @Test
   void crashBetweenPlacingAndRegisteringIsSweptAfterTheGrace() throws Exception {
     byte[] bytes = content(30_000);
-    String sha = sha256(bytes);
-    Path temp = store.createTempFile();
-    Files.write(temp, bytes);
-    store.put(sha, temp);
+    String sha = placeWithoutRegistering(bytes, false);
     // -- crash: register never ran --
     assertTrue(Files.exists(blobPath(sha)));
-    assertEquals(0, queryLong("SELECT count(*) FROM media.blob WHERE sha256 = ?", sha));
+    assertEquals(0, blobRows(sha));
 
     collector.sweepOrphans(Instant.now().minus(Duration.ofHours(1)));
     assertTrue(Files.exists(blobPath(sha)), "removed within the grace");
@@ -102,16 +92,12 @@ class UploadCrashAndOrphanTest {
   @Test
   void retryAfterACrashKeepsTheContent() throws Exception {
     byte[] bytes = content(10_000);
-    String sha = sha256(bytes);
-    Path temp = store.createTempFile();
-    Files.write(temp, bytes);
-    catalog.reserve(sha, bytes.length);
-    store.put(sha, temp);
+    String sha = placeWithoutRegistering(bytes, true);
     String token = token(newTenant(), "alice");
     upload(token, bytes).then().statusCode(201);
     collector.collect(Instant.now().plusSeconds(3600));
     assertTrue(Files.exists(blobPath(sha)));
-    given().auth().oauth2(token).get("/v1/media/" + sha).then().statusCode(200);
+    fetch(token, sha).then().statusCode(200);
   }
 
   @Test
@@ -143,20 +129,12 @@ class UploadCrashAndOrphanTest {
     Path dir = blobPath(stuck);
     Files.createDirectories(dir);
     Files.writeString(dir.resolve("x"), "makes the delete fail");
-    try (Connection c = db();
-        PreparedStatement ps =
-            c.prepareStatement(
-                "INSERT INTO media.blob (sha256, size, created_at, unreferenced_since)"
-                    + " VALUES (?, 10, now(), '2000-01-01T00:00:00Z')")) {
-      ps.setString(1, stuck);
-      ps.executeUpdate();
-    }
+    execute(
+        "INSERT INTO media.blob (sha256, size, created_at, unreferenced_since)"
+            + " VALUES (?, 10, now(), '2000-01-01T00:00:00Z')",
+        stuck);
     try {
-      String token = token(newTenant(), "alice");
-      byte[] bytes = content(500);
-      String sha = sha256(bytes);
-      upload(token, bytes).then().statusCode(201);
-      given().auth().oauth2(token).delete("/v1/media/" + sha).then().statusCode(204);
+      String sha = uploadThenDelete(token(newTenant(), "alice"), content(500));
 
       collector.collect(Instant.now().plusSeconds(1));
 
@@ -173,12 +151,23 @@ class UploadCrashAndOrphanTest {
     } finally {
       Files.delete(dir.resolve("x"));
       Files.delete(dir);
-      try (Connection c = db();
-          PreparedStatement ps = c.prepareStatement("DELETE FROM media.blob WHERE sha256 = ?")) {
-        ps.setString(1, stuck);
-        ps.executeUpdate();
-      }
+      execute("DELETE FROM media.blob WHERE sha256 = ?", stuck);
     }
+  }
+
+  /**
+   * An upload's first steps without the last: the bytes placed in the store (after reserving a blob
+   * row for them if {@code reserved}), never registered; their hash.
+   */
+  private String placeWithoutRegistering(byte[] bytes, boolean reserved) throws Exception {
+    String sha = sha256(bytes);
+    Path temp = store.createTempFile();
+    Files.write(temp, bytes);
+    if (reserved) {
+      catalog.reserve(sha, bytes.length);
+    }
+    store.put(sha, temp);
+    return sha;
   }
 
   private String place(byte[] bytes, Instant modified) throws Exception {

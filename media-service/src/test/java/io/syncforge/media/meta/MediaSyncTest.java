@@ -1,12 +1,19 @@
 package io.syncforge.media.meta;
 
-import static io.restassured.RestAssured.given;
 import static io.syncforge.media.MediaTestSupport.adminToken;
+import static io.syncforge.media.MediaTestSupport.assertMayNotDelete;
+import static io.syncforge.media.MediaTestSupport.await;
 import static io.syncforge.media.MediaTestSupport.content;
+import static io.syncforge.media.MediaTestSupport.delete;
+import static io.syncforge.media.MediaTestSupport.execute;
+import static io.syncforge.media.MediaTestSupport.fetch;
+import static io.syncforge.media.MediaTestSupport.fetchMeta;
 import static io.syncforge.media.MediaTestSupport.newTenant;
+import static io.syncforge.media.MediaTestSupport.queryLong;
 import static io.syncforge.media.MediaTestSupport.sha256;
 import static io.syncforge.media.MediaTestSupport.token;
 import static io.syncforge.media.MediaTestSupport.upload;
+import static io.syncforge.media.MediaTestSupport.uploadNamed;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -15,8 +22,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.test.junit.QuarkusTest;
 import io.syncforge.devinfra.quarkus.KafkaTestResource;
 import io.syncforge.devinfra.quarkus.WithDevInfra;
-import io.syncforge.media.MediaTestSupport;
-import io.syncforge.protocol.Headers;
 import io.syncforge.protocol.Json;
 import io.syncforge.protocol.MediaCollection;
 import io.syncforge.protocol.Mutation;
@@ -24,8 +29,6 @@ import io.syncforge.protocol.Op;
 import io.syncforge.protocol.messaging.MutationEnvelope;
 import io.syncforge.protocol.messaging.MutationKey;
 import io.syncforge.protocol.messaging.Topics;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -53,14 +56,7 @@ class MediaSyncTest {
     String key = MutationKey.of(tenant, MediaCollection.NAME, sha);
     List<MutationEnvelope> received = new ArrayList<>();
     try (KafkaConsumer<String, String> consumer = consumer()) {
-      given()
-          .auth()
-          .oauth2(token(tenant, "alice"))
-          .contentType("application/pdf")
-          .header(Headers.CONTENT_SHA256, sha)
-          .header(Headers.FILE_NAME, "plan.pdf")
-          .body(bytes)
-          .post("/v1/media")
+      uploadNamed(token(tenant, "alice"), "application/pdf", "plan.pdf", bytes)
           .then()
           .statusCode(201);
 
@@ -81,20 +77,9 @@ class MediaSyncTest {
       assertTrue(data.hasNonNull("uploadedAt"));
 
       // Same tenant, another user: not the owner, not admin.
-      given()
-          .auth()
-          .oauth2(token(tenant, "bob"))
-          .delete("/v1/media/" + sha)
-          .then()
-          .statusCode(403)
-          .contentType("application/problem+json");
-      given()
-          .auth()
-          .oauth2(token(tenant, "alice"))
-          .delete("/v1/media/" + sha)
-          .then()
-          .statusCode(204);
-      given().auth().oauth2(token(tenant, "alice")).get("/v1/media/" + sha).then().statusCode(404);
+      assertMayNotDelete(token(tenant, "bob"), sha);
+      delete(token(tenant, "alice"), sha).then().statusCode(204);
+      fetch(token(tenant, "alice"), sha).then().statusCode(404);
 
       List<MutationEnvelope> both = awaitRecords(consumer, key, 2, received);
       MutationEnvelope tombstone = both.get(1);
@@ -111,18 +96,8 @@ class MediaSyncTest {
     String tenant = newTenant();
     byte[] bytes = content(100);
     upload(token(tenant, "alice"), bytes).then().statusCode(201);
-    given()
-        .auth()
-        .oauth2(adminToken(tenant, "root"))
-        .delete("/v1/media/" + sha256(bytes))
-        .then()
-        .statusCode(204);
-    given()
-        .auth()
-        .oauth2(token(tenant, "alice"))
-        .get("/v1/media/" + sha256(bytes) + "/meta")
-        .then()
-        .statusCode(404);
+    delete(adminToken(tenant, "root"), sha256(bytes)).then().statusCode(204);
+    fetchMeta(token(tenant, "alice"), sha256(bytes)).then().statusCode(404);
   }
 
   /** What a Kafka outage or a crash leaves behind is sent by the timer, then deleted. */
@@ -140,14 +115,11 @@ class MediaSyncTest {
             Instant.now(),
             MutationEnvelope.SOURCE_MEDIA);
     List<MutationEnvelope> received = new ArrayList<>();
-    try (KafkaConsumer<String, String> consumer = consumer();
-        Connection c = MediaTestSupport.db();
-        PreparedStatement ps =
-            c.prepareStatement(
-                "INSERT INTO media.outbox (message_key, payload, created_at) VALUES (?, ?, now())")) {
-      ps.setString(1, key);
-      ps.setString(2, JSON.writeValueAsString(envelope));
-      ps.executeUpdate();
+    try (KafkaConsumer<String, String> consumer = consumer()) {
+      execute(
+          "INSERT INTO media.outbox (message_key, payload, created_at) VALUES (?, ?, now())",
+          key,
+          JSON.writeValueAsString(envelope));
       MutationEnvelope sent = awaitRecords(consumer, key, 1, received).get(0);
       assertEquals(envelope.mutation().mutationId(), sent.mutation().mutationId());
     }
@@ -187,14 +159,11 @@ class MediaSyncTest {
   }
 
   private static void awaitOutboxEmpty() throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    long left;
-    do {
-      left = MediaTestSupport.queryLong("SELECT count(*) FROM media.outbox");
-      if (left > 0) {
-        Thread.sleep(100);
-      }
-    } while (left > 0 && System.nanoTime() < deadline);
-    assertEquals(0, left, "outbox rows not sent");
+    await(Duration.ofSeconds(30), 100, () -> outboxRows() == 0);
+    assertEquals(0, outboxRows(), "outbox rows not sent");
+  }
+
+  private static long outboxRows() throws Exception {
+    return queryLong("SELECT count(*) FROM media.outbox");
   }
 }

@@ -1,7 +1,8 @@
 package io.syncforge.media.outbox;
 
+import static io.syncforge.media.MediaTestSupport.await;
 import static io.syncforge.media.MediaTestSupport.content;
-import static io.syncforge.media.MediaTestSupport.db;
+import static io.syncforge.media.MediaTestSupport.execute;
 import static io.syncforge.media.MediaTestSupport.newTenant;
 import static io.syncforge.media.MediaTestSupport.queryLong;
 import static io.syncforge.media.MediaTestSupport.sha256;
@@ -17,9 +18,6 @@ import io.syncforge.protocol.messaging.MutationKey;
 import io.syncforge.protocol.messaging.Topics;
 import io.syncforge.service.kafka.SyncMutationsProducer;
 import jakarta.inject.Inject;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -40,52 +38,37 @@ class OutboxPoisonTest {
   void aRecordKafkaRefusesIsRetriedLaterWhileFreshUploadsAreStillPublished() throws Exception {
     String poisonTenant = newTenant();
     String poisonKey = MutationKey.of(poisonTenant, MediaCollection.NAME, sha256(content(8)));
-    long poisonId;
-    try (Connection c = db();
-        PreparedStatement ps =
-            c.prepareStatement(
+    String poisonId =
+        String.valueOf(
+            queryLong(
                 "INSERT INTO media.outbox (message_key, payload, created_at)"
-                    + " VALUES (?, ?, now()) RETURNING id")) {
-      ps.setString(1, poisonKey);
-      // Above the producer's max.request.size (1 MiB): Kafka refuses it every time.
-      ps.setString(2, "x".repeat(2 * 1024 * 1024));
-      try (ResultSet rs = ps.executeQuery()) {
-        rs.next();
-        poisonId = rs.getLong(1);
-      }
-    }
+                    + " VALUES (?, ?, now()) RETURNING id",
+                poisonKey,
+                // Above the producer's max.request.size (1 MiB): Kafka refuses it every time.
+                "x".repeat(2 * 1024 * 1024)));
     try {
       String tenant = newTenant();
       byte[] bytes = content(1000);
       String freshKey = MutationKey.of(tenant, MediaCollection.NAME, sha256(bytes));
       upload(token(tenant, "fresh"), bytes).then().statusCode(201);
 
-      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-      while (queryLong("SELECT count(*) FROM media.outbox WHERE message_key = ?", freshKey) > 0
-          && System.nanoTime() < deadline) {
-        Thread.sleep(100);
-      }
+      await(Duration.ofSeconds(30), 100, () -> outboxRows(freshKey) == 0);
       assertEquals(
-          0,
-          queryLong("SELECT count(*) FROM media.outbox WHERE message_key = ?", freshKey),
-          "the fresh tenant's record waits behind the refused one");
+          0, outboxRows(freshKey), "the fresh tenant's record waits behind the refused one");
       assertTrue(
-          queryLong(
-                  "SELECT attempts FROM media.outbox WHERE id = ?::bigint",
-                  String.valueOf(poisonId))
-              >= 1);
+          queryLong("SELECT attempts FROM media.outbox WHERE id = ?::bigint", poisonId) >= 1);
       assertEquals(
           1,
           queryLong(
               "SELECT count(*) FROM media.outbox WHERE id = ?::bigint AND next_attempt_at > now()"
                   + " AND last_error IS NOT NULL",
-              String.valueOf(poisonId)));
+              poisonId));
     } finally {
-      try (Connection c = db();
-          PreparedStatement ps = c.prepareStatement("DELETE FROM media.outbox WHERE id = ?")) {
-        ps.setLong(1, poisonId);
-        ps.executeUpdate();
-      }
+      execute("DELETE FROM media.outbox WHERE id = ?::bigint", poisonId);
     }
+  }
+
+  private static long outboxRows(String messageKey) throws Exception {
+    return queryLong("SELECT count(*) FROM media.outbox WHERE message_key = ?", messageKey);
   }
 }

@@ -1,10 +1,13 @@
 package io.syncforge.media.refs;
 
-import static io.restassured.RestAssured.given;
 import static io.syncforge.media.MediaTestSupport.adminToken;
+import static io.syncforge.media.MediaTestSupport.assertMayNotDelete;
 import static io.syncforge.media.MediaTestSupport.blobPath;
 import static io.syncforge.media.MediaTestSupport.content;
+import static io.syncforge.media.MediaTestSupport.delete;
 import static io.syncforge.media.MediaTestSupport.download;
+import static io.syncforge.media.MediaTestSupport.fetch;
+import static io.syncforge.media.MediaTestSupport.fetchMeta;
 import static io.syncforge.media.MediaTestSupport.newTenant;
 import static io.syncforge.media.MediaTestSupport.queryLong;
 import static io.syncforge.media.MediaTestSupport.sha256;
@@ -48,16 +51,16 @@ class MediaReferencesTest {
     upload(user1, photo).then().statusCode(201);
     upload(user2, photo).then().statusCode(200);
 
-    given().auth().oauth2(user1).delete("/v1/media/" + sha).then().statusCode(204);
+    delete(user1, sha).then().statusCode(204);
 
     assertArrayEquals(photo, download(user2, sha));
     collector.collect(Instant.now().plusSeconds(3600));
     assertTrue(Files.exists(blobPath(sha)), "bytes removed while user2 references them");
-    given().auth().oauth2(user2).get("/v1/media/" + sha).then().statusCode(200);
+    fetch(user2, sha).then().statusCode(200);
 
     // The last reference goes: now the tenant's metadata goes, and the bytes after the grace.
-    given().auth().oauth2(user2).delete("/v1/media/" + sha).then().statusCode(204);
-    given().auth().oauth2(user2).get("/v1/media/" + sha + "/meta").then().statusCode(404);
+    delete(user2, sha).then().statusCode(204);
+    fetchMeta(user2, sha).then().statusCode(404);
     collector.collect(Instant.now().plusSeconds(3600));
     assertFalse(Files.exists(blobPath(sha)));
   }
@@ -71,25 +74,14 @@ class MediaReferencesTest {
     upload(token(tenant, "bob"), bytes).then().statusCode(200);
 
     // carol holds no reference: she cannot remove anybody else's.
-    given()
-        .auth()
-        .oauth2(token(tenant, "carol"))
-        .delete("/v1/media/" + sha)
-        .then()
-        .statusCode(403)
-        .contentType("application/problem+json");
+    assertMayNotDelete(token(tenant, "carol"), sha);
     // A delete twice: the second finds no reference of the caller any more.
-    given().auth().oauth2(token(tenant, "alice")).delete("/v1/media/" + sha).then().statusCode(204);
-    given().auth().oauth2(token(tenant, "alice")).delete("/v1/media/" + sha).then().statusCode(403);
-    given().auth().oauth2(token(tenant, "bob")).get("/v1/media/" + sha).then().statusCode(200);
+    delete(token(tenant, "alice"), sha).then().statusCode(204);
+    delete(token(tenant, "alice"), sha).then().statusCode(403);
+    fetch(token(tenant, "bob"), sha).then().statusCode(200);
 
-    given()
-        .auth()
-        .oauth2(adminToken(tenant, "root"))
-        .delete("/v1/media/" + sha)
-        .then()
-        .statusCode(204);
-    given().auth().oauth2(token(tenant, "bob")).get("/v1/media/" + sha).then().statusCode(404);
+    delete(adminToken(tenant, "root"), sha).then().statusCode(204);
+    fetch(token(tenant, "bob"), sha).then().statusCode(404);
     assertFalse(queryLong("SELECT count(*) FROM media.media_object WHERE tenant = ?", tenant) > 0);
   }
 
@@ -138,12 +130,7 @@ class MediaReferencesTest {
                       assertTrue(status == 200 || status == 201, "upload status " + status);
                       holds = true;
                     } else {
-                      given()
-                          .auth()
-                          .oauth2(token)
-                          .delete("/v1/media/" + sha)
-                          .then()
-                          .statusCode(204);
+                      delete(token, sha).then().statusCode(204);
                       holds = false;
                     }
                     if (holds) {
@@ -164,12 +151,7 @@ class MediaReferencesTest {
       // Reads are per tenant: a tenant has the content while one of its two users holds it.
       for (int i = 0; i < tokens.size(); i++) {
         boolean tenantHolds = holding.get(i) || holding.get(i ^ 1);
-        given()
-            .auth()
-            .oauth2(tokens.get(i))
-            .get("/v1/media/" + sha)
-            .then()
-            .statusCode(tenantHolds ? 200 : 404);
+        fetch(tokens.get(i), sha).then().statusCode(tenantHolds ? 200 : 404);
       }
       assertTrue(holding.contains(true) == Files.exists(blobPath(sha)));
     } finally {
@@ -184,23 +166,8 @@ class MediaReferencesTest {
     String tenant = newTenant();
     byte[] bytes = content(100);
     upload(token(tenant, "alice"), bytes).then().statusCode(201);
-    given()
-        .auth()
-        .oauth2(token(newTenant(), "alice"))
-        .delete("/v1/media/" + sha256(bytes))
-        .then()
-        .statusCode(404);
-    given()
-        .auth()
-        .oauth2(token(tenant, "alice"))
-        .delete("/v1/media/" + sha256(content(5)))
-        .then()
-        .statusCode(404);
-    given()
-        .auth()
-        .oauth2(token(tenant, "alice"))
-        .get("/v1/media/" + sha256(bytes))
-        .then()
-        .statusCode(200);
+    delete(token(newTenant(), "alice"), sha256(bytes)).then().statusCode(404);
+    delete(token(tenant, "alice"), sha256(content(5))).then().statusCode(404);
+    fetch(token(tenant, "alice"), sha256(bytes)).then().statusCode(200);
   }
 }

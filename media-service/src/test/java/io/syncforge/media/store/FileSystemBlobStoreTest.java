@@ -40,15 +40,4 @@ class FileSystemBlobStoreTest extends BlobStoreContract {
     assertTrue(Files.isRegularFile(expected));
     assertEquals(ROOT.toAbsolutePath().normalize().resolve("tmp"), store.tempDirectory());
   }
-
-  private static void deleteRecursively(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (var paths = Files.walk(dir)) {
-      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
-    }
-  }
 }

@@ -1,6 +1,5 @@
 package io.syncforge.media.store;
 
-import static io.restassured.RestAssured.given;
 import static io.syncforge.media.MediaTestSupport.blobPath;
 import static io.syncforge.media.MediaTestSupport.content;
 import static io.syncforge.media.MediaTestSupport.download;
@@ -9,6 +8,7 @@ import static io.syncforge.media.MediaTestSupport.sha256;
 import static io.syncforge.media.MediaTestSupport.tempFiles;
 import static io.syncforge.media.MediaTestSupport.token;
 import static io.syncforge.media.MediaTestSupport.upload;
+import static io.syncforge.media.MediaTestSupport.withToken;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -86,9 +86,7 @@ class S3StoreSelectedByConfigTest {
     byte[] full = download(token, sha);
     assertArrayEquals(bytes, full);
     byte[] part =
-        given()
-            .auth()
-            .oauth2(token)
+        withToken(token)
             .header("Range", "bytes=1000-1999")
             .get("/v1/media/" + sha)
             .then()

@@ -1,8 +1,8 @@
 package io.syncforge.media.tus;
 
-import static io.restassured.RestAssured.given;
 import static io.syncforge.media.MediaTestSupport.content;
 import static io.syncforge.media.MediaTestSupport.download;
+import static io.syncforge.media.MediaTestSupport.fetchMeta;
 import static io.syncforge.media.MediaTestSupport.newTenant;
 import static io.syncforge.media.MediaTestSupport.sha256;
 import static io.syncforge.media.MediaTestSupport.token;
@@ -98,7 +98,7 @@ class TusClientResumeTest {
       pool.shutdownNow();
     }
     assertArrayEquals(video, download(token, sha));
-    given().auth().oauth2(token).get("/v1/media/" + sha + "/meta").then().statusCode(200);
+    fetchMeta(token, sha).then().statusCode(200);
   }
 
   /**

@@ -1,12 +1,15 @@
 package io.syncforge.media.tus;
 
-import static io.restassured.RestAssured.given;
+import static io.syncforge.media.MediaTestSupport.assertRefused;
 import static io.syncforge.media.MediaTestSupport.content;
 import static io.syncforge.media.MediaTestSupport.download;
+import static io.syncforge.media.MediaTestSupport.fetch;
+import static io.syncforge.media.MediaTestSupport.fetchMeta;
 import static io.syncforge.media.MediaTestSupport.newTenant;
 import static io.syncforge.media.MediaTestSupport.queryLong;
 import static io.syncforge.media.MediaTestSupport.sha256;
 import static io.syncforge.media.MediaTestSupport.token;
+import static io.syncforge.media.MediaTestSupport.withToken;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -15,6 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
 import io.restassured.response.Response;
+import io.restassured.specification.RequestSpecification;
 import io.syncforge.devinfra.quarkus.WithDevInfra;
 import io.syncforge.media.MediaTestSupport;
 import io.syncforge.protocol.Headers;
@@ -39,9 +43,7 @@ class TusResourceTest {
 
   @Test
   void optionsAdvertisesTheProtocol() {
-    given()
-        .auth()
-        .oauth2(token(newTenant(), "alice"))
+    withToken(token(newTenant(), "alice"))
         .options("/v1/media/uploads")
         .then()
         .statusCode(204)
@@ -62,10 +64,8 @@ class TusResourceTest {
     long offset = awaitOffset(token, location, 1_200_000);
     assertEquals(1_200_000, offset);
     // Resuming at a wrong offset is refused; nothing changes.
-    patch(token, location, 5, Arrays.copyOfRange(bytes, 5, 10))
-        .then()
-        .statusCode(409)
-        .body("code", equalTo("upload_offset_mismatch"));
+    assertRefused(
+        patch(token, location, 5, Arrays.copyOfRange(bytes, 5, 10)), 409, "upload_offset_mismatch");
 
     patch(token, location, offset, Arrays.copyOfRange(bytes, (int) offset, bytes.length))
         .then()
@@ -75,10 +75,7 @@ class TusResourceTest {
         .header("Location", "/v1/media/" + sha);
 
     assertArrayEquals(bytes, download(token, sha));
-    given()
-        .auth()
-        .oauth2(token)
-        .get("/v1/media/" + sha + "/meta")
+    fetchMeta(token, sha)
         .then()
         .body("contentType", equalTo("video/mp4"))
         .body("fileName", equalTo("clip.mp4"));
@@ -92,9 +89,9 @@ class TusResourceTest {
     byte[] bytes = content(5000);
     String declared = sha256(content(5000));
     String location = create(token, bytes.length, declared, "image/png", null);
-    patch(token, location, 0, bytes).then().statusCode(422).body("code", equalTo("hash_mismatch"));
+    assertRefused(patch(token, location, 0, bytes), 422, "hash_mismatch");
     tusHead(token, location).then().statusCode(404);
-    given().auth().oauth2(token).get("/v1/media/" + declared).then().statusCode(404);
+    fetch(token, declared).then().statusCode(404);
   }
 
   @Test
@@ -106,13 +103,7 @@ class TusResourceTest {
     tusHead(token(tenant, "bob"), location).then().statusCode(404);
     tusHead(token(newTenant(), "alice"), location).then().statusCode(404);
     patch(alice, location, 0, Arrays.copyOf(bytes, 10)).then().statusCode(204);
-    given()
-        .auth()
-        .oauth2(alice)
-        .header("Tus-Resumable", "1.0.0")
-        .delete(location)
-        .then()
-        .statusCode(204);
+    tusRequest(alice).delete(location).then().statusCode(204);
     tusHead(alice, location).then().statusCode(404);
   }
 
@@ -121,9 +112,7 @@ class TusResourceTest {
     String token = token(newTenant(), "alice");
     byte[] bytes = content(100);
     // No Tus-Resumable: 412.
-    given()
-        .auth()
-        .oauth2(token)
+    withToken(token)
         .header("Upload-Length", "100")
         .header(Headers.CONTENT_SHA256, sha256(bytes))
         .post("/v1/media/uploads")
@@ -135,10 +124,7 @@ class TusResourceTest {
     createRequest(token, "-1", sha256(bytes), "image/png").then().statusCode(400);
     createRequest(token, "100", "NOTAHASH", "image/png").then().statusCode(400);
     createRequest(token, "100", sha256(bytes), "text/html").then().statusCode(415);
-    given()
-        .auth()
-        .oauth2(token)
-        .header("Tus-Resumable", "1.0.0")
+    tusRequest(token)
         .header("Upload-Length", "100")
         .header("Upload-Metadata", "sha256 !!!notbase64")
         .post("/v1/media/uploads")
@@ -173,10 +159,7 @@ class TusResourceTest {
       String token, long length, String sha, String type, String fileName) {
     String metadata =
         "filetype " + b64(type) + (fileName == null ? "" : ",filename " + b64(fileName));
-    return given()
-        .auth()
-        .oauth2(token)
-        .header("Tus-Resumable", "1.0.0")
+    return tusRequest(token)
         .header("Upload-Length", String.valueOf(length))
         .header("Upload-Metadata", metadata + ",sha256 " + b64(sha))
         .post("/v1/media/uploads")
@@ -188,10 +171,7 @@ class TusResourceTest {
   }
 
   private static Response createRequest(String token, String length, String sha, String type) {
-    return given()
-        .auth()
-        .oauth2(token)
-        .header("Tus-Resumable", "1.0.0")
+    return tusRequest(token)
         .header("Upload-Length", length)
         .header(Headers.CONTENT_SHA256, sha)
         .header("Upload-Metadata", "filetype " + b64(type))
@@ -199,10 +179,7 @@ class TusResourceTest {
   }
 
   private static Response patch(String token, String location, long offset, byte[] body) {
-    return given()
-        .auth()
-        .oauth2(token)
-        .header("Tus-Resumable", "1.0.0")
+    return tusRequest(token)
         .header("Upload-Offset", String.valueOf(offset))
         .contentType(TusResource.OFFSET_OCTET_STREAM)
         .body(body)
@@ -210,7 +187,12 @@ class TusResourceTest {
   }
 
   private static Response tusHead(String token, String location) {
-    return given().auth().oauth2(token).header("Tus-Resumable", "1.0.0").head(path(location));
+    return tusRequest(token).head(path(location));
+  }
+
+  /** A request of {@code token} that speaks tus 1.0. */
+  private static RequestSpecification tusRequest(String token) {
+    return withToken(token).header("Tus-Resumable", "1.0.0");
   }
 
   private static String path(String location) {

@@ -1,14 +1,20 @@
 package io.syncforge.media.upload;
 
-import static io.restassured.RestAssured.given;
+import static io.syncforge.media.MediaTestSupport.assertRefused;
+import static io.syncforge.media.MediaTestSupport.atOnce;
+import static io.syncforge.media.MediaTestSupport.await;
 import static io.syncforge.media.MediaTestSupport.content;
+import static io.syncforge.media.MediaTestSupport.delete;
+import static io.syncforge.media.MediaTestSupport.fetch;
 import static io.syncforge.media.MediaTestSupport.newTenant;
+import static io.syncforge.media.MediaTestSupport.queryLong;
+import static io.syncforge.media.MediaTestSupport.rawUploadHead;
 import static io.syncforge.media.MediaTestSupport.sha256;
 import static io.syncforge.media.MediaTestSupport.tempFiles;
 import static io.syncforge.media.MediaTestSupport.token;
 import static io.syncforge.media.MediaTestSupport.upload;
 import static io.syncforge.media.MediaTestSupport.uploadAs;
-import static org.hamcrest.Matchers.equalTo;
+import static io.syncforge.media.MediaTestSupport.uploadFrom;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -24,6 +30,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -47,25 +54,12 @@ class UploadBoundsTest {
     upload(token(tenant, "bob"), a).then().statusCode(200); // same content: no extra quota
     upload(token(tenant, "alice"), b).then().statusCode(201);
     byte[] c = content(MAX);
-    upload(token(tenant, "carol"), c)
-        .then()
-        .statusCode(507)
-        .contentType("application/problem+json")
-        .body("code", equalTo("quota_exceeded"));
-    given()
-        .auth()
-        .oauth2(token(tenant, "carol"))
-        .get("/v1/media/" + sha256(c))
-        .then()
-        .statusCode(404);
+    assertRefused(upload(token(tenant, "carol"), c), 507, "quota_exceeded")
+        .contentType("application/problem+json");
+    fetch(token(tenant, "carol"), sha256(c)).then().statusCode(404);
     // Another tenant is not affected; freeing space lets it in.
     upload(token(newTenant(), "dave"), c).then().statusCode(201);
-    given()
-        .auth()
-        .oauth2(token(tenant, "alice"))
-        .delete("/v1/media/" + sha256(b))
-        .then()
-        .statusCode(204);
+    delete(token(tenant, "alice"), sha256(b)).then().statusCode(204);
     upload(token(tenant, "carol"), c).then().statusCode(201);
     assertEquals(0, tempFiles());
   }
@@ -83,53 +77,32 @@ class UploadBoundsTest {
     for (int i = 0; i < 6; i++) {
       bodies.add(content(size));
     }
-    java.util.concurrent.ExecutorService pool =
-        java.util.concurrent.Executors.newFixedThreadPool(bodies.size());
-    List<Integer> statuses = new ArrayList<>();
-    try {
-      java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
-      List<java.util.concurrent.Future<Integer>> results = new ArrayList<>();
-      for (int i = 0; i < bodies.size(); i++) {
-        byte[] body = bodies.get(i);
-        String user = "user" + i;
-        results.add(
-            pool.submit(
-                () -> {
-                  start.await();
-                  return upload(token(tenant, user), body).statusCode();
-                }));
-      }
-      start.countDown();
-      for (java.util.concurrent.Future<Integer> r : results) {
-        statuses.add(r.get(60, java.util.concurrent.TimeUnit.SECONDS));
-      }
-    } finally {
-      pool.shutdownNow();
+    List<Callable<Integer>> uploads = new ArrayList<>();
+    for (int i = 0; i < bodies.size(); i++) {
+      byte[] body = bodies.get(i);
+      String user = "user" + i;
+      uploads.add(() -> upload(token(tenant, user), body).statusCode());
     }
+    List<Integer> statuses = atOnce(uploads);
     assertEquals(3, statuses.stream().filter(s -> s == 201).count(), statuses.toString());
     assertEquals(3, statuses.stream().filter(s -> s == 507).count(), statuses.toString());
     assertEquals(3L * size, usage(tenant));
     assertEquals(usage(tenant), metadataBytes(tenant));
 
     int kept = statuses.indexOf(201);
-    given()
-        .auth()
-        .oauth2(token(tenant, "user" + kept))
-        .delete("/v1/media/" + sha256(bodies.get(kept)))
-        .then()
-        .statusCode(204);
+    delete(token(tenant, "user" + kept), sha256(bodies.get(kept))).then().statusCode(204);
     assertEquals(2L * size, usage(tenant));
     assertEquals(usage(tenant), metadataBytes(tenant));
     assertEquals(0, tempFiles());
   }
 
   private static long usage(String tenant) throws Exception {
-    return io.syncforge.media.MediaTestSupport.queryLong(
+    return queryLong(
         "SELECT COALESCE(sum(bytes), 0) FROM media.tenant_usage WHERE tenant = ?", tenant);
   }
 
   private static long metadataBytes(String tenant) throws Exception {
-    return io.syncforge.media.MediaTestSupport.queryLong(
+    return queryLong(
         "SELECT COALESCE(sum(size), 0) FROM media.media_object WHERE tenant = ?", tenant);
   }
 
@@ -140,10 +113,11 @@ class UploadBoundsTest {
     upload(token(tenant, "alice"), content(MAX)).then().statusCode(201);
     upload(token(tenant, "alice"), content(MAX)).then().statusCode(201);
     byte[] c = content(MAX);
-    uploadAs(token(tenant, "alice"), "image/png", sha256(c), new java.io.ByteArrayInputStream(c))
-        .then()
-        .statusCode(507)
-        .body("code", equalTo("quota_exceeded"));
+    assertRefused(
+        uploadAs(
+            token(tenant, "alice"), "image/png", sha256(c), new java.io.ByteArrayInputStream(c)),
+        507,
+        "quota_exceeded");
   }
 
   @Test
@@ -198,70 +172,29 @@ class UploadBoundsTest {
         s.getOutputStream().flush();
         stalled.add(s);
       }
-      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-      while (guard.limits().running() < 4 && System.nanoTime() < deadline) {
-        Thread.sleep(10);
-      }
+      await(Duration.ofSeconds(10), 10, () -> guard.limits().running() >= 4);
       byte[] bytes = content(1000);
-      given()
-          .auth()
-          .oauth2(token)
-          .header(Headers.CLIENT_ID, "dev-busy")
-          .contentType("image/png")
-          .header(Headers.CONTENT_SHA256, sha256(bytes))
-          .body(bytes)
-          .post("/v1/media")
-          .then()
-          .statusCode(429)
-          .header("Retry-After", "1")
-          .body("code", equalTo("too_many_requests"));
+      assertRefused(uploadFrom(token, "dev-busy", bytes), 429, "too_many_requests")
+          .header("Retry-After", "1");
       // Another device of the same user is not limited by this one.
-      given()
-          .auth()
-          .oauth2(token)
-          .header(Headers.CLIENT_ID, "dev-other")
-          .contentType("image/png")
-          .header(Headers.CONTENT_SHA256, sha256(bytes))
-          .body(bytes)
-          .post("/v1/media")
-          .then()
-          .statusCode(201);
+      uploadFrom(token, "dev-other", bytes).then().statusCode(201);
     } finally {
       for (Socket s : stalled) {
         s.close();
       }
     }
     awaitIdle();
-    byte[] again = content(1000);
-    given()
-        .auth()
-        .oauth2(token)
-        .header(Headers.CLIENT_ID, "dev-busy")
-        .contentType("image/png")
-        .header(Headers.CONTENT_SHA256, sha256(again))
-        .body(again)
-        .post("/v1/media")
-        .then()
-        .statusCode(201);
+    uploadFrom(token, "dev-busy", content(1000)).then().statusCode(201);
   }
 
   private static Socket open(String token, String clientId, long contentLength) throws Exception {
     Socket socket = new Socket("localhost", RestAssured.port);
     socket.setSoTimeout(30_000);
     String head =
-        "POST /v1/media HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer "
-            + token
-            + "\r\nContent-Type: image/png\r\n"
-            + Headers.CONTENT_SHA256
-            + ": "
-            + sha256(new byte[1])
-            + "\r\n"
-            + Headers.CLIENT_ID
-            + ": "
-            + clientId
-            + "\r\nContent-Length: "
-            + contentLength
-            + "\r\n\r\n";
+        rawUploadHead(
+            token,
+            sha256(new byte[1]),
+            Headers.CLIENT_ID + ": " + clientId + "\r\nContent-Length: " + contentLength + "\r\n");
     socket.getOutputStream().write(head.getBytes(StandardCharsets.ISO_8859_1));
     socket.getOutputStream().flush();
     return socket;
@@ -288,10 +221,7 @@ class UploadBoundsTest {
 
   /** The server released every permit and temp file of the ended uploads. */
   private void awaitIdle() throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    while ((guard.limits().running() > 0 || tempFiles() > 0) && System.nanoTime() < deadline) {
-      Thread.sleep(50);
-    }
+    await(Duration.ofSeconds(20), 50, () -> guard.limits().running() == 0 && tempFiles() == 0);
     assertEquals(0, guard.limits().running(), "upload permits not released");
     assertEquals(0, tempFiles(), "upload temp files left");
   }

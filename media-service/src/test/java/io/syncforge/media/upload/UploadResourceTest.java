@@ -1,16 +1,22 @@
 package io.syncforge.media.upload;
 
 import static io.restassured.RestAssured.given;
+import static io.syncforge.media.MediaTestSupport.assertRefused;
+import static io.syncforge.media.MediaTestSupport.atOnce;
+import static io.syncforge.media.MediaTestSupport.awaitNoTempFiles;
 import static io.syncforge.media.MediaTestSupport.blobPath;
 import static io.syncforge.media.MediaTestSupport.content;
 import static io.syncforge.media.MediaTestSupport.metadataRows;
 import static io.syncforge.media.MediaTestSupport.newTenant;
 import static io.syncforge.media.MediaTestSupport.rawPost;
+import static io.syncforge.media.MediaTestSupport.rawUploadHead;
 import static io.syncforge.media.MediaTestSupport.sha256;
 import static io.syncforge.media.MediaTestSupport.tempFiles;
 import static io.syncforge.media.MediaTestSupport.token;
 import static io.syncforge.media.MediaTestSupport.upload;
 import static io.syncforge.media.MediaTestSupport.uploadAs;
+import static io.syncforge.media.MediaTestSupport.uploadNamed;
+import static io.syncforge.media.MediaTestSupport.withToken;
 import static org.hamcrest.Matchers.endsWith;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.notNullValue;
@@ -27,13 +33,8 @@ import io.syncforge.devinfra.quarkus.WithDevInfra;
 import io.syncforge.protocol.Headers;
 import java.nio.file.Files;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -52,14 +53,7 @@ class UploadResourceTest {
     byte[] bytes = content(10_000);
     String sha = sha256(bytes);
 
-    given()
-        .auth()
-        .oauth2(token)
-        .contentType("image/png")
-        .header(Headers.CONTENT_SHA256, sha)
-        .header(Headers.FILE_NAME, "holiday.png")
-        .body(bytes)
-        .post("/v1/media")
+    uploadNamed(token, "image/png", "holiday.png", bytes)
         .then()
         .statusCode(201)
         .header("Location", endsWith("/v1/media/" + sha))
@@ -80,11 +74,11 @@ class UploadResourceTest {
   void hashMismatchIs422AndKeepsNothing() throws Exception {
     byte[] bytes = content(5_000);
     String declared = sha256(content(10));
-    uploadAs(token(newTenant(), "alice"), "image/png", declared, bytes)
-        .then()
-        .statusCode(422)
-        .contentType("application/problem+json")
-        .body("code", equalTo("hash_mismatch"));
+    assertRefused(
+            uploadAs(token(newTenant(), "alice"), "image/png", declared, bytes),
+            422,
+            "hash_mismatch")
+        .contentType("application/problem+json");
     assertFalse(Files.exists(blobPath(declared)));
     assertFalse(Files.exists(blobPath(sha256(bytes))));
     assertEquals(0, metadataRows(declared));
@@ -93,15 +87,13 @@ class UploadResourceTest {
 
   @Test
   void missingHashHeaderIs400() {
-    given()
-        .auth()
-        .oauth2(token(newTenant(), "alice"))
-        .contentType("image/png")
-        .body(content(10))
-        .post("/v1/media")
-        .then()
-        .statusCode(400)
-        .body("code", equalTo("invalid_request"));
+    assertRefused(
+        withToken(token(newTenant(), "alice"))
+            .contentType("image/png")
+            .body(content(10))
+            .post("/v1/media"),
+        400,
+        "invalid_request");
   }
 
   @ParameterizedTest
@@ -118,27 +110,27 @@ class UploadResourceTest {
         "../../../../etc/passwd"
       })
   void malformedHashHeaderIs400(String hash) {
-    uploadAs(token(newTenant(), "alice"), "image/png", hash, content(10))
-        .then()
-        .statusCode(400)
-        .body("code", equalTo("invalid_request"));
+    assertRefused(
+        uploadAs(token(newTenant(), "alice"), "image/png", hash, content(10)),
+        400,
+        "invalid_request");
   }
 
   @Test
   void emptyBodyIs400() {
-    uploadAs(token(newTenant(), "alice"), "image/png", sha256(new byte[0]), new byte[0])
-        .then()
-        .statusCode(400)
-        .body("code", equalTo("invalid_request"));
+    assertRefused(
+        uploadAs(token(newTenant(), "alice"), "image/png", sha256(new byte[0]), new byte[0]),
+        400,
+        "invalid_request");
   }
 
   @Test
   void disallowedContentTypeIs415() {
     byte[] bytes = content(10);
-    uploadAs(token(newTenant(), "alice"), "application/x-msdownload", sha256(bytes), bytes)
-        .then()
-        .statusCode(415)
-        .body("code", equalTo("unsupported_media_type"));
+    assertRefused(
+        uploadAs(token(newTenant(), "alice"), "application/x-msdownload", sha256(bytes), bytes),
+        415,
+        "unsupported_media_type");
   }
 
   @Test
@@ -167,15 +159,7 @@ class UploadResourceTest {
         "  report\t2026.pdf  |report2026.pdf",
       })
   void fileNameIsSanitised(String header, String stored) {
-    byte[] bytes = content(100);
-    given()
-        .auth()
-        .oauth2(token(newTenant(), "alice"))
-        .contentType("image/png")
-        .header(Headers.CONTENT_SHA256, sha256(bytes))
-        .header(Headers.FILE_NAME, header)
-        .body(bytes)
-        .post("/v1/media")
+    uploadNamed(token(newTenant(), "alice"), "image/png", header, content(100))
         .then()
         .statusCode(201)
         .body("fileName", equalTo(stored));
@@ -183,15 +167,7 @@ class UploadResourceTest {
 
   @Test
   void fileNameOfOnlyDotsIsDropped() {
-    byte[] bytes = content(100);
-    given()
-        .auth()
-        .oauth2(token(newTenant(), "alice"))
-        .contentType("image/png")
-        .header(Headers.CONTENT_SHA256, sha256(bytes))
-        .header(Headers.FILE_NAME, "../..")
-        .body(bytes)
-        .post("/v1/media")
+    uploadNamed(token(newTenant(), "alice"), "image/png", "../..", content(100))
         .then()
         .statusCode(201)
         .body("fileName", nullValue());
@@ -202,16 +178,10 @@ class UploadResourceTest {
   @ValueSource(longs = {MAX + 1, 64 * MAX})
   void declaredLengthOverLimitIs413BeforeTheBodyIsRead(long declared) throws Exception {
     String head =
-        "POST /v1/media HTTP/1.1\r\nHost: localhost\r\n"
-            + "Authorization: Bearer "
-            + token(newTenant(), "alice")
-            + "\r\nContent-Type: image/png\r\n"
-            + Headers.CONTENT_SHA256
-            + ": "
-            + sha256(new byte[1])
-            + "\r\nContent-Length: "
-            + declared
-            + "\r\n\r\n";
+        rawUploadHead(
+            token(newTenant(), "alice"),
+            sha256(new byte[1]),
+            "Content-Length: " + declared + "\r\n");
     // Only the head is sent: the answer must not wait for the body.
     String status = rawPost(head, 0, false, true);
     assertTrue(status.startsWith("HTTP/1.1 413"), status);
@@ -220,15 +190,7 @@ class UploadResourceTest {
   @Test
   void streamedBodyOverLimitIs413AndKeepsNothing() throws Exception {
     String sha = sha256(new byte[1]);
-    String head =
-        "POST /v1/media HTTP/1.1\r\nHost: localhost\r\n"
-            + "Authorization: Bearer "
-            + token(newTenant(), "alice")
-            + "\r\nContent-Type: image/png\r\n"
-            + Headers.CONTENT_SHA256
-            + ": "
-            + sha
-            + "\r\nTransfer-Encoding: chunked\r\n\r\n";
+    String head = rawUploadHead(token(newTenant(), "alice"), sha, "Transfer-Encoding: chunked\r\n");
     String status = rawPost(head, MAX + 512 * 1024, true, true);
     assertTrue(status.startsWith("HTTP/1.1 413"), status);
     awaitNoTempFiles();
@@ -239,15 +201,7 @@ class UploadResourceTest {
   void truncatedUploadLeavesNoFileAndNoRow() throws Exception {
     byte[] bytes = content(1_000_000);
     String sha = sha256(bytes);
-    String head =
-        "POST /v1/media HTTP/1.1\r\nHost: localhost\r\n"
-            + "Authorization: Bearer "
-            + token(newTenant(), "alice")
-            + "\r\nContent-Type: image/png\r\n"
-            + Headers.CONTENT_SHA256
-            + ": "
-            + sha
-            + "\r\nContent-Length: 1000000\r\n\r\n";
+    String head = rawUploadHead(token(newTenant(), "alice"), sha, "Content-Length: 1000000\r\n");
     rawPost(head, 300_000, false, false); // the client dies after 300 kB
     awaitNoTempFiles();
     assertFalse(Files.exists(blobPath(sha)));
@@ -259,42 +213,16 @@ class UploadResourceTest {
     String token = token(newTenant(), "alice");
     byte[] bytes = content(2_000_000);
     String sha = sha256(bytes);
-    int n = 4;
-    CountDownLatch start = new CountDownLatch(1);
-    ExecutorService pool = Executors.newFixedThreadPool(n);
-    try {
-      List<Future<Integer>> results = new ArrayList<>();
-      for (int i = 0; i < n; i++) {
-        Callable<Integer> call =
-            () -> {
-              start.await();
-              return upload(token, bytes).statusCode();
-            };
-        results.add(pool.submit(call));
-      }
-      start.countDown();
-      int created = 0;
-      for (Future<Integer> r : results) {
-        int status = r.get();
-        assertTrue(status == 201 || status == 200, "status " + status);
-        created += status == 201 ? 1 : 0;
-      }
-      assertEquals(1, created);
-    } finally {
-      pool.shutdown();
+    Callable<Integer> call = () -> upload(token, bytes).statusCode();
+    int created = 0;
+    for (int status : atOnce(List.of(call, call, call, call))) {
+      assertTrue(status == 201 || status == 200, "status " + status);
+      created += status == 201 ? 1 : 0;
     }
+    assertEquals(1, created);
     assertEquals(1, metadataRows(sha));
     assertArrayEquals(bytes, Files.readAllBytes(blobPath(sha)));
     assertEquals(0, tempFiles());
-  }
-
-  /** The server notices a dead or refused upload asynchronously; wait for its cleanup. */
-  private static void awaitNoTempFiles() throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (tempFiles() > 0 && System.nanoTime() < deadline) {
-      Thread.sleep(50);
-    }
-    assertEquals(0, tempFiles(), "upload temp files left");
   }
 
   static {

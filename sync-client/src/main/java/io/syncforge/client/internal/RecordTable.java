@@ -38,11 +38,15 @@ final class RecordTable extends SqlTable {
    * record stored from the server and never edited here keeps its JSON once, in {@code
    * server_data}: half the bytes a first sync writes); a deleted row shows nothing.
    */
-  static final String VISIBLE_DATA = "CASE WHEN deleted = 0 THEN COALESCE(data, server_data) END";
+  static final String VISIBLE_DATA = visibleData("");
 
   /** {@link #VISIBLE_DATA} of the row aliased {@code r}. */
-  static final String VISIBLE_DATA_OF_R =
-      "CASE WHEN r.deleted = 0 THEN COALESCE(r.data, r.server_data) END";
+  static final String VISIBLE_DATA_OF_R = visibleData("r.");
+
+  private static String visibleData(String alias) {
+    return "CASE WHEN %1$sdeleted = 0 THEN COALESCE(%1$sdata, %1$sserver_data) END"
+        .formatted(alias);
+  }
 
   Row loadRow(String collection, String id) {
     return query(

@@ -10,6 +10,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -295,44 +296,67 @@ public class LogWriter {
     return floors;
   }
 
-  /** Inserts or replaces record rows (one per key: the batch's final state). */
+  private static final String RECORD_COLUMNS =
+      "tenant, collection, record_id, version, data, deleted, field_versions, field_times,"
+          + " state_version, state_time, updated_at, log_partition, log_offset, field_writers,"
+          + " state_writer";
+
+  /**
+   * Inserts or replaces record rows (one per key: the batch's final state): one {@code COPY} into a
+   * session-local staging table, then one {@code INSERT ... SELECT ... ON CONFLICT} (where a
+   * batched multi-row {@code INSERT} bound 15 parameters per row and planned each chunk). The
+   * staging table is created in the same transaction when the session lacks it (also behind a
+   * transaction-pooling proxy) and emptied at every commit or rollback; it needs the database's
+   * default {@code TEMPORARY} privilege.
+   */
   public void upsertRecords(Connection c, Collection<RecordRow> rows) throws SQLException {
     if (rows.isEmpty()) {
       return;
     }
-    try (PreparedStatement ps =
-        c.prepareStatement(
-            "INSERT INTO records (tenant, collection, record_id, version, data, deleted,"
-                + " field_versions, field_times, state_version, state_time, updated_at,"
-                + " log_partition, log_offset, field_writers, state_writer)"
-                + " VALUES (?, ?, ?, ?, ?::jsonb, ?, ?::jsonb, ?::jsonb, ?, ?, ?, ?, ?, ?::jsonb, ?)"
-                + " ON CONFLICT (tenant, collection, record_id) DO UPDATE SET"
-                + " version = EXCLUDED.version, data = EXCLUDED.data, deleted = EXCLUDED.deleted,"
-                + " field_versions = EXCLUDED.field_versions, field_times = EXCLUDED.field_times,"
-                + " state_version = EXCLUDED.state_version, state_time = EXCLUDED.state_time,"
-                + " updated_at = EXCLUDED.updated_at, log_partition = EXCLUDED.log_partition,"
-                + " log_offset = EXCLUDED.log_offset, field_writers = EXCLUDED.field_writers,"
-                + " state_writer = EXCLUDED.state_writer")) {
-      for (RecordRow r : rows) {
-        RecordState s = r.state();
-        ps.setString(1, r.key().tenant());
-        ps.setString(2, r.key().collection());
-        ps.setString(3, r.key().recordId());
-        ps.setLong(4, s.version());
-        ps.setString(5, r.dataJson());
-        ps.setBoolean(6, s.deleted());
-        ps.setString(7, json(s.fieldVersions()));
-        ps.setString(8, json(s.fieldTimes()));
-        ps.setLong(9, s.stateVersion());
-        ps.setLong(10, s.stateTime());
-        ps.setTimestamp(11, Timestamp.from(r.at()));
-        ps.setInt(12, r.partition());
-        ps.setLong(13, r.offset());
-        ps.setString(14, json(s.fieldWriters()));
-        ps.setString(15, s.stateWriter());
-        ps.addBatch();
-      }
-      ps.executeBatch();
+    try (Statement st = c.createStatement()) {
+      st.execute(
+          "CREATE TEMP TABLE IF NOT EXISTS records_stage"
+              + " (LIKE records INCLUDING DEFAULTS) ON COMMIT DELETE ROWS");
+    }
+    CopyRows.copy(
+        c,
+        "COPY records_stage (" + RECORD_COLUMNS + ") FROM STDIN",
+        rows,
+        (copy, r) -> {
+          RecordState s = r.state();
+          copy.add(r.key().tenant())
+              .add(r.key().collection())
+              .add(r.key().recordId())
+              .add(s.version())
+              .add(r.dataJson())
+              .add(s.deleted())
+              .add(json(s.fieldVersions()))
+              .add(json(s.fieldTimes()))
+              .add(s.stateVersion())
+              .add(s.stateTime())
+              .add(r.at())
+              .add(r.partition())
+              .add(r.offset())
+              .add(json(s.fieldWriters()))
+              .add(s.stateWriter());
+        });
+    try (Statement st = c.createStatement()) {
+      st.executeUpdate(
+          "INSERT INTO records ("
+              + RECORD_COLUMNS
+              + ") SELECT "
+              + RECORD_COLUMNS
+              + " FROM records_stage"
+              + " ON CONFLICT (tenant, collection, record_id) DO UPDATE SET"
+              + " version = EXCLUDED.version, data = EXCLUDED.data, deleted = EXCLUDED.deleted,"
+              + " field_versions = EXCLUDED.field_versions, field_times = EXCLUDED.field_times,"
+              + " state_version = EXCLUDED.state_version, state_time = EXCLUDED.state_time,"
+              + " updated_at = EXCLUDED.updated_at, log_partition = EXCLUDED.log_partition,"
+              + " log_offset = EXCLUDED.log_offset, field_writers = EXCLUDED.field_writers,"
+              + " state_writer = EXCLUDED.state_writer");
+      // Emptied now too, not only at commit, so a second upsert in one transaction stays right
+      // (a temporary table writes no WAL: cheap).
+      st.execute("DELETE FROM records_stage");
     }
   }
 

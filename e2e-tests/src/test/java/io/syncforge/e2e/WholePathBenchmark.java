@@ -100,7 +100,14 @@ class WholePathBenchmark {
         delta[2], deltaMs, delta[0], delta[1], full[0], full[1], 100.0 * delta[0] / full[0]);
 
     // (c) 1,000 offline edits pushed until every outcome is final.
-    try (Device d = new Device(stack, "t-bench-push", "pusher")) {
+    // With the client's own default page size (Device pins 500 for the tests' paging).
+    try (Device d =
+        new Device(
+            stack,
+            "t-bench-push",
+            "pusher",
+            stack.apiUrl(),
+            b -> b.pullLimit(io.syncforge.client.SyncClient.DEFAULT_PULL_LIMIT))) {
       d.sync();
       for (int i = 0; i < 1000; i++) {
         d.client.collection("items").put("e" + i, Map.of("seq", i, "payload", text(words)));

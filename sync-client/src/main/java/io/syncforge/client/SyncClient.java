@@ -59,6 +59,17 @@ import java.util.concurrent.atomic.AtomicInteger;
  * the database and threads.
  */
 public final class SyncClient implements AutoCloseable {
+
+  /**
+   * Changes the client asks for per pull page by default: 2000, where the protocol's default (when
+   * {@code limit} is absent) is 500. The server still ends a page at its byte budget ({@code
+   * sync.api.pull.max-page-bytes}) and at its receipt maximum, and a server whose maximum is lower
+   * is adapted to (the limit is halved on {@code 400}); what the larger page buys is round trips:
+   * the pull after a push of 1,000 edits is one page instead of two (issue 12: the whole sync
+   * 328-358 ms with pages of 500, 268-273 ms with pages of 2000, warm, local stack).
+   */
+  public static final int DEFAULT_PULL_LIMIT = 2000;
+
   private final ObjectMapper mapper;
   private final LocalStore store;
   private final Listeners listeners;
@@ -567,7 +578,7 @@ public final class SyncClient implements AutoCloseable {
     private Clock clock = Clock.systemUTC();
     private Random random = new Random();
     private List<String> collections = List.of();
-    private int pullLimit = Limits.DEFAULT_PULL_LIMIT;
+    private int pullLimit = DEFAULT_PULL_LIMIT;
     private int snapshotPageSize = Limits.MAX_PULL_LIMIT;
     private int mediaConcurrency = 4;
     private boolean mediaDuringSync = true;
@@ -700,7 +711,7 @@ public final class SyncClient implements AutoCloseable {
       return this;
     }
 
-    /** Changes per pull page, 1..5000 (default 500). */
+    /** Changes per pull page, 1..5000 (default {@value SyncClient#DEFAULT_PULL_LIMIT}). */
     public Builder pullLimit(int pullLimit) {
       if (pullLimit < 1 || pullLimit > Limits.MAX_PULL_LIMIT) {
         throw new IllegalArgumentException("pullLimit must be 1.." + Limits.MAX_PULL_LIMIT);

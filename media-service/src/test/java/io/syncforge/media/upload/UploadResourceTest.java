@@ -11,7 +11,6 @@ import static io.syncforge.media.MediaTestSupport.newTenant;
 import static io.syncforge.media.MediaTestSupport.rawPost;
 import static io.syncforge.media.MediaTestSupport.rawUploadHead;
 import static io.syncforge.media.MediaTestSupport.sha256;
-import static io.syncforge.media.MediaTestSupport.tempFiles;
 import static io.syncforge.media.MediaTestSupport.token;
 import static io.syncforge.media.MediaTestSupport.upload;
 import static io.syncforge.media.MediaTestSupport.uploadAs;
@@ -82,7 +81,7 @@ class UploadResourceTest {
     assertFalse(Files.exists(blobPath(declared)));
     assertFalse(Files.exists(blobPath(sha256(bytes))));
     assertEquals(0, metadataRows(declared));
-    assertEquals(0, tempFiles());
+    awaitNoTempFiles();
   }
 
   @Test
@@ -222,7 +221,9 @@ class UploadResourceTest {
     assertEquals(1, created);
     assertEquals(1, metadataRows(sha));
     assertArrayEquals(bytes, Files.readAllBytes(blobPath(sha)));
-    assertEquals(0, tempFiles());
+    // A losing upload may remove its temp file just after its answer went out (seen once in a
+    // full verify, 2026-12-03): what must hold is that none is left, as in the tests above.
+    awaitNoTempFiles();
   }
 
   static {

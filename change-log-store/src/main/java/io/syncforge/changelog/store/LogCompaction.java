@@ -25,6 +25,12 @@ public final class LogCompaction {
    * backwards); then raises the partition's {@code log_horizon} past the highest offset removed.
    * Returns without doing anything when another instance holds the partition's advisory lock.
    *
+   * <p>"Superseded" and "the record's last entry" are read from {@code records}, whose {@code
+   * (log_partition, log_offset)} name the entry that produced the record's current state (the
+   * writer updates both in one transaction): a primary-key probe per entry, where a probe of the
+   * log itself needed the {@code change_log_record} index, which every mutation paid for at write
+   * time (dropped by V7, issue 11).
+   *
    * @return {superseded removed, tombstones removed, 1 if the horizon was raised else 0}
    */
   public static long[] compactPartition(Connection c, int p, Instant cutoff, Instant now)
@@ -42,10 +48,10 @@ public final class LogCompaction {
         removeAndMax(
             c,
             "WITH removed AS (DELETE FROM change_log c WHERE c.log_partition = ?"
-                + " AND c.server_time < ? AND EXISTS (SELECT 1 FROM change_log n"
-                + " WHERE n.tenant = c.tenant AND n.collection = c.collection"
-                + " AND n.record_id = c.record_id AND n.log_partition = c.log_partition"
-                + " AND n.log_offset > c.log_offset) RETURNING c.log_offset)"
+                + " AND c.server_time < ? AND EXISTS (SELECT 1 FROM records r"
+                + " WHERE r.tenant = c.tenant AND r.collection = c.collection"
+                + " AND r.record_id = c.record_id AND r.log_partition = c.log_partition"
+                + " AND r.log_offset > c.log_offset) RETURNING c.log_offset)"
                 + " SELECT count(*), max(log_offset) FROM removed",
             p,
             cutoff);
@@ -53,10 +59,10 @@ public final class LogCompaction {
         removeAndMax(
             c,
             "WITH removed AS (DELETE FROM change_log c WHERE c.log_partition = ? AND c.deleted"
-                + " AND c.server_time < ? AND NOT EXISTS (SELECT 1 FROM change_log n"
-                + " WHERE n.tenant = c.tenant AND n.collection = c.collection"
-                + " AND n.record_id = c.record_id AND n.log_partition = c.log_partition"
-                + " AND n.log_offset > c.log_offset)"
+                + " AND c.server_time < ? AND EXISTS (SELECT 1 FROM records r"
+                + " WHERE r.tenant = c.tenant AND r.collection = c.collection"
+                + " AND r.record_id = c.record_id AND r.log_partition = c.log_partition"
+                + " AND r.log_offset = c.log_offset)"
                 + " RETURNING c.tenant, c.collection, c.record_id, c.log_offset),"
                 + " purged AS (DELETE FROM records r USING removed d WHERE r.tenant = d.tenant"
                 + " AND r.collection = d.collection AND r.record_id = d.record_id AND r.deleted"

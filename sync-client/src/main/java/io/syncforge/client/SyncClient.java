@@ -65,8 +65,8 @@ public final class SyncClient implements AutoCloseable {
    * {@code limit} is absent) is 500. The server still ends a page at its byte budget ({@code
    * sync.api.pull.max-page-bytes}) and at its receipt maximum, and a server whose maximum is lower
    * is adapted to (the limit is halved on {@code 400}); what the larger page buys is round trips:
-   * the pull after a push of 1,000 edits is one page instead of two (issue 12: the whole sync
-   * 328-358 ms with pages of 500, 268-273 ms with pages of 2000, warm, local stack).
+   * the pull after a push of 1,000 edits is one page instead of two (measured in
+   * docs/benchmarks.md, "Session 10").
    */
   public static final int DEFAULT_PULL_LIMIT = 2000;
 

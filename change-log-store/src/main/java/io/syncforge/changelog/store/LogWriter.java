@@ -306,8 +306,10 @@ public class LogWriter {
    * session-local staging table, then one {@code INSERT ... SELECT ... ON CONFLICT} (where a
    * batched multi-row {@code INSERT} bound 15 parameters per row and planned each chunk). The
    * staging table is created in the same transaction when the session lacks it (also behind a
-   * transaction-pooling proxy) and emptied at every commit or rollback; it needs the database's
-   * default {@code TEMPORARY} privilege.
+   * transaction-pooling proxy) and truncated by PostgreSQL at commit, its rows gone with a
+   * rollback; it needs the database's default {@code TEMPORARY} privilege. Call it at most once per
+   * transaction (the apply transaction does): a second call would merge the first call's rows
+   * again.
    */
   public void upsertRecords(Connection c, Collection<RecordRow> rows) throws SQLException {
     if (rows.isEmpty()) {
@@ -354,9 +356,6 @@ public class LogWriter {
               + " updated_at = EXCLUDED.updated_at, log_partition = EXCLUDED.log_partition,"
               + " log_offset = EXCLUDED.log_offset, field_writers = EXCLUDED.field_writers,"
               + " state_writer = EXCLUDED.state_writer");
-      // Emptied now too, not only at commit, so a second upsert in one transaction stays right
-      // (a temporary table writes no WAL: cheap).
-      st.execute("DELETE FROM records_stage");
     }
   }
 

@@ -25,6 +25,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -194,7 +195,7 @@ public final class MediaTestSupport {
   /** The server notices a dead or refused upload asynchronously; waits for its cleanup. */
   public static void awaitNoTempFiles() throws Exception {
     await(Duration.ofSeconds(30), 50, () -> tempFiles() == 0);
-    assertEquals(0, tempFiles(), "upload temp files left");
+    assertEquals(0, tempFiles(), () -> "upload temp files left: " + tempListing());
   }
 
   /**
@@ -226,6 +227,55 @@ public final class MediaTestSupport {
   }
 
   /** Upload temp files currently on disk. */
+  /** Names in the temp directory now (for {@link #awaitNoTempFilesBut}). */
+  public static java.util.Set<String> tempNames() throws IOException {
+    Path tmp = ROOT.resolve("tmp");
+    if (!Files.isDirectory(tmp)) {
+      return java.util.Set.of();
+    }
+    try (Stream<Path> files = Files.list(tmp)) {
+      return files
+          .map(f -> f.getFileName().toString())
+          .collect(java.util.stream.Collectors.toSet());
+    }
+  }
+
+  /**
+   * Waits until no temp file is left besides {@code before} (those of earlier test classes, whose
+   * own assertions answer for them): what one test's uploads left behind.
+   */
+  public static void awaitNoTempFilesBut(java.util.Set<String> before) throws Exception {
+    await(Duration.ofSeconds(30), 50, () -> before.containsAll(tempNames()));
+    java.util.Set<String> left = new java.util.TreeSet<>(tempNames());
+    left.removeAll(before);
+    assertEquals(java.util.Set.of(), left, () -> "upload temp files left: " + tempListing());
+  }
+
+  /** Name, size and age of each file in the temp directory, for a failure message. */
+  static String tempListing() {
+    try (Stream<Path> files = Files.list(ROOT.resolve("tmp"))) {
+      Instant now = Instant.now();
+      return files
+          .map(
+              f -> {
+                try {
+                  return f.getFileName()
+                      + " ("
+                      + Files.size(f)
+                      + " B, "
+                      + Duration.between(Files.getLastModifiedTime(f).toInstant(), now).toMillis()
+                      + " ms old)";
+                } catch (IOException e) {
+                  return f.getFileName() + " (gone)";
+                }
+              })
+          .toList()
+          .toString();
+    } catch (IOException e) {
+      return "unreadable: " + e;
+    }
+  }
+
   public static long tempFiles() throws IOException {
     Path tmp = ROOT.resolve("tmp");
     if (!Files.isDirectory(tmp)) {

@@ -4,6 +4,7 @@ import static io.restassured.RestAssured.given;
 import static io.syncforge.media.MediaTestSupport.assertRefused;
 import static io.syncforge.media.MediaTestSupport.atOnce;
 import static io.syncforge.media.MediaTestSupport.awaitNoTempFiles;
+import static io.syncforge.media.MediaTestSupport.awaitNoTempFilesBut;
 import static io.syncforge.media.MediaTestSupport.blobPath;
 import static io.syncforge.media.MediaTestSupport.content;
 import static io.syncforge.media.MediaTestSupport.metadataRows;
@@ -11,6 +12,7 @@ import static io.syncforge.media.MediaTestSupport.newTenant;
 import static io.syncforge.media.MediaTestSupport.rawPost;
 import static io.syncforge.media.MediaTestSupport.rawUploadHead;
 import static io.syncforge.media.MediaTestSupport.sha256;
+import static io.syncforge.media.MediaTestSupport.tempNames;
 import static io.syncforge.media.MediaTestSupport.token;
 import static io.syncforge.media.MediaTestSupport.upload;
 import static io.syncforge.media.MediaTestSupport.uploadAs;
@@ -212,6 +214,7 @@ class UploadResourceTest {
     String token = token(newTenant(), "alice");
     byte[] bytes = content(2_000_000);
     String sha = sha256(bytes);
+    java.util.Set<String> before = tempNames();
     Callable<Integer> call = () -> upload(token, bytes).statusCode();
     int created = 0;
     for (int status : atOnce(List.of(call, call, call, call))) {
@@ -221,9 +224,10 @@ class UploadResourceTest {
     assertEquals(1, created);
     assertEquals(1, metadataRows(sha));
     assertArrayEquals(bytes, Files.readAllBytes(blobPath(sha)));
-    // A losing upload may remove its temp file just after its answer went out (seen once in a
-    // full verify, 2026-12-03): what must hold is that none is left, as in the tests above.
-    awaitNoTempFiles();
+    // Only this test's temp files: in two full verifies (2026-12-03) one file was left in the
+    // shared directory for over 30 s (by an earlier class: not reproduced with this class and
+    // UploadBoundsTest alone; the listing in the message names it next time).
+    awaitNoTempFilesBut(before);
   }
 
   static {

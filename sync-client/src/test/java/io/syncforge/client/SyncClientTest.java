@@ -276,6 +276,58 @@ class SyncClientTest {
   }
 
   @Test
+  void aSyncOfThreePushBatchesPullsOnceAndEndsSettled() {
+    server.serverWrite("tasks", "other", obj("title", "from another device"));
+    assertTrue(client.sync().isSuccess());
+    server.requests.clear();
+    for (int i = 0; i < 1200; i++) {
+      tasks().put("e-" + i, obj("n", i));
+    }
+
+    SyncResult.Success s = assertInstanceOf(SyncResult.Success.class, client.sync());
+
+    assertEquals(1200, s.pushed());
+    assertEquals(1200, s.settled());
+    assertEquals(0, client.status().pendingCount());
+    assertEquals(3, server.requests("/v1/sync/push").size(), "500 + 500 + 200");
+    List<FakeServer.Req> pulls = server.requests("/v1/sync/pull");
+    // Pages of 500 from the cursor of the last sync (c1): the page started early is the first,
+    // nothing is pulled twice.
+    assertEquals(
+        List.of("c1", "c501", "c1001"),
+        pulls.stream().map(r -> r.query().get("cursor")).toList(),
+        "pulls");
+    for (int i = 0; i < 1200; i += 199) {
+      SyncRecord r = tasks().get("e-" + i).orElseThrow();
+      assertFalse(r.pending());
+      assertEquals(obj("n", i), r.data());
+    }
+    assertEquals(obj("title", "from another device"), tasks().get("other").orElseThrow().data());
+  }
+
+  @Test
+  void aWaveWithAFailedPushSendsNoPull() {
+    assertTrue(client.sync().isSuccess());
+    server.requests.clear();
+    for (int i = 0; i < 1200; i++) {
+      tasks().put("e-" + i, obj("n", i));
+    }
+    // The sync thread's batch and one pool batch are answered; the other fails (outage).
+    server.enqueue("/v1/sync/push", FakeServer.ok(server::pushAnswer));
+    server.enqueue("/v1/sync/push", FakeServer.status503RetryAfter(1));
+
+    SyncResult r = client.sync();
+
+    assertFalse(r.isSuccess(), r.toString());
+    assertEquals(3, server.requests("/v1/sync/push").size());
+    assertEquals(
+        List.of(), server.requests("/v1/sync/pull"), "a run whose push failed pulls nothing");
+    assertTrue(client.status().pendingCount() > 0);
+    assertTrue(client.sync().isSuccess());
+    assertEquals(0, client.status().pendingCount());
+  }
+
+  @Test
   void resetOn410KeepsPendingEditsAndResumesFromTheSnapshotCursor() {
     server.serverWrite("tasks", "t-1", obj("title", "a"));
     server.serverWrite("tasks", "t-gone", obj("title", "deleted while away"));

@@ -153,6 +153,9 @@ public final class SyncEngine {
     }
   }
 
+  /** {@link Run#earlyPull} once the pull began: no early pull starts after it. */
+  private static final Object PULL_TAKEN = new Object();
+
   private static SyncResult closedResult() {
     return new SyncResult.ServerError(0, "closed", "client is closed", ErrorClass.PERMANENT, null);
   }
@@ -256,6 +259,29 @@ public final class SyncEngine {
     boolean reset;
     Instant serverTime;
 
+    /**
+     * The first pull page, requested as soon as the run's last push was answered (while its
+     * outcomes are still being stored): null until then, its future once started, {@link
+     * #PULL_TAKEN} once the pull began without it (then none is started). Applied only after every
+     * outcome is stored, and only for the cursor it was asked for ({@link #earlyPullCursor}).
+     */
+    final java.util.concurrent.atomic.AtomicReference<Object> earlyPull =
+        new java.util.concurrent.atomic.AtomicReference<>();
+
+    /** The stored cursor, scope check and client id read before the run's pushes; null: none. */
+    volatile String earlyPullCursor;
+
+    volatile String earlyPullClientId;
+
+    /** The early pull, or null; from now on none starts. */
+    CompletableFuture<PullResponse> takeEarlyPull() {
+      Object e = earlyPull.getAndSet(PULL_TAKEN);
+      @SuppressWarnings("unchecked")
+      CompletableFuture<PullResponse> f =
+          e instanceof CompletableFuture<?> c ? (CompletableFuture<PullResponse>) c : null;
+      return f;
+    }
+
     void effects(LocalStore.Effects fx) {
       settled += fx.settled;
       conflicts += fx.merged.size();
@@ -326,6 +352,11 @@ public final class SyncEngine {
         firstSyncInProgress = false;
       }
       persistError(e.getMessage(), e.errorClass());
+    } finally {
+      CompletableFuture<PullResponse> unused = run.takeEarlyPull();
+      if (unused != null) {
+        unused.cancel(true); // the run failed before its pull: never applied
+      }
     }
     publish();
     return result;
@@ -341,11 +372,14 @@ public final class SyncEngine {
    */
   private void push(Run run) throws ApiException {
     String clientId = store.clientId();
+    planEarlyPull(run, clientId);
     Set<String> held = new HashSet<>();
     while (true) {
       List<Mutation> sendable = new ArrayList<>();
       Set<String> seen = new HashSet<>();
-      for (LocalStore.Queued q : store.queue()) {
+      List<LocalStore.Queued> queue = store.queue();
+      int queuedCount = queue.size();
+      for (LocalStore.Queued q : queue) {
         String key = key(q.mutation());
         if (seen.add(key) && !held.contains(key)) {
           sendable.add(q.mutation());
@@ -355,6 +389,10 @@ public final class SyncEngine {
         return;
       }
       int settledBefore = run.settled;
+      // Every queued mutation goes out in this round (one per record, none held): once its pushes
+      // are answered nothing is left to send, so the pull can be requested while the outcomes are
+      // being stored.
+      boolean lastRound = sendable.size() == queuedCount;
       List<List<Mutation>> batches = new ArrayList<>();
       int i = 0;
       while (i < sendable.size()) {
@@ -386,7 +424,8 @@ public final class SyncEngine {
             claimed.add(c);
           }
         }
-        sendWave(run, clientId, claimed, held);
+        boolean lastWave = from + PUSH_PARALLELISM >= batches.size();
+        sendWave(run, clientId, claimed, held, lastRound && lastWave);
       }
       if (run.settled == settledBefore) {
         return; // nothing settled: another round would only resend pending mutations
@@ -400,10 +439,24 @@ public final class SyncEngine {
    * is handled as for one batch ({@link #sendIsolating}); the first non-poison failure is rethrown
    * after the wave's other answers are stored.
    */
-  private void sendWave(Run run, String clientId, List<List<Mutation>> wave, Set<String> held)
+  private void sendWave(
+      Run run, String clientId, List<List<Mutation>> wave, Set<String> held, boolean pullAfter)
       throws ApiException {
+    if (wave.isEmpty()) {
+      return; // every batch of it was discarded before it was claimed
+    }
+    // Once every push of the wave is answered (before their outcomes are stored), the pull that
+    // follows the last wave starts on the prefetch pool.
+    java.util.concurrent.atomic.AtomicInteger unanswered =
+        new java.util.concurrent.atomic.AtomicInteger(wave.size());
+    Runnable answered =
+        () -> {
+          if (unanswered.decrementAndGet() == 0 && pullAfter) {
+            startEarlyPull(run);
+          }
+        };
     if (wave.size() == 1) {
-      sendIsolating(run, clientId, wave.get(0), held);
+      sendIsolating(run, clientId, wave.get(0), held, answered);
       return;
     }
     List<CompletableFuture<PushResponse>> futures = new ArrayList<>();
@@ -423,6 +476,12 @@ public final class SyncEngine {
                 });
         inFlightPushes.add(task);
         f.whenComplete((r, e) -> inFlightPushes.remove(task));
+        f.whenComplete(
+            (r, e) -> {
+              if (e == null) {
+                answered.run(); // a failed push fails the round: no early pull
+              }
+            });
       } catch (RejectedExecutionException e) {
         f.completeExceptionally(ApiException.network("client is closing", e));
       }
@@ -430,7 +489,7 @@ public final class SyncEngine {
     }
     ApiException failure = null;
     try {
-      sendIsolating(run, clientId, wave.get(0), held);
+      sendIsolating(run, clientId, wave.get(0), held, answered);
     } catch (ApiException e) {
       failure = e;
     }
@@ -461,6 +520,20 @@ public final class SyncEngine {
     }
   }
 
+  private static PullResponse awaitPull(CompletableFuture<PullResponse> f) throws ApiException {
+    try {
+      return f.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      f.cancel(true);
+      throw ApiException.network("interrupted while pulling", e);
+    } catch (java.util.concurrent.CancellationException e) {
+      throw ApiException.network("pull cancelled", e);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw unwrap(e);
+    }
+  }
+
   private static PushResponse awaitPush(CompletableFuture<PushResponse> f) throws ApiException {
     try {
       return f.get();
@@ -471,18 +544,23 @@ public final class SyncEngine {
     } catch (java.util.concurrent.CancellationException e) {
       throw ApiException.network("push cancelled", e);
     } catch (java.util.concurrent.ExecutionException e) {
-      Throwable c = e.getCause();
-      if (c instanceof ApiException a) {
-        throw a;
-      }
-      if (c instanceof RuntimeException r) {
-        throw r;
-      }
-      if (c instanceof Error err) {
-        throw err;
-      }
-      throw new IllegalStateException(c);
+      throw unwrap(e);
     }
+  }
+
+  /** The failure of a pool task: its ApiException, or rethrows what is not one. */
+  private static ApiException unwrap(java.util.concurrent.ExecutionException e) {
+    Throwable c = e.getCause();
+    if (c instanceof ApiException a) {
+      return a;
+    }
+    if (c instanceof RuntimeException r) {
+      throw r;
+    }
+    if (c instanceof Error err) {
+      throw err;
+    }
+    throw new IllegalStateException(c);
   }
 
   /**
@@ -494,19 +572,81 @@ public final class SyncEngine {
    */
   private void sendIsolating(Run run, String clientId, List<Mutation> batch, Set<String> held)
       throws ApiException {
+    sendIsolating(run, clientId, batch, held, null);
+  }
+
+  /** As above; {@code answered} (if not null) runs once the push is answered or failed. */
+  private void sendIsolating(
+      Run run, String clientId, List<Mutation> batch, Set<String> held, Runnable answered)
+      throws ApiException {
     PushResponse response;
     try {
       checkOpen();
       response = api.push(new PushRequest(clientId, batch));
     } catch (ApiException e) {
       if (!closing && isPoison(e)) {
-        isolate(run, clientId, batch, held, e);
+        isolate(run, clientId, batch, held, e); // its halves are sent before any pull
+        if (answered != null) {
+          answered.run();
+        }
         return;
       }
       store.markFailed(batch.stream().map(Mutation::mutationId).toList(), e.getMessage());
       throw e;
     }
+    if (answered != null) {
+      answered.run();
+    }
     settleResponse(run, batch, response, held);
+  }
+
+  /**
+   * Notes the stored cursor for an early pull when the pull after the pushes will be an ordinary
+   * one (a cursor, no snapshot needed, the same scope); pushes do not change these.
+   */
+  private void planEarlyPull(Run run, String clientId) {
+    String scopeKey = scopeKey();
+    String cursor = store.meta(LocalStore.META_CURSOR).orElse(null);
+    if (cursor != null
+        && store.meta(LocalStore.META_NEEDS_SNAPSHOT).isEmpty()
+        && store.meta(LocalStore.META_SCOPE).orElse(scopeKey).equals(scopeKey)) {
+      run.earlyPullClientId = clientId;
+      run.earlyPullCursor = cursor;
+    }
+  }
+
+  /**
+   * Requests the first pull page on the prefetch pool (from whichever thread saw the last push
+   * answered; it touches no store), unless the pull has begun already. Its answer is what the
+   * server had committed once the run's last push was answered: it holds those pushes' changes.
+   */
+  private void startEarlyPull(Run run) {
+    String cursor = run.earlyPullCursor;
+    if (closing || cursor == null) {
+      return;
+    }
+    CompletableFuture<PullResponse> f = new CompletableFuture<>();
+    if (!run.earlyPull.compareAndSet(null, f)) {
+      return; // the pull began (or one was started)
+    }
+    String clientId = run.earlyPullClientId;
+    int limit = pullLimit;
+    try {
+      java.util.concurrent.Future<?> task =
+          prefetch.submit(
+              () -> {
+                try {
+                  checkOpen();
+                  f.complete(api.pull(cursor, limit, scope, clientId));
+                } catch (ApiException | RuntimeException | Error e) {
+                  f.completeExceptionally(e);
+                }
+              });
+      inFlightPushes.add(task);
+      f.whenComplete((r, e) -> inFlightPushes.remove(task));
+    } catch (RejectedExecutionException e) {
+      f.completeExceptionally(ApiException.network("client is closing", e));
+    }
   }
 
   /** Stores a push's outcomes; records whose mutation is not final yet wait for its receipt. */
@@ -598,10 +738,15 @@ public final class SyncEngine {
     String clientId = store.clientId();
     while (true) {
       String cursor = store.meta(LocalStore.META_CURSOR).orElse(null);
+      CompletableFuture<PullResponse> early = run.takeEarlyPull();
+      if (early != null && !java.util.Objects.equals(cursor, run.earlyPullCursor)) {
+        early.cancel(true); // asked for another cursor (a snapshot ran): never applied
+        early = null;
+      }
       PullResponse page;
       try {
         checkOpen();
-        page = api.pull(cursor, pullLimit, scope, clientId);
+        page = early != null ? awaitPull(early) : api.pull(cursor, pullLimit, scope, clientId);
       } catch (ApiException e) {
         if (isLimitRefused(e) && pullLimit > 1) {
           pullLimit = Math.max(1, pullLimit / 2); // the server's maximum is lower: adapt

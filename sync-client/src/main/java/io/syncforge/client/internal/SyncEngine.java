@@ -521,28 +521,23 @@ public final class SyncEngine {
   }
 
   private static PullResponse awaitPull(CompletableFuture<PullResponse> f) throws ApiException {
-    try {
-      return f.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      f.cancel(true);
-      throw ApiException.network("interrupted while pulling", e);
-    } catch (java.util.concurrent.CancellationException e) {
-      throw ApiException.network("pull cancelled", e);
-    } catch (java.util.concurrent.ExecutionException e) {
-      throw unwrap(e);
-    }
+    return awaitTask(f, "pull");
   }
 
   private static PushResponse awaitPush(CompletableFuture<PushResponse> f) throws ApiException {
+    return awaitTask(f, "push");
+  }
+
+  /** The answer of a request run on the prefetch pool ({@code what}: push or pull). */
+  private static <T> T awaitTask(CompletableFuture<T> f, String what) throws ApiException {
     try {
       return f.get();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       f.cancel(true);
-      throw ApiException.network("interrupted while pushing", e);
+      throw ApiException.network("interrupted during a " + what, e);
     } catch (java.util.concurrent.CancellationException e) {
-      throw ApiException.network("push cancelled", e);
+      throw ApiException.network(what + " cancelled", e);
     } catch (java.util.concurrent.ExecutionException e) {
       throw unwrap(e);
     }

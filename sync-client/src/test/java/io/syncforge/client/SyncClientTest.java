@@ -52,6 +52,14 @@ class SyncClientTest {
     server.close();
   }
 
+  private static void sleepMillis(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   SyncClient client(String url, Duration timeout, int pullLimit) {
     return SyncClient.builder()
         .baseUrl(url)
@@ -312,16 +320,25 @@ class SyncClientTest {
     for (int i = 0; i < 1200; i++) {
       tasks().put("e-" + i, obj("n", i));
     }
-    // The sync thread's batch and one pool batch are answered; the other fails (outage).
-    server.enqueue("/v1/sync/push", FakeServer.ok(server::pushAnswer));
-    server.enqueue("/v1/sync/push", FakeServer.status503RetryAfter(1));
+    // The last batch (200 mutations, sent from the pool) fails with an outage; the two of 500
+    // are answered.
+    FakeServer.Handler answer = FakeServer.ok(server::pushAnswer);
+    FakeServer.Handler outage = FakeServer.status503RetryAfter(1);
+    server.setDefault(
+        "/v1/sync/push",
+        (ex, body) -> {
+          int n = FakeServer.MAPPER.readTree(body).get("mutations").size();
+          (n == 200 ? outage : answer).handle(ex, body);
+        });
 
     SyncResult r = client.sync();
+    sleepMillis(300); // a pull started by the pool would have arrived by now
 
     assertFalse(r.isSuccess(), r.toString());
     assertEquals(3, server.requests("/v1/sync/push").size());
     assertEquals(
         List.of(), server.requests("/v1/sync/pull"), "a run whose push failed pulls nothing");
+    server.setDefault("/v1/sync/push", answer);
     assertTrue(client.status().pendingCount() > 0);
     assertTrue(client.sync().isSuccess());
     assertEquals(0, client.status().pendingCount());

@@ -125,8 +125,7 @@ public class ChangeNotifications {
    * whose continuations hand every database read to a worker (pushes via {@code emitOn}, woken
    * pulls via the {@link ReReadLimiter}'s executor). Quarkus ran this signature on the worker pool
    * by default, where each notification queued behind the very pushes and pulls it was to wake
-   * (measured: 12-38 ms from the writer's send to here during a push burst, 6-31 ms on the event
-   * loop).
+   * (measured in docs/benchmarks.md, "Session 11").
    */
   @Incoming(CHANNEL)
   @NonBlocking

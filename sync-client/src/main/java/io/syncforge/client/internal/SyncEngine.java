@@ -268,10 +268,8 @@ public final class SyncEngine {
     final java.util.concurrent.atomic.AtomicReference<Object> earlyPull =
         new java.util.concurrent.atomic.AtomicReference<>();
 
-    /** The stored cursor, scope check and client id read before the run's pushes; null: none. */
+    /** The stored cursor the early pull asks from (read on the sync thread); null: none. */
     volatile String earlyPullCursor;
-
-    volatile String earlyPullClientId;
 
     /** The early pull, or null; from now on none starts. */
     CompletableFuture<PullResponse> takeEarlyPull() {
@@ -372,7 +370,6 @@ public final class SyncEngine {
    */
   private void push(Run run) throws ApiException {
     String clientId = store.clientId();
-    planEarlyPull(run, clientId);
     Set<String> held = new HashSet<>();
     while (true) {
       List<Mutation> sendable = new ArrayList<>();
@@ -425,6 +422,9 @@ public final class SyncEngine {
           }
         }
         boolean lastWave = from + PUSH_PARALLELISM >= batches.size();
+        if (lastRound && lastWave) {
+          run.earlyPullCursor = ordinaryPullCursor(); // null: the pull starts with a snapshot
+        }
         sendWave(run, clientId, claimed, held, lastRound && lastWave);
       }
       if (run.settled == settledBefore) {
@@ -452,7 +452,7 @@ public final class SyncEngine {
     Runnable answered =
         () -> {
           if (unanswered.decrementAndGet() == 0 && pullAfter) {
-            startEarlyPull(run);
+            startEarlyPull(run, clientId);
           }
         };
     if (wave.size() == 1) {
@@ -462,29 +462,13 @@ public final class SyncEngine {
     List<CompletableFuture<PushResponse>> futures = new ArrayList<>();
     for (int k = 1; k < wave.size(); k++) {
       List<Mutation> batch = wave.get(k);
-      CompletableFuture<PushResponse> f = new CompletableFuture<>();
-      try {
-        java.util.concurrent.Future<?> task =
-            prefetch.submit(
-                () -> {
-                  try {
-                    checkOpen();
-                    f.complete(api.push(new PushRequest(clientId, batch)));
-                  } catch (ApiException | RuntimeException | Error e) {
-                    f.completeExceptionally(e);
-                  }
-                });
-        inFlightPushes.add(task);
-        f.whenComplete((r, e) -> inFlightPushes.remove(task));
-        f.whenComplete(
-            (r, e) -> {
-              if (e == null) {
-                answered.run(); // a failed push fails the round: no early pull
-              }
-            });
-      } catch (RejectedExecutionException e) {
-        f.completeExceptionally(ApiException.network("client is closing", e));
-      }
+      CompletableFuture<PushResponse> f = onPool(() -> api.push(new PushRequest(clientId, batch)));
+      f.whenComplete(
+          (r, e) -> {
+            if (e == null) {
+              answered.run(); // a failed push fails the round: no early pull
+            }
+          });
       futures.add(f);
     }
     ApiException failure = null;
@@ -596,52 +580,69 @@ public final class SyncEngine {
   }
 
   /**
-   * Notes the stored cursor for an early pull when the pull after the pushes will be an ordinary
-   * one (a cursor, no snapshot needed, the same scope); pushes do not change these.
-   */
-  private void planEarlyPull(Run run, String clientId) {
-    String scopeKey = scopeKey();
-    String cursor = store.meta(LocalStore.META_CURSOR).orElse(null);
-    if (cursor != null
-        && store.meta(LocalStore.META_NEEDS_SNAPSHOT).isEmpty()
-        && store.meta(LocalStore.META_SCOPE).orElse(scopeKey).equals(scopeKey)) {
-      run.earlyPullClientId = clientId;
-      run.earlyPullCursor = cursor;
-    }
-  }
-
-  /**
    * Requests the first pull page on the prefetch pool (from whichever thread saw the last push
    * answered; it touches no store), unless the pull has begun already. Its answer is what the
    * server had committed once the run's last push was answered: it holds those pushes' changes.
    */
-  private void startEarlyPull(Run run) {
+  private void startEarlyPull(Run run, String clientId) {
     String cursor = run.earlyPullCursor;
     if (closing || cursor == null) {
       return;
     }
-    CompletableFuture<PullResponse> f = new CompletableFuture<>();
-    if (!run.earlyPull.compareAndSet(null, f)) {
+    CompletableFuture<PullResponse> claim = new CompletableFuture<>();
+    if (!run.earlyPull.compareAndSet(null, claim)) {
       return; // the pull began (or one was started)
     }
-    String clientId = run.earlyPullClientId;
     int limit = pullLimit;
+    CompletableFuture<PullResponse> f = onPool(() -> api.pull(cursor, limit, scope, clientId));
+    f.whenComplete(
+        (r, e) -> {
+          if (e != null) {
+            claim.completeExceptionally(e);
+          } else {
+            claim.complete(r);
+          }
+        });
+    claim.whenComplete(
+        (r, e) -> {
+          if (claim.isCancelled()) {
+            f.cancel(true); // not applied: its request is interrupted
+          }
+        });
+  }
+
+  /** One API call on the prefetch pool, cancelled by close(); fails at once when closing. */
+  private <T> CompletableFuture<T> onPool(ApiCall<T> call) {
+    CompletableFuture<T> f = new CompletableFuture<>();
     try {
       java.util.concurrent.Future<?> task =
           prefetch.submit(
               () -> {
                 try {
                   checkOpen();
-                  f.complete(api.pull(cursor, limit, scope, clientId));
+                  f.complete(call.run());
                 } catch (ApiException | RuntimeException | Error e) {
                   f.completeExceptionally(e);
                 }
               });
       inFlightPushes.add(task);
-      f.whenComplete((r, e) -> inFlightPushes.remove(task));
+      f.whenComplete(
+          (r, e) -> {
+            inFlightPushes.remove(task);
+            if (f.isCancelled()) {
+              task.cancel(true); // interrupts the request: an unused answer is not awaited
+            }
+          });
     } catch (RejectedExecutionException e) {
       f.completeExceptionally(ApiException.network("client is closing", e));
     }
+    return f;
+  }
+
+  /** A request of the API client. */
+  @FunctionalInterface
+  private interface ApiCall<T> {
+    T run() throws ApiException;
   }
 
   /** Stores a push's outcomes; records whose mutation is not final yet wait for its receipt. */
@@ -721,12 +722,21 @@ public final class SyncEngine {
     return String.join(",", scope.stream().sorted().distinct().toList());
   }
 
-  private void pullAll(Run run) throws ApiException {
+  /**
+   * The stored cursor when the next pull is an ordinary one; null when it must start with a
+   * snapshot (no cursor, a reset pending, or another scope).
+   */
+  private String ordinaryPullCursor() {
     String scopeKey = scopeKey();
-    boolean scopeChanged = !store.meta(LocalStore.META_SCOPE).orElse(scopeKey).equals(scopeKey);
-    if (store.meta(LocalStore.META_CURSOR).isEmpty()
-        || store.meta(LocalStore.META_NEEDS_SNAPSHOT).isPresent()
-        || scopeChanged) {
+    String cursor = store.meta(LocalStore.META_CURSOR).orElse(null);
+    boolean sameScope = store.meta(LocalStore.META_SCOPE).orElse(scopeKey).equals(scopeKey);
+    return cursor != null && sameScope && store.meta(LocalStore.META_NEEDS_SNAPSHOT).isEmpty()
+        ? cursor
+        : null;
+  }
+
+  private void pullAll(Run run) throws ApiException {
+    if (ordinaryPullCursor() == null) {
       snapshot(run);
     }
     int resets = 0;

@@ -8,9 +8,9 @@ import io.vertx.core.http.HttpServerRequest;
 /**
  * Feeds a request body to an {@link UploadService.Receiving} on the connection's event loop, chunk
  * by chunk as Vert.x delivers them, and completes when the body has ended. A chunk that fails (size
- * limit, disk error) or a broken connection fails the result; later chunks are ignored. Must be
- * subscribed on the request's event loop with the request paused; the caller closes the receiving
- * on every path.
+ * limit, disk error) or a broken connection (also one closed before the handlers were attached)
+ * fails the result; later chunks are ignored. Must be subscribed on the request's event loop with
+ * the request paused; the caller closes the receiving on every path.
  */
 final class BodyReader {
 
@@ -49,6 +49,15 @@ final class BodyReader {
                       emitter.complete(receiving);
                     }
                   });
+              if (request.response().closed()) {
+                // The connection closed before these handlers were attached (e.g. while a worker
+                // ran the quota pre-check): Vert.x told nobody and will not again. Without this
+                // the upload would hold its permits and temp file for ever (found by
+                // clientsGoneRightAfterTheHeadLeaveNoTempFileAndNoPermit).
+                done[0] = true;
+                emitter.fail(receiving.interrupted());
+                return;
+              }
               if (request.isEnded()) {
                 // Nothing more will come (a body Vert.x had read already): end now.
                 if (!done[0]) {

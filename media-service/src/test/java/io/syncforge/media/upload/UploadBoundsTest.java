@@ -187,6 +187,30 @@ class UploadBoundsTest {
     uploadFrom(token, "dev-busy", content(1000)).then().statusCode(201);
   }
 
+  /**
+   * Clients that go away right after the request head, while the quota pre-check runs on a worker
+   * and before the body reader is attached (the race suspected in session 11): every permit and
+   * temp file is released, and the next upload of the device is accepted.
+   */
+  @Test
+  void clientsGoneRightAfterTheHeadLeaveNoTempFileAndNoPermit() throws Exception {
+    String token = token(newTenant(), "gone");
+    for (int i = 0; i < 60; i++) {
+      Socket s = open(token, "dev-gone", 1_000_000);
+      if (i % 2 == 0) {
+        s.setSoLinger(true, 0); // a reset instead of a FIN
+      } else {
+        s.getOutputStream().write(new byte[i * 1000]);
+        s.getOutputStream().flush();
+      }
+      s.close();
+    }
+    awaitIdle();
+    uploadFrom(token, "dev-gone", content(1000)).then().statusCode(201);
+    // By now every gone client's request was processed: any permit or temp file left is a leak.
+    awaitIdle();
+  }
+
   private static Socket open(String token, String clientId, long contentLength) throws Exception {
     Socket socket = new Socket("localhost", RestAssured.port);
     socket.setSoTimeout(30_000);

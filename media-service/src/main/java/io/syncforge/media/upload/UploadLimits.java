@@ -6,7 +6,6 @@ import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
 
 /**
@@ -18,7 +17,15 @@ public final class UploadLimits {
 
   private final Semaphore pod;
   private final int perDevice;
-  private final ConcurrentHashMap<String, AtomicInteger> devices = new ConcurrentHashMap<>();
+
+  /**
+   * Running uploads per device; a device without any has no entry. Changed only inside {@code
+   * compute}, so a count that drops to 0 and is removed cannot be taken by a start at the same time
+   * (with a separate decrement and remove, a second counter for the device admitted more than the
+   * limit: {@code aDeviceNeverRunsMoreThanItsLimitUnderRacingStartsAndCloses}).
+   */
+  private final ConcurrentHashMap<String, Integer> devices = new ConcurrentHashMap<>();
+
   private final Set<Transfer> running = ConcurrentHashMap.newKeySet();
   private final long idleNanos;
   private final long windowNanos;
@@ -53,13 +60,22 @@ public final class UploadLimits {
     if (!pod.tryAcquire()) {
       throw tooMany("this server runs too many uploads at once");
     }
-    AtomicInteger count = devices.computeIfAbsent(device, d -> new AtomicInteger());
-    if (count.incrementAndGet() > perDevice) {
-      release(device, count);
+    boolean[] admitted = {false};
+    devices.compute(
+        device,
+        (d, n) -> {
+          int running = n == null ? 0 : n;
+          if (running >= perDevice) {
+            return n;
+          }
+          admitted[0] = true;
+          return running + 1;
+        });
+    if (!admitted[0]) {
       pod.release();
       throw tooMany("this device already runs " + perDevice + " uploads");
     }
-    Transfer t = new Transfer(device, count, abort, clock.getAsLong());
+    Transfer t = new Transfer(device, abort, clock.getAsLong());
     running.add(t);
     return t;
   }
@@ -86,10 +102,8 @@ public final class UploadLimits {
     return ended;
   }
 
-  private void release(String device, AtomicInteger count) {
-    if (count.decrementAndGet() <= 0) {
-      devices.remove(device, count);
-    }
+  private void release(String device) {
+    devices.computeIfPresent(device, (d, n) -> n <= 1 ? null : n - 1);
   }
 
   private static ProblemException tooMany(String detail) {
@@ -99,7 +113,6 @@ public final class UploadLimits {
   /** One running upload: counts bytes; closed exactly once. */
   public final class Transfer implements AutoCloseable {
     private final String device;
-    private final AtomicInteger deviceCount;
     private final Runnable abortAction;
     private volatile long bytes;
     private volatile long lastProgress;
@@ -109,9 +122,8 @@ public final class UploadLimits {
     private volatile boolean bodyDone;
     private boolean closed;
 
-    private Transfer(String device, AtomicInteger deviceCount, Runnable abort, long now) {
+    private Transfer(String device, Runnable abort, long now) {
       this.device = device;
-      this.deviceCount = deviceCount;
       this.abortAction = abort;
       this.lastProgress = now;
       this.windowStart = now;
@@ -170,7 +182,7 @@ public final class UploadLimits {
       }
       closed = true;
       running.remove(this);
-      release(device, deviceCount);
+      release(device);
       pod.release();
     }
   }

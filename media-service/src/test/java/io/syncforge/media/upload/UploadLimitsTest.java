@@ -45,6 +45,56 @@ class UploadLimitsTest {
     limits.start("z", () -> {});
   }
 
+  /**
+   * Many threads start and close uploads of one device at once: never more than the per-device
+   * limit run together (a counter released to 0 and removed while another start took it would let a
+   * second counter admit more), and every permit comes back.
+   */
+  @Test
+  void aDeviceNeverRunsMoreThanItsLimitUnderRacingStartsAndCloses() throws Exception {
+    UploadLimits racing =
+        new UploadLimits(64, 2, Duration.ofSeconds(10), 1, Duration.ofSeconds(5), now::get);
+    AtomicInteger inside = new AtomicInteger();
+    AtomicInteger most = new AtomicInteger();
+    int threads = 8;
+    java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+    java.util.List<Thread> all = new java.util.ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      Thread thread =
+          new Thread(
+              () -> {
+                try {
+                  go.await();
+                } catch (InterruptedException e) {
+                  return;
+                }
+                for (int i = 0; i < 200_000; i++) {
+                  UploadLimits.Transfer transfer;
+                  try {
+                    transfer = racing.start("d", () -> {});
+                  } catch (ProblemException refused) {
+                    continue;
+                  }
+                  most.accumulateAndGet(inside.incrementAndGet(), Math::max);
+                  Thread.yield(); // stay inside a while: overlaps with the others' starts
+                  inside.decrementAndGet();
+                  transfer.close();
+                }
+              });
+      thread.start();
+      all.add(thread);
+    }
+    go.countDown();
+    for (Thread thread : all) {
+      thread.join();
+    }
+    assertTrue(most.get() <= 2, "a device ran " + most.get() + " uploads at once, limit 2");
+    assertEquals(0, racing.running());
+    for (int i = 0; i < 64; i++) {
+      racing.start("p" + i, () -> {}); // every pod permit is back
+    }
+  }
+
   @Test
   void slowAndIdleTransfersAreEndedOnceFastOnesRun() {
     AtomicInteger slowAborts = new AtomicInteger();

@@ -49,15 +49,6 @@ final class BodyReader {
                       emitter.complete(receiving);
                     }
                   });
-              if (request.response().closed()) {
-                // The connection closed before these handlers were attached (e.g. while a worker
-                // ran the quota pre-check): Vert.x told nobody and will not again. Without this
-                // the upload would hold its permits and temp file for ever (found by
-                // clientsGoneRightAfterTheHeadLeaveNoTempFileAndNoPermit).
-                done[0] = true;
-                emitter.fail(receiving.interrupted());
-                return;
-              }
               if (request.isEnded()) {
                 // Nothing more will come (a body Vert.x had read already): end now.
                 if (!done[0]) {
@@ -65,6 +56,15 @@ final class BodyReader {
                   receiving.bodyReceived();
                   emitter.complete(receiving);
                 }
+                return;
+              }
+              if (request.response().closed()) {
+                // The connection closed before these handlers were attached (e.g. while a worker
+                // ran the quota pre-check): Vert.x told nobody and will not again. Without this
+                // the upload would hold its permits and temp file for ever (found by
+                // clientsGoneRightAfterTheHeadLeaveNoTempFileAndNoPermit).
+                done[0] = true;
+                emitter.fail(receiving.interrupted());
                 return;
               }
               request.resume();

@@ -64,12 +64,12 @@ public final class UploadLimits {
     devices.compute(
         device,
         (d, n) -> {
-          int running = n == null ? 0 : n;
-          if (running >= perDevice) {
+          int current = n == null ? 0 : n;
+          if (current >= perDevice) {
             return n;
           }
           admitted[0] = true;
-          return running + 1;
+          return current + 1;
         });
     if (!admitted[0]) {
       pod.release();

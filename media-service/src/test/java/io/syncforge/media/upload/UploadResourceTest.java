@@ -71,6 +71,26 @@ class UploadResourceTest {
     assertEquals(1, metadataRows(sha));
   }
 
+  /**
+   * Bodies of several write buffers (256 KiB each): the stored file is byte for byte the body, just
+   * past a buffer edge, at one, at an odd size and at the size limit, also when two run at once.
+   */
+  @ParameterizedTest
+  @ValueSource(
+      ints = {1024 * 1024 + 1, 1024 * 1024 + 256 * 1024, 3 * 1024 * 1024 + 12_345, 4 << 20})
+  void largeBodiesAreStoredExactly(int size) throws Exception {
+    String token = token(newTenant(), "alice");
+    List<byte[]> bodies = List.of(content(size), content(size)); // two of 4 MiB fit the quota
+    List<Callable<Integer>> uploads =
+        bodies.stream().<Callable<Integer>>map(b -> () -> upload(token, b).statusCode()).toList();
+    for (int status : atOnce(uploads)) {
+      assertEquals(201, status);
+    }
+    for (byte[] b : bodies) {
+      assertArrayEquals(b, Files.readAllBytes(blobPath(sha256(b))));
+    }
+  }
+
   @Test
   void hashMismatchIs422AndKeepsNothing() throws Exception {
     byte[] bytes = content(5_000);
